@@ -1,0 +1,110 @@
+/** One analysis metric: how to measure it, how to judge a measurement, and the limits that end the run. */
+import { z } from "zod";
+import { duration, exactlyOneOf, intOrPercent, intRange, secretKeyRef } from "./fields.ts";
+
+/**
+ * A condition on a measurement: a structured threshold ({max: 0.01}, {min: 0.99}, or both) or a CEL
+ * expression over `result` ("result[0] < 0.01"). In the CRD this node preserves unknown fields, since
+ * a structural schema cannot say "string or object"; zod checks it.
+ */
+export const thresholdSchema = z
+  .strictObject({ min: z.number().optional(), max: z.number().optional() })
+  .refine((t) => t.min !== undefined || t.max !== undefined, { message: "must set min, max or both" });
+
+export const metricConditionSchema = z
+  .union([z.string().min(1), thresholdSchema], {
+    error: 'must be a threshold such as {max: 0.01} or a CEL expression such as "result < 0.01"',
+  })
+  .meta({ "x-kubernetes-preserve-unknown-fields": true, description: "threshold {min, max} or CEL expression" });
+
+export const prometheusAuthSchema = exactlyOneOf({
+  bearerTokenSecretRef: secretKeyRef().optional(),
+  basic: z.strictObject({ usernameSecretRef: secretKeyRef(), passwordSecretRef: secretKeyRef() }).optional(),
+});
+
+export const prometheusProviderSchema = z.strictObject({
+  /** Prometheus base URL; defaults to the controller's --prometheus-address. */
+  address: z.url({ error: "must be a URL such as http://prometheus.monitoring:9090" }).optional(),
+  /** PromQL for threshold metrics; `{{args.NAME}}` is replaced by escaped argument values. */
+  query: z.string().min(1).optional(),
+  timeout: duration().default("30s"),
+  headers: z.array(z.strictObject({ key: z.string().min(1), value: z.string() })).optional(),
+  authentication: prometheusAuthSchema.optional(),
+  tls: z
+    .strictObject({ caSecretRef: secretKeyRef().optional(), insecureSkipVerify: z.boolean().default(false) })
+    .optional(),
+});
+
+export const metricProviderSchema = exactlyOneOf({
+  prometheus: prometheusProviderSchema.optional(),
+});
+
+/** Canary-vs-stable statistical comparison (the judge). `query` has `{{podTemplateHash}}` filled per side. */
+export const compareSchema = z.strictObject({
+  query: z.string().min(1),
+  /** Which change is bad: a higher value (latency, errors), a lower one (throughput), or either. */
+  direction: z.enum(["increase", "decrease", "either"]).default("increase"),
+  /** Relative change tolerated before the metric counts as worse, e.g. "10%". */
+  maxIncrease: intOrPercent().optional(),
+  maxDecrease: intOrPercent().optional(),
+  /** Confidence level of the shift interval and the test. */
+  confidence: z.number().min(0.5).max(0.9999).default(0.98),
+  /** A critical metric failing fails the whole analysis whatever the score. */
+  critical: z.boolean().default(false),
+  /** Samples per side needed before the comparison may decide. */
+  minSamples: intRange(1).default(50),
+  /** Range query window and step; window defaults to the metric's interval. */
+  window: duration().optional(),
+  step: duration().default("10s"),
+  /** Anytime-valid sequential test (may decide early); false = fixed-horizon test only. */
+  sequential: z.boolean().default(true),
+});
+
+export const metricNameSchema = z
+  .string()
+  .min(1)
+  .regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, { error: "must be letters, digits, '-', '_' or '.'" });
+
+export const metricSchema = z.strictObject({
+  name: metricNameSchema,
+  /** Time between measurements; absent = measure once. */
+  interval: duration().optional(),
+  initialDelay: duration().optional(),
+  /** Measurements to take; absent with an interval = until the rollout step ends. */
+  count: intRange(1).optional(),
+  failureLimit: intRange(0).default(0),
+  inconclusiveLimit: intRange(0).default(0),
+  consecutiveErrorLimit: intRange(0).default(4),
+  consecutiveSuccessLimit: intRange(1).optional(),
+  successCondition: metricConditionSchema.optional(),
+  failureCondition: metricConditionSchema.optional(),
+  /** Sample-count query and minimum: fewer samples makes the measurement Inconclusive, never a pass. */
+  minSamples: z.strictObject({ query: z.string().min(1), min: intRange(1) }).optional(),
+  /** Measured and shown, never decides the run. */
+  dryRun: z.boolean().default(false),
+  /** Measurements kept in the AnalysisRun status. */
+  measurementRetention: intRange(1, 1000).default(10),
+  provider: metricProviderSchema,
+  compare: compareSchema.optional(),
+}).superRefine((metric, ctx) => {
+  // A metric either compares canary with stable (compare) or checks one query against conditions.
+  const query = metric.provider.prometheus?.query;
+  if (metric.compare && query !== undefined) {
+    ctx.addIssue({ code: "custom", path: ["provider", "prometheus", "query"], message: "must not be set with compare (compare.query is used); remove one" });
+  }
+  if (!metric.compare && query === undefined) {
+    ctx.addIssue({ code: "custom", path: ["provider", "prometheus", "query"], message: "is required (or use compare for a canary-vs-stable judgement)" });
+  }
+  if (!metric.compare && !metric.successCondition && !metric.failureCondition) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["successCondition"],
+      message: "is required (or failureCondition): without a condition no measurement could pass or fail, e.g. {max: 0.01}",
+    });
+  }
+});
+
+export type MetricCondition = z.infer<typeof metricConditionSchema>;
+export type Metric = z.infer<typeof metricSchema>;
+export type PrometheusProvider = z.infer<typeof prometheusProviderSchema>;
+export type Compare = z.infer<typeof compareSchema>;

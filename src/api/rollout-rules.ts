@@ -1,0 +1,142 @@
+/**
+ * Rules that span several fields of one Rollout spec. They run inside the zod schema (so lint, the
+ * controller's InvalidSpec condition and the CLI all report them the same way) and name the field to fix.
+ */
+import { ROUTER_CAPABILITIES, ROUTERS_WITH } from "./router-capabilities.ts";
+import type { RolloutSpec } from "./rollout.ts";
+import { selectorMatches } from "./selector.ts";
+import type { RouterType } from "./traffic-routing.ts";
+
+export type SpecProblem = { path: (string | number)[]; message: string };
+
+function routerOf(spec: RolloutSpec): RouterType | undefined {
+  const routing = spec.strategy.canary?.trafficRouting;
+  if (!routing) return undefined;
+  return (Object.keys(routing) as RouterType[]).find((k) => routing[k] !== undefined);
+}
+
+function selectorProblems(spec: RolloutSpec): SpecProblem[] {
+  const { matchLabels = {}, matchExpressions = [] } = spec.selector;
+  if (Object.keys(matchLabels).length === 0 && matchExpressions.length === 0) {
+    return [{ path: ["selector"], message: "must select the pods: set matchLabels, e.g. {app: checkout}" }];
+  }
+  const labels = spec.template.metadata?.labels ?? {};
+  if (!selectorMatches(spec.selector, labels)) {
+    return [
+      {
+        path: ["selector"],
+        message: "does not match spec.template.metadata.labels; give the pod template the labels the selector asks for",
+      },
+    ];
+  }
+  return [];
+}
+
+function canaryProblems(spec: RolloutSpec): SpecProblem[] {
+  const canary = spec.strategy.canary;
+  if (!canary) return [];
+  const base = ["strategy", "canary"];
+  const problems: SpecProblem[] = [];
+  const router = routerOf(spec);
+
+  if (canary.stableService && canary.stableService === canary.canaryService) {
+    problems.push({
+      path: [...base, "canaryService"],
+      message: `must differ from stableService (both are "${canary.stableService}"): each needs its own Service`,
+    });
+  }
+  if (router) {
+    for (const field of ["stableService", "canaryService"] as const) {
+      if (!canary[field]) {
+        problems.push({ path: [...base, field], message: `is required with trafficRouting.${router}: the router sends traffic to it` });
+      }
+    }
+  }
+  const dr = canary.trafficRouting?.istio?.destinationRule;
+  if (dr && dr.canarySubsetName === dr.stableSubsetName) {
+    problems.push({
+      path: [...base, "trafficRouting", "istio", "destinationRule", "canarySubsetName"],
+      message: `must differ from stableSubsetName (both are "${dr.stableSubsetName}")`,
+    });
+  }
+
+  if (canary.steps && canary.stepWeight !== undefined) {
+    problems.push({ path: [...base, "stepWeight"], message: "cannot be used together with steps; keep one of them" });
+  }
+  for (const field of ["maxWeight", "interval"] as const) {
+    if (canary[field] !== undefined && canary.stepWeight === undefined) {
+      problems.push({ path: [...base, field], message: "only applies with stepWeight (the shorthand for steps); set stepWeight or remove it" });
+    }
+  }
+  if (canary.stepWeight !== undefined && canary.maxWeight !== undefined && canary.maxWeight < canary.stepWeight) {
+    problems.push({ path: [...base, "maxWeight"], message: `must be at least stepWeight (${canary.stepWeight})` });
+  }
+
+  const steps = canary.steps ?? [];
+  steps.forEach((step, i) => {
+    const at = [...base, "steps", i];
+    if (step.setHeaderRoute || step.setMirrorRoute) {
+      const field = step.setHeaderRoute ? "setHeaderRoute" : "setMirrorRoute";
+      const capability = step.setHeaderRoute ? "headerRoutes" : "mirrorRoutes";
+      if (!router) {
+        problems.push({
+          path: [...at, field],
+          message: `needs spec.strategy.canary.trafficRouting with a router that supports it (${ROUTERS_WITH(capability)})`,
+        });
+      } else if (!ROUTER_CAPABILITIES[router][capability]) {
+        problems.push({
+          path: [...at, field],
+          message: `is not supported by trafficRouting.${router}; use one of ${ROUTERS_WITH(capability)}`,
+        });
+      }
+    }
+    if (router === "nginx" && step.setHeaderRoute?.match) {
+      const match = step.setHeaderRoute.match;
+      if (match.length > ROUTER_CAPABILITIES.nginx.maxHeaderMatches) {
+        problems.push({
+          path: [...at, "setHeaderRoute", "match"],
+          message: `ingress-nginx routes a canary by a single header (got ${match.length}); keep one match`,
+        });
+      }
+      match.forEach((m, j) => {
+        if (m.headerValue.prefix !== undefined) {
+          problems.push({
+            path: [...at, "setHeaderRoute", "match", j, "headerValue", "prefix"],
+            message: "ingress-nginx matches a header exactly or by regex; use exact or regex",
+          });
+        }
+      });
+    }
+    if (step.setCanaryScale && !router) {
+      problems.push({
+        path: [...at, "setCanaryScale"],
+        message: "needs trafficRouting: without a router the canary's replica count is what sets its traffic weight",
+      });
+    }
+  });
+
+  const startingStep = canary.analysis?.startingStep;
+  const stepCount = canary.steps?.length;
+  if (startingStep !== undefined && stepCount !== undefined && startingStep >= stepCount) {
+    problems.push({
+      path: [...base, "analysis", "startingStep"],
+      message: `must be less than the number of steps (${stepCount})`,
+    });
+  }
+  return problems;
+}
+
+function blueGreenProblems(spec: RolloutSpec): SpecProblem[] {
+  const bg = spec.strategy.blueGreen;
+  if (!bg || bg.previewService !== bg.activeService) return [];
+  return [
+    {
+      path: ["strategy", "blueGreen", "previewService"],
+      message: `must differ from activeService (both are "${bg.activeService}"): the preview must stay addressable on its own`,
+    },
+  ];
+}
+
+export function rolloutSpecProblems(spec: RolloutSpec): SpecProblem[] {
+  return [...selectorProblems(spec), ...canaryProblems(spec), ...blueGreenProblems(spec)];
+}

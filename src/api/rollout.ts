@@ -1,0 +1,150 @@
+/** The Rollout kind (sluice.dev/v1alpha1): spec, status and the whole object. */
+import { z } from "zod";
+import { rolloutAnalysisSchema } from "./analysis-refs.ts";
+import {
+  condition,
+  duration,
+  exactlyOneOf,
+  intOrPercent,
+  intRange,
+  k8sName,
+  labelSelector,
+  objectMeta,
+  weight,
+} from "./fields.ts";
+import { API_GROUP_VERSION } from "./group.ts";
+import { podTemplateSchema } from "./pod-template.ts";
+import { rolloutSpecProblems } from "./rollout-rules.ts";
+import { canaryStepSchema } from "./steps.ts";
+import { trafficRoutingSchema } from "./traffic-routing.ts";
+
+export const backgroundAnalysisSchema = rolloutAnalysisSchema.extend({
+  /** Index of the step from which background analysis runs (0 = from the start). */
+  startingStep: intRange(0).optional(),
+});
+
+export const canaryStrategySchema = z.strictObject({
+  stableService: k8sName().optional(),
+  canaryService: k8sName().optional(),
+  trafficRouting: trafficRoutingSchema.optional(),
+  steps: z.array(canaryStepSchema).optional(),
+  analysis: backgroundAnalysisSchema.optional(),
+  maxSurge: intOrPercent().default("25%"),
+  maxUnavailable: intOrPercent().default("25%"),
+  /** Seconds the old stable ReplicaSet keeps running after promotion, while traffic shifts away from it. */
+  scaleDownDelaySeconds: intRange(0).default(30),
+  /** Seconds the canary keeps running after an abort (traffic is already back on stable). */
+  abortScaleDownDelaySeconds: intRange(0).default(30),
+  /** Flagger-style shorthand: setWeight stepWeight, 2*stepWeight, ... up to maxWeight, pausing `interval` after each. */
+  stepWeight: intRange(1, 100).optional(),
+  maxWeight: intRange(1, 100).optional(),
+  interval: duration().optional(),
+});
+
+export const blueGreenStrategySchema = z.strictObject({
+  /** Service that serves production traffic; switched to the new version on promotion. */
+  activeService: k8sName(),
+  /** Service that selects the new version before promotion, for validation. */
+  previewService: k8sName().optional(),
+  autoPromotionEnabled: z.boolean().default(true),
+  /** With auto promotion: seconds to wait after the new version is ready before switching. */
+  autoPromotionSeconds: intRange(0).optional(),
+  /** Replicas of the new version before promotion (default: spec.replicas). */
+  previewReplicaCount: intRange(0).optional(),
+  scaleDownDelaySeconds: intRange(0).default(30),
+  abortScaleDownDelaySeconds: intRange(0).default(30),
+  prePromotionAnalysis: rolloutAnalysisSchema.optional(),
+  postPromotionAnalysis: rolloutAnalysisSchema.optional(),
+});
+
+export const strategySchema = exactlyOneOf({
+  canary: canaryStrategySchema.optional(),
+  blueGreen: blueGreenStrategySchema.optional(),
+});
+
+export const rolloutSpecSchema = z.strictObject({
+  replicas: intRange(0).default(1),
+  selector: labelSelector(),
+  template: podTemplateSchema,
+  revisionHistoryLimit: intRange(0).default(10),
+  /** Seconds a step may take to make progress before the ProgressDeadlineExceeded condition is set. */
+  progressDeadlineSeconds: intRange(1).default(600),
+  /** Abort (instead of only reporting) when the progress deadline is exceeded. */
+  progressDeadlineAbort: z.boolean().default(false),
+  paused: z.boolean().default(false),
+  /** Set by `sluice restart`: pods created before this time are replaced. */
+  restartAt: z.iso.datetime().optional(),
+  strategy: strategySchema,
+}).superRefine((spec, ctx) => {
+  for (const problem of rolloutSpecProblems(spec)) ctx.addIssue({ code: "custom", path: problem.path, message: problem.message });
+});
+
+export const rolloutPhaseSchema = z.enum(["Healthy", "Progressing", "Paused", "Degraded", "Aborted"]);
+
+export const pauseConditionSchema = z.strictObject({
+  reason: z.enum(["CanaryPauseStep", "BlueGreenPause", "InconclusiveAnalysis", "UserPause"]),
+  startTime: z.iso.datetime(),
+});
+
+const trafficWeightsSchema = z.strictObject({
+  canary: weight(),
+  stable: weight(),
+});
+
+export const rolloutStatusSchema = z.strictObject({
+  phase: rolloutPhaseSchema.optional(),
+  /** One line saying why the rollout is in its phase ("paused at step 3/7: waiting for promote"). */
+  message: z.string().optional(),
+  observedGeneration: z.int().optional(),
+  currentStepIndex: intRange(0).optional(),
+  /** "3/7" for the printer column. */
+  stepProgress: z.string().optional(),
+  currentPodHash: z.string().optional(),
+  /** Pod-template hash of the stable ReplicaSet. */
+  stableRS: z.string().optional(),
+  replicas: z.int().optional(),
+  updatedReplicas: z.int().optional(),
+  readyReplicas: z.int().optional(),
+  availableReplicas: z.int().optional(),
+  /** Label selector in string form, for the scale subresource (HPA). */
+  selector: z.string().optional(),
+  canary: z
+    .strictObject({
+      /** Weights as read back from the router (or achieved by replica ratio). */
+      weights: trafficWeightsSchema.optional(),
+      currentStepAnalysisRun: z.string().optional(),
+      currentBackgroundAnalysisRun: z.string().optional(),
+    })
+    .optional(),
+  blueGreen: z
+    .strictObject({
+      activeSelector: z.string().optional(),
+      previewSelector: z.string().optional(),
+      prePromotionAnalysisRun: z.string().optional(),
+      postPromotionAnalysisRun: z.string().optional(),
+    })
+    .optional(),
+  pauseConditions: z.array(pauseConditionSchema).optional(),
+  controllerPause: z.boolean().optional(),
+  abort: z.boolean().optional(),
+  abortedAt: z.iso.datetime().optional(),
+  promoteFull: z.boolean().optional(),
+  restartedAt: z.iso.datetime().optional(),
+  conditions: z.array(condition()).optional(),
+});
+
+export const rolloutSchema = z.strictObject({
+  apiVersion: z.literal(API_GROUP_VERSION),
+  kind: z.literal("Rollout"),
+  metadata: objectMeta(),
+  spec: rolloutSpecSchema,
+  status: rolloutStatusSchema.optional(),
+});
+
+export type Rollout = z.infer<typeof rolloutSchema>;
+export type RolloutInput = z.input<typeof rolloutSchema>;
+export type RolloutSpec = z.infer<typeof rolloutSpecSchema>;
+export type RolloutStatus = z.infer<typeof rolloutStatusSchema>;
+export type RolloutPhase = z.infer<typeof rolloutPhaseSchema>;
+export type CanaryStrategy = z.infer<typeof canaryStrategySchema>;
+export type BlueGreenStrategy = z.infer<typeof blueGreenStrategySchema>;

@@ -1,0 +1,35 @@
+/** `sluice lint FILE|DIR...`: validate Rollouts and analysis templates before they reach a cluster. */
+import type { CommandModule } from "yargs";
+import { stringify } from "yaml";
+import { readManifests } from "../files.ts";
+import { formatFinding, lintDocuments } from "../lint/lint-manifests.ts";
+
+type LintArgs = { paths: string[]; "print-defaults": boolean };
+
+export function lintCommand(setExitCode: (code: number) => void): CommandModule<object, LintArgs> {
+  return {
+    command: "lint <paths..>",
+    describe: "Validate Rollouts, AnalysisTemplates and ClusterAnalysisTemplates in YAML files or directories",
+    builder: (y) =>
+      y
+        .positional("paths", { type: "string", array: true, demandOption: true, describe: "Files or directories (walked for *.yaml, *.yml, *.json)" })
+        .option("print-defaults", {
+          type: "boolean",
+          default: false,
+          describe: "Print every valid object with all defaults applied, as the controller sees it",
+        }),
+    handler: (args) => {
+      const docs = readManifests(args.paths);
+      const result = lintDocuments(docs);
+      if (args["print-defaults"]) {
+        const out = result.valid.map(({ object }) => stringify(object.value, { lineWidth: 0 }));
+        process.stdout.write(out.join("---\n"));
+      }
+      for (const finding of result.findings) process.stdout.write(`${formatFinding(finding)}\n`);
+      const files = new Set(docs.map((d) => d.source)).size;
+      const summary = `${files} file(s), ${result.valid.length} valid sluice object(s), ${result.foreign} other object(s), ${result.findings.length} problem(s)`;
+      (args["print-defaults"] ? process.stderr : process.stdout).write(`${summary}\n`);
+      setExitCode(result.findings.length > 0 ? 1 : 0);
+    },
+  };
+}

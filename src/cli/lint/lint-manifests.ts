@@ -1,0 +1,67 @@
+/**
+ * `sluice lint` without the file system: validate every sluice object in a set of documents, then check
+ * what spans objects (analysis templates that a Rollout names must be among the documents or in the cluster).
+ */
+import type { AnalysisTemplateSpec } from "../../api/analysis-template.ts";
+import { formatPath } from "../../api/field-errors.ts";
+import { documentLocation, type ManifestDocument } from "../../api/manifest-documents.ts";
+import { describeObject, parseSluiceObject, type SluiceObject } from "../../api/objects.ts";
+import { templateReferenceProblems, type TemplateLookup } from "../../api/template-references.ts";
+
+export type LintFinding = { location: string; object: string; path: string; message: string };
+
+export type LintResult = {
+  findings: LintFinding[];
+  valid: { doc: ManifestDocument; object: SluiceObject }[];
+  /** Documents that are not sluice objects (Services, routes...), checked only for YAML syntax. */
+  foreign: number;
+};
+
+/** Template lookup over the documents themselves; `fallback` may ask the cluster for the rest. */
+export function templatesIn(objects: SluiceObject[], fallback?: TemplateLookup): TemplateLookup {
+  const namespaced: { name: string; namespace: string | undefined; spec: AnalysisTemplateSpec }[] = [];
+  const cluster = new Map<string, AnalysisTemplateSpec>();
+  for (const o of objects) {
+    if (o.kind === "AnalysisTemplate") namespaced.push({ name: o.value.metadata.name ?? "", namespace: o.value.metadata.namespace, spec: o.value.spec });
+    if (o.kind === "ClusterAnalysisTemplate") cluster.set(o.value.metadata.name ?? "", o.value.spec);
+  }
+  return (ref, namespace) => {
+    const local = ref.clusterScope
+      ? cluster.get(ref.templateName)
+      : // Unnamespaced files are applied into one namespace, so an unset namespace matches any.
+        namespaced.find((t) => t.name === ref.templateName && (!t.namespace || !namespace || t.namespace === namespace))?.spec;
+    return local ?? fallback?.(ref, namespace);
+  };
+}
+
+export function lintDocuments(docs: ManifestDocument[], options: { clusterLookup?: TemplateLookup } = {}): LintResult {
+  const findings: LintFinding[] = [];
+  const valid: LintResult["valid"] = [];
+  let foreign = 0;
+  for (const doc of docs) {
+    const location = documentLocation(doc);
+    if (doc.syntaxErrors.length > 0) {
+      for (const message of doc.syntaxErrors) findings.push({ location, object: "YAML", path: "", message });
+      continue;
+    }
+    const result = parseSluiceObject(doc.content);
+    if (result.status === "foreign") foreign++;
+    else if (result.status === "invalid") {
+      for (const e of result.errors) findings.push({ location, object: describeObject(doc.content), path: e.path, message: e.message });
+    } else valid.push({ doc, object: result.object });
+  }
+
+  const lookup = templatesIn(valid.map((v) => v.object), options.clusterLookup);
+  const whereLooked = options.clusterLookup ? "the files given or the cluster" : "the files given (add its file, or use --cluster to look in the cluster)";
+  for (const { doc, object } of valid) {
+    if (object.kind !== "Rollout") continue;
+    for (const problem of templateReferenceProblems(object.value, lookup, whereLooked)) {
+      findings.push({ location: documentLocation(doc), object: describeObject(doc.content), path: formatPath(problem.path), message: problem.message });
+    }
+  }
+  return { findings, valid, foreign };
+}
+
+export function formatFinding(f: LintFinding): string {
+  return `${f.location}: ${f.object}: ${f.path ? `${f.path}: ` : ""}${f.message}`;
+}

@@ -1,0 +1,31 @@
+/** The sluice command line: global options and the command list. */
+import yargs from "yargs";
+import { lintCommand } from "./commands/lint.ts";
+
+export async function runCli(args: string[]): Promise<number> {
+  let exitCode = 0;
+  const cli = yargs(args)
+    .scriptName(process.argv[1]?.includes("kubectl-sluice") ? "kubectl sluice" : "sluice")
+    .option("kubeconfig", { type: "string", describe: "Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)", global: true })
+    .option("context", { type: "string", describe: "kubeconfig context to use", global: true })
+    .option("namespace", { alias: "n", type: "string", describe: "Namespace (default: the context's)", global: true })
+    .command(lintCommand((code) => (exitCode = code)))
+    .demandCommand(1, "Name a command; `sluice --help` lists them.")
+    .strict()
+    .recommendCommands()
+    .fail((message, error, y) => {
+      if (error) throw error;
+      process.stderr.write(`${y.help() ? "" : ""}error: ${message}\nRun with --help for usage.\n`);
+      exitCode = 2;
+    })
+    .help()
+    .version(false)
+    .wrap(Math.min(100, process.stdout.columns || 100));
+  try {
+    await cli.parseAsync();
+  } catch (error) {
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+  return exitCode;
+}
