@@ -19,3 +19,11 @@ export function effectiveSteps(canary: CanaryStrategy): CanaryStep[] {
   }
   return steps;
 }
+
+/** The Rollout with the shorthand replaced by the steps it stands for (what `lint --print-defaults` shows). */
+export function withExpandedSteps<R extends { spec: { strategy: { canary?: CanaryStrategy } } }>(rollout: R): R {
+  const canary = rollout.spec.strategy.canary;
+  if (!canary || canary.stepWeight === undefined || canary.steps) return rollout;
+  const { stepWeight: _w, maxWeight: _m, interval: _i, ...rest } = canary;
+  return { ...rollout, spec: { ...rollout.spec, strategy: { ...rollout.spec.strategy, canary: { ...rest, steps: effectiveSteps(canary) } } } };
+}

@@ -21,7 +21,7 @@ export function splitManifest(source: string, text: string): ManifestDocument[] 
     index: i + 1,
     total: nonEmpty.length,
     content: doc.errors.length > 0 ? undefined : doc.toJS({ maxAliasCount: 100 }),
-    syntaxErrors: doc.errors.map((e) => e.message.split("\n")[0] ?? e.message),
+    syntaxErrors: doc.errors.map((e) => (e.message.split("\n")[0] ?? e.message).replace(/:\s*$/, "")),
   }));
 }
 

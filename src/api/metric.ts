@@ -88,7 +88,8 @@ export const metricSchema = z.strictObject({
   compare: compareSchema.optional(),
 }).superRefine((metric, ctx) => {
   // A metric either compares canary with stable (compare) or checks one query against conditions.
-  const query = metric.provider.prometheus?.query;
+  if (!metric.provider.prometheus) return; // the provider itself is already reported as missing
+  const query = metric.provider.prometheus.query;
   if (metric.compare && query !== undefined) {
     ctx.addIssue({ code: "custom", path: ["provider", "prometheus", "query"], message: "must not be set with compare (compare.query is used); remove one" });
   }

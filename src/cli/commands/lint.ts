@@ -1,6 +1,7 @@
 /** `sluice lint FILE|DIR...`: validate Rollouts and analysis templates before they reach a cluster. */
 import type { CommandModule } from "yargs";
 import { stringify } from "yaml";
+import { withExpandedSteps } from "../../api/canary-steps.ts";
 import { readManifests } from "../files.ts";
 import { formatFinding, lintDocuments } from "../lint/lint-manifests.ts";
 
@@ -22,13 +23,17 @@ export function lintCommand(setExitCode: (code: number) => void): CommandModule<
       const docs = readManifests(args.paths);
       const result = lintDocuments(docs);
       if (args["print-defaults"]) {
-        const out = result.valid.map(({ object }) => stringify(object.value, { lineWidth: 0 }));
+        const out = result.valid.map(({ object }) =>
+          stringify(object.kind === "Rollout" ? withExpandedSteps(object.value) : object.value, { lineWidth: 0 }),
+        );
         process.stdout.write(out.join("---\n"));
       }
-      for (const finding of result.findings) process.stdout.write(`${formatFinding(finding)}\n`);
+      // With --print-defaults stdout is YAML for other tools; findings then go to stderr.
+      const report = args["print-defaults"] ? process.stderr : process.stdout;
+      for (const finding of result.findings) report.write(`${formatFinding(finding)}\n`);
       const files = new Set(docs.map((d) => d.source)).size;
       const summary = `${files} file(s), ${result.valid.length} valid sluice object(s), ${result.foreign} other object(s), ${result.findings.length} problem(s)`;
-      (args["print-defaults"] ? process.stderr : process.stdout).write(`${summary}\n`);
+      report.write(`${summary}\n`);
       setExitCode(result.findings.length > 0 ? 1 : 0);
     },
   };
