@@ -3,9 +3,18 @@ import type { CommandModule } from "yargs";
 import { stringify } from "yaml";
 import { withExpandedSteps } from "../../api/canary-steps.ts";
 import { readManifests } from "../files.ts";
-import { formatFinding, lintDocuments } from "../lint/lint-manifests.ts";
+import { loadKubeConfig, targetNamespace } from "../../kube/kubeconfig.ts";
+import { clusterTemplateLookup } from "../lint/cluster-templates.ts";
+import { formatFinding, lintDocuments, templatesIn } from "../lint/lint-manifests.ts";
 
-type LintArgs = { paths: string[]; "print-defaults": boolean };
+type LintArgs = {
+  paths: string[];
+  "print-defaults": boolean;
+  cluster: boolean;
+  kubeconfig?: string | undefined;
+  context?: string | undefined;
+  namespace?: string | undefined;
+};
 
 export function lintCommand(setExitCode: (code: number) => void): CommandModule<object, LintArgs> {
   return {
@@ -18,10 +27,21 @@ export function lintCommand(setExitCode: (code: number) => void): CommandModule<
           type: "boolean",
           default: false,
           describe: "Print every valid object with all defaults applied, as the controller sees it",
+        })
+        .option("cluster", {
+          type: "boolean",
+          default: false,
+          describe: "Look up analysis templates that the files do not hold in the cluster (--kubeconfig, --context, -n)",
         }),
-    handler: (args) => {
+    handler: async (args) => {
       const docs = readManifests(args.paths);
-      const result = lintDocuments(docs);
+      let result = lintDocuments(docs);
+      if (args.cluster) {
+        const kc = loadKubeConfig(args);
+        const objects = result.valid.map((v) => v.object);
+        const lookup = await clusterTemplateLookup(kc, objects, templatesIn(objects), targetNamespace(kc, args));
+        result = lintDocuments(docs, { clusterLookup: lookup });
+      }
       if (args["print-defaults"]) {
         const out = result.valid.map(({ object }) =>
           stringify(object.kind === "Rollout" ? withExpandedSteps(object.value) : object.value, { lineWidth: 0 }),
