@@ -1,0 +1,83 @@
+// Fault injection for reliability tests: per-server rules, changeable at runtime, that make a
+// fraction of matching requests fail (500, 429, 409) or hang until the connection is dropped,
+// plus a switch to cut every open watch connection.
+
+export type Verb = "get" | "list" | "watch" | "create" | "update" | "patch" | "delete" | "deletecollection";
+export type FaultKind = "error500" | "throttle429" | "conflict409" | "timeout";
+
+export interface FaultRule {
+  fault: FaultKind;
+  /** Fraction of matching requests that fail, 0..1. */
+  fraction: number;
+  /** Verbs the rule applies to (default: all). */
+  verbs?: readonly Verb[];
+  /** Resources as `plural` (core) or `plural.group` (default: all). */
+  resources?: readonly string[];
+  /** For "timeout": how long to hold the request before dropping the connection (default 30 s). */
+  timeoutMs?: number;
+  /** For "throttle429": Retry-After seconds (default 1). */
+  retryAfterSeconds?: number;
+}
+
+export interface FaultDecision {
+  rule: FaultRule;
+}
+
+export class FaultInjector {
+  private rules: FaultRule[] = [];
+  private random: () => number;
+  private readonly watchDroppers = new Set<() => void>();
+  /** Count of injected faults by kind, for assertions. */
+  readonly injected: Record<FaultKind, number> = { error500: 0, throttle429: 0, conflict409: 0, timeout: 0 };
+
+  constructor(random: () => number = Math.random) {
+    this.random = random;
+  }
+
+  setRules(rules: readonly FaultRule[]): void {
+    this.rules = rules.map((r) => ({ ...r }));
+  }
+
+  addRule(rule: FaultRule): void {
+    this.rules.push({ ...rule });
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  /** Deterministic failures for tests: e.g. a seeded PRNG. */
+  setRandom(random: () => number): void {
+    this.random = random;
+  }
+
+  decide(verb: Verb, resource: string): FaultDecision | undefined {
+    for (const rule of this.rules) {
+      if (rule.verbs && !rule.verbs.includes(verb)) continue;
+      if (rule.resources && !rule.resources.includes(resource)) continue;
+      if (this.random() < rule.fraction) {
+        this.injected[rule.fault]++;
+        return { rule };
+      }
+    }
+    return undefined;
+  }
+
+  /** Register a way to cut one open watch; returns the unregister function. */
+  trackWatch(drop: () => void): () => void {
+    this.watchDroppers.add(drop);
+    return () => this.watchDroppers.delete(drop);
+  }
+
+  openWatchCount(): number {
+    return this.watchDroppers.size;
+  }
+
+  /** Abort every open watch connection (the client sees a dropped stream). */
+  dropWatches(): number {
+    const droppers = [...this.watchDroppers];
+    this.watchDroppers.clear();
+    for (const drop of droppers) drop();
+    return droppers.length;
+  }
+}
