@@ -64,6 +64,9 @@ export function mediaType(header: string | undefined): string {
 /** Decode a JSON (or YAML) request body; empty → undefined. */
 export function decodeBody(text: string, contentType: string): unknown {
   if (text.trim() === "") return undefined;
+  if (contentType.includes("protobuf") || contentType.includes("cbor")) {
+    throw new ApiError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+  }
   try {
     if (contentType === "application/yaml" || contentType === "application/apply-patch+yaml") return parseYaml(text) as unknown;
     return JSON.parse(text) as unknown;
