@@ -130,6 +130,8 @@ export const rolloutStatusSchema = z.strictObject({
   abortedAt: z.iso.datetime().optional(),
   promoteFull: z.boolean().optional(),
   restartedAt: z.iso.datetime().optional(),
+  /** Times `retry` restarted an aborted revision; part of AnalysisRun names so a retry never reuses a failed run. */
+  retryCount: z.int().min(0).optional(),
   conditions: z.array(condition()).optional(),
 });
 

@@ -1,0 +1,56 @@
+/**
+ * AnalysisRuns the rollout needs, by deterministic name: the same (revision, step, retry) always gives the
+ * same name, so a restart finds the run it started instead of starting a duplicate.
+ */
+import type { RolloutAnalysis } from "../api/analysis-refs.ts";
+import { act, type DecideContext } from "./context.ts";
+import type { ObservedAnalysisRun } from "./observed.ts";
+import type { AnalysisRole } from "./plan.ts";
+
+const ROLE_SUFFIX: Record<Exclude<AnalysisRole, "step">, string> = { background: "bg", prePromotion: "pre", postPromotion: "post" };
+
+export function analysisRunName(ctx: DecideContext, role: AnalysisRole, stepIndex?: number): string {
+  const retry = ctx.status.retryCount ? `-r${ctx.status.retryCount}` : "";
+  const suffix = role === "step" ? String(stepIndex ?? 0) : ROLE_SUFFIX[role];
+  // Names are at most 253 characters; a long rollout name is cut so the distinguishing suffix survives.
+  const tail = `-${ctx.currentHash}${retry}-${suffix}`;
+  return `${(ctx.rollout.metadata.name ?? "rollout").slice(0, 200)}${tail}`;
+}
+
+export type AnalysisOutcome =
+  | { state: "running"; run: ObservedAnalysisRun | undefined }
+  | { state: "successful"; run: ObservedAnalysisRun }
+  | { state: "inconclusive"; run: ObservedAnalysisRun }
+  | { state: "failed"; run: ObservedAnalysisRun };
+
+/** Start the run if it does not exist yet; report where it stands. */
+export function ensureAnalysis(ctx: DecideContext, name: string, role: AnalysisRole, analysis: RolloutAnalysis): AnalysisOutcome {
+  const run = ctx.observed.analysisRuns.find((r) => r.name === name);
+  if (!run) {
+    act(ctx, {
+      kind: "StartAnalysis",
+      name,
+      role,
+      analysis,
+      latestPodHash: ctx.currentHash,
+      stablePodHash: ctx.status.stableRS,
+    });
+    return { state: "running", run: undefined };
+  }
+  if (run.phase === "Successful") return { state: "successful", run };
+  if (run.phase === "Inconclusive") return { state: "inconclusive", run };
+  if (run.phase === "Failed" || run.phase === "Error") return { state: "failed", run };
+  return { state: "running", run };
+}
+
+/** Stop every run of this rollout that is still going but no longer wanted. */
+export function stopAnalysesExcept(ctx: DecideContext, wanted: string[]): void {
+  for (const run of ctx.observed.analysisRuns) {
+    const going = run.phase === undefined || run.phase === "Pending" || run.phase === "Running";
+    if (going && !run.terminated && !wanted.includes(run.name)) act(ctx, { kind: "StopAnalysis", name: run.name });
+  }
+}
+
+export function describeFailure(name: string, run: ObservedAnalysisRun): string {
+  return `analysis ${name} ${run.phase === "Error" ? "errored" : "failed"}${run.message ? `: ${run.message}` : ""}`;
+}

@@ -1,0 +1,46 @@
+/** What observe() read from the cluster for one Rollout: the only input of decide() besides the spec and the clock. */
+import type { AnalysisPhase } from "../api/analysis-run.ts";
+
+export type ObservedReplicaSet = {
+  name: string;
+  podHash: string;
+  /** sluice.dev/revision annotation: 1 for the first template, +1 for each new one. */
+  revision: number;
+  /** spec.replicas */
+  replicas: number;
+  readyReplicas: number;
+  availableReplicas: number;
+  /** sluice.dev/scale-down-deadline annotation: when a delayed scale-down to zero is due. */
+  scaleDownDeadline?: string | undefined;
+};
+
+export type ObservedService = {
+  name: string;
+  /** The pod-template hash the Service's selector is pinned to, if any. */
+  podHash?: string | undefined;
+};
+
+export type RouterProblem = { code: string; message: string };
+
+/** What the router reports the cluster does now (absent when the rollout has no router). */
+export type ObservedRouting =
+  | { ok: true; canaryWeight: number; headerRoutes: string[]; mirrorRoutes: string[] }
+  | { ok: false; problem: RouterProblem };
+
+export type ObservedAnalysisRun = {
+  name: string;
+  phase: AnalysisPhase | undefined;
+  message?: string | undefined;
+  /** spec.terminate is set: the run was told to stop and will measure no more. */
+  terminated?: boolean | undefined;
+};
+
+export type Observed = {
+  replicaSets: ObservedReplicaSet[];
+  /** Services the strategy names, by name; a missing one is reported in `missingReferences` instead. */
+  services: Record<string, ObservedService>;
+  routing?: ObservedRouting | undefined;
+  analysisRuns: ObservedAnalysisRun[];
+  /** References that do not exist (a Service, an AnalysisTemplate): the spec is invalid until they do. */
+  missingReferences: { path: string; message: string }[];
+};

@@ -1,0 +1,33 @@
+/** The output of decide(): actions for execute() to carry out in order, the status to write, when to look again. */
+import type { RolloutAnalysis } from "../api/analysis-refs.ts";
+import type { RolloutStatus } from "../api/rollout.ts";
+import type { DesiredRouting } from "./routing.ts";
+
+export type AnalysisRole = "step" | "background" | "prePromotion" | "postPromotion";
+
+export type Action =
+  | { kind: "CreateReplicaSet"; podHash: string; replicas: number; revision: number }
+  | { kind: "ScaleReplicaSet"; name: string; replicas: number }
+  /** Record (or clear, with null) when a ReplicaSet is due to scale to zero; stored on the object so restarts keep it. */
+  | { kind: "SetScaleDownDeadline"; name: string; deadline: string | null }
+  | { kind: "DeleteReplicaSet"; name: string }
+  | { kind: "Route"; want: DesiredRouting }
+  | { kind: "PinService"; service: string; podHash: string }
+  | {
+      kind: "StartAnalysis";
+      name: string;
+      role: AnalysisRole;
+      analysis: RolloutAnalysis;
+      /** Hashes for podTemplateHashValue: Latest (the new version) and Stable. */
+      latestPodHash: string;
+      stablePodHash: string | undefined;
+    }
+  | { kind: "StopAnalysis"; name: string }
+  | { kind: "Event"; type: "Normal" | "Warning"; reason: string; message: string };
+
+export type Plan = {
+  actions: Action[];
+  status: RolloutStatus;
+  /** Reconcile again after this long even if nothing changes (timed pauses, delayed scale-downs). */
+  requeueAfterMs?: number | undefined;
+};

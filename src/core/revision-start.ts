@@ -1,0 +1,41 @@
+/** What both strategies do when the template changes or an aborted revision is retried. */
+import { act, type DecideContext } from "./context.ts";
+import { endControllerPauses } from "./pauses.ts";
+
+/** Reset the per-revision status when the template hash differs from the one the status is about. */
+export function startRevisionIfNew(ctx: DecideContext, stableHash: string, firstStep: string): void {
+  const s = ctx.status;
+  if (s.currentPodHash === ctx.currentHash) return;
+  const previous = s.currentPodHash;
+  s.currentPodHash = ctx.currentHash;
+  s.currentStepIndex = 0;
+  s.abort = undefined;
+  s.abortedAt = undefined;
+  s.promoteFull = undefined;
+  s.retryCount = undefined;
+  s.canary = { weights: s.canary?.weights };
+  s.blueGreen = { activeSelector: s.blueGreen?.activeSelector, previewSelector: s.blueGreen?.previewSelector };
+  endControllerPauses(ctx);
+  const replaces = previous && previous !== stableHash ? ` replaces ${previous} mid-rollout` : "";
+  act(ctx, { kind: "Event", type: "Normal", reason: "NewRevision", message: `new revision ${ctx.currentHash}${replaces}; ${firstStep}` });
+}
+
+/** `sluice retry` clears status.abort; abortedAt still set means this is a retry: run the revision again. */
+export function retryIfRequested(ctx: DecideContext): void {
+  const s = ctx.status;
+  if (s.abortedAt === undefined || s.abort) return;
+  s.retryCount = (s.retryCount ?? 0) + 1;
+  s.abortedAt = undefined;
+  s.currentStepIndex = 0;
+  s.canary = { weights: s.canary?.weights };
+  s.blueGreen = { activeSelector: s.blueGreen?.activeSelector, previewSelector: s.blueGreen?.previewSelector };
+  endControllerPauses(ctx);
+  act(ctx, { kind: "Event", type: "Normal", reason: "RolloutRetried", message: `retrying revision ${ctx.currentHash} from the start` });
+}
+
+export function abortWith(ctx: DecideContext, reason: string, timestamp: string): void {
+  ctx.status.abort = true;
+  ctx.status.abortedAt = timestamp;
+  ctx.status.message = `aborted: ${reason}`;
+  act(ctx, { kind: "Event", type: "Warning", reason: "RolloutAborted", message: `${reason}; sending all traffic back to stable` });
+}

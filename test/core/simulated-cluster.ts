@@ -1,0 +1,180 @@
+/**
+ * A deterministic stand-in for the cluster, for decide() tests: it carries out a Plan's actions the way the
+ * executor will (ReplicaSets, Service pins, router weights, AnalysisRuns) and hands back what observe()
+ * would read. Pods become available `readyAfterMs` after a scale-up; AnalysisRuns end as the test scripts.
+ */
+import type { AnalysisPhase } from "../../src/api/analysis-run.ts";
+import type { Rollout, RolloutInput } from "../../src/api/rollout.ts";
+import { rolloutSchema } from "../../src/api/rollout.ts";
+import { decide } from "../../src/core/decide.ts";
+import type { Observed, ObservedReplicaSet, RouterProblem } from "../../src/core/observed.ts";
+import type { Action, AnalysisRole, Plan } from "../../src/core/plan.ts";
+
+export type RunScript = (name: string, role: AnalysisRole) => { phase: AnalysisPhase; message?: string; afterMs?: number };
+
+type SimRun = { name: string; role: AnalysisRole; phase: AnalysisPhase; message?: string | undefined; endsAt: number; final: AnalysisPhase; stopped: boolean };
+
+export class SimulatedCluster {
+  replicaSets = new Map<string, ObservedReplicaSet & { readyAt: number }>();
+  services: Record<string, { podHash?: string | undefined }> = {};
+  routing: { canaryWeight: number; headerRoutes: string[]; mirrorRoutes: string[] } | undefined;
+  routerProblem: RouterProblem | undefined;
+  runs = new Map<string, SimRun>();
+  missingReferences: Observed["missingReferences"] = [];
+  events: Extract<Action, { kind: "Event" }>[] = [];
+  /** Every action ever applied, in order. */
+  log: Action[] = [];
+  now: number;
+  readyAfterMs = 0;
+  script: RunScript = () => ({ phase: "Successful" });
+  name: string;
+
+  constructor(rolloutName: string, services: string[], withRouter: boolean, start = Date.parse("2026-11-23T10:00:00Z")) {
+    this.name = rolloutName;
+    for (const s of services) this.services[s] = {};
+    this.routing = withRouter ? { canaryWeight: 0, headerRoutes: [], mirrorRoutes: [] } : undefined;
+    this.now = start;
+  }
+
+  observed(): Observed {
+    for (const rs of this.replicaSets.values()) {
+      const available = this.now >= rs.readyAt ? rs.replicas : Math.min(rs.availableReplicas, rs.replicas);
+      rs.availableReplicas = available;
+      rs.readyReplicas = available;
+    }
+    for (const run of this.runs.values()) if (!run.stopped && this.now >= run.endsAt) run.phase = run.final;
+    return {
+      replicaSets: [...this.replicaSets.values()].map(({ readyAt: _r, ...rs }) => ({ ...rs })),
+      services: Object.fromEntries(Object.entries(this.services).map(([name, s]) => [name, { name, podHash: s.podHash }])),
+      routing: this.routerProblem ? { ok: false, problem: this.routerProblem } : this.routing ? { ok: true, ...structuredClone(this.routing) } : undefined,
+      analysisRuns: [...this.runs.values()].map((r) => ({ name: r.name, phase: r.phase, message: r.message, terminated: r.stopped })),
+      missingReferences: this.missingReferences,
+    };
+  }
+
+  apply(plan: Plan): void {
+    for (const action of plan.actions) {
+      this.log.push(action);
+      switch (action.kind) {
+        case "CreateReplicaSet":
+          this.replicaSets.set(action.podHash, {
+            name: `${this.name}-${action.podHash}`, podHash: action.podHash, revision: action.revision,
+            replicas: action.replicas, readyReplicas: 0, availableReplicas: 0, readyAt: this.now + this.readyAfterMs,
+          });
+          break;
+        case "ScaleReplicaSet": {
+          const rs = [...this.replicaSets.values()].find((r) => r.name === action.name);
+          if (!rs) throw new Error(`scale of unknown ReplicaSet ${action.name}`);
+          if (action.replicas > rs.replicas) rs.readyAt = this.now + this.readyAfterMs;
+          rs.replicas = action.replicas;
+          rs.availableReplicas = Math.min(rs.availableReplicas, action.replicas);
+          break;
+        }
+        case "SetScaleDownDeadline": {
+          const rs = [...this.replicaSets.values()].find((r) => r.name === action.name);
+          if (rs) rs.scaleDownDeadline = action.deadline ?? undefined;
+          break;
+        }
+        case "DeleteReplicaSet":
+          for (const [hash, rs] of this.replicaSets) if (rs.name === action.name) this.replicaSets.delete(hash);
+          break;
+        case "Route":
+          if (!this.routing) throw new Error("Route without a router");
+          this.routing = {
+            canaryWeight: action.want.canaryWeight,
+            headerRoutes: action.want.headerRoutes.map((h) => h.name),
+            mirrorRoutes: action.want.mirrorRoutes.map((m) => m.name),
+          };
+          break;
+        case "PinService": {
+          const svc = this.services[action.service];
+          if (!svc) throw new Error(`pin of unknown Service ${action.service}`);
+          svc.podHash = action.podHash;
+          break;
+        }
+        case "StartAnalysis": {
+          if (this.runs.has(action.name)) throw new Error(`duplicate AnalysisRun ${action.name}`);
+          const outcome = this.script(action.name, action.role);
+          this.runs.set(action.name, {
+            name: action.name, role: action.role, phase: "Running", message: outcome.message,
+            endsAt: this.now + (outcome.afterMs ?? 0), final: outcome.phase, stopped: false,
+          });
+          break;
+        }
+        case "StopAnalysis": {
+          const run = this.runs.get(action.name);
+          if (run) run.stopped = true;
+          break;
+        }
+        case "Event":
+          this.events.push(action);
+          break;
+      }
+    }
+  }
+
+  weightOf(): number | undefined {
+    return this.routing?.canaryWeight;
+  }
+}
+
+export function makeRollout(input: RolloutInput): Rollout {
+  return rolloutSchema.parse(input);
+}
+
+export function rolloutInput(strategy: RolloutInput["spec"]["strategy"], image = "acme/web:1", replicas = 4): RolloutInput {
+  return {
+    apiVersion: "sluice.dev/v1alpha1",
+    kind: "Rollout",
+    metadata: { name: "web", namespace: "shop", generation: 1 },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: "web" } },
+      template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image }] } },
+      strategy,
+    },
+  };
+}
+
+export function withImage(rollout: Rollout, image: string): Rollout {
+  const next = structuredClone(rollout);
+  const container = next.spec.template.spec.containers[0];
+  if (container) container.image = image;
+  next.metadata.generation = (next.metadata.generation ?? 1) + 1;
+  return next;
+}
+
+export type Snapshot = { phase: string | undefined; step: number | undefined; weight: number | undefined; message: string | undefined };
+
+/**
+ * Reconcile until nothing is left to do (no actions and nothing due), advancing the clock to the next due
+ * time. Returns the rollout with its final status and a trace of every status.
+ */
+export function reconcileUntilSettled(rollout: Rollout, cluster: SimulatedCluster, options: { maxRounds?: number; stopWhen?: (r: Rollout) => boolean } = {}) {
+  let current = rollout;
+  const trace: Snapshot[] = [];
+  for (let round = 0; round < (options.maxRounds ?? 200); round++) {
+    const plan = decide(current, cluster.observed(), new Date(cluster.now));
+    cluster.apply(plan);
+    const statusChanged = JSON.stringify(plan.status) !== JSON.stringify(current.status ?? {});
+    current = { ...current, status: plan.status };
+    trace.push({ phase: plan.status.phase, step: plan.status.currentStepIndex, weight: cluster.weightOf(), message: plan.status.message });
+    if (options.stopWhen?.(current)) return { rollout: current, trace, plan };
+    // A status write wakes the controller again (its own watch), so only an unchanged status lets time pass.
+    const onlyEvents = plan.actions.every((a) => a.kind === "Event");
+    if (onlyEvents && !statusChanged) {
+      const pods = [...cluster.replicaSets.values()].map((rs) => rs.readyAt).filter((t) => t > cluster.now);
+      const runs = [...cluster.runs.values()].filter((r) => !r.stopped && r.phase === "Running" && r.endsAt > cluster.now).map((r) => r.endsAt);
+      const due = [plan.requeueAfterMs === undefined ? Infinity : cluster.now + plan.requeueAfterMs, ...pods, ...runs];
+      const next = Math.min(...due);
+      if (!Number.isFinite(next)) return { rollout: current, trace, plan };
+      cluster.now = Math.max(next, cluster.now + 1);
+    }
+  }
+  throw new Error(`did not settle; last status: ${JSON.stringify(current.status?.message)}`);
+}
+
+/** What a user's `promote` does: clear the controller's pause conditions. */
+export function promote(rollout: Rollout): Rollout {
+  return { ...rollout, status: { ...rollout.status, pauseConditions: undefined } };
+}
