@@ -1,0 +1,20 @@
+/** The tolerated change of a compare metric (`maxIncrease` / `maxDecrease`) as an amount in the metric's unit. */
+import type { Compare } from "../../api/metric.ts";
+
+export type AllowedChange = Compare["maxIncrease"];
+
+/**
+ * "10%" is relative to the reference (stable) value; a plain integer is an absolute amount in the metric's own
+ * unit (10 = ten milliseconds for a latency in ms). Unset means any change counts.
+ */
+export function allowedAmount(change: AllowedChange, reference: number): number {
+  if (change === undefined) return 0;
+  if (typeof change === "number") return change;
+  const percent = Number.parseFloat(change.slice(0, -1));
+  return (percent / 100) * Math.abs(reference);
+}
+
+/** "+10%" / "+10" for messages. */
+export function describeAllowance(change: AllowedChange): string {
+  return change === undefined ? "0" : String(change);
+}

@@ -1,0 +1,155 @@
+/**
+ * The canary-vs-stable judge for one `compare` metric: canary and stable range-query points in, a classification
+ * with its numbers and a message out. Pure: no I/O, no clock; the caller stores `sequentialState` between
+ * measurements.
+ *
+ * Order of decisions:
+ * 1. Fail-safe: fewer than `minSamples` finite points on either side is NoData, never Pass, and the message says
+ *    which side lacked data and how many points it had (and how many were NaN/Inf).
+ * 2. Sequential (when `compare.sequential`): the anytime-valid sign test (sequential.ts) may classify High/Low
+ *    at any measurement; this is the early abort.
+ * 3. Fixed horizon: Mann-Whitney p-value and Hodges-Lehmann interval at `compare.confidence`, classified as in
+ *    Kayenta (classify.ts). With `sequential`, this test speaks only on the `final` measurement; before it, an
+ *    undecided metric is a provisional Pass (`decidedBy: "none"`), because acting on a fixed-horizon test at every
+ *    interval inflates false alarms. Without `sequential`, every call is a fixed-horizon judgement.
+ */
+import { median } from "simple-statistics";
+import type { Compare } from "../../api/metric.ts";
+import { classifyShift, type Classification } from "./classify.ts";
+import { formatPercent, formatPValue, formatSigned, formatValue } from "./format.ts";
+import { hodgesLehmann, type ShiftEstimate } from "./hodges-lehmann.ts";
+import { mannWhitney, type Alternative, type MannWhitneyResult } from "./mann-whitney.ts";
+import { cleanSamples } from "./samples.ts";
+import { updateSequential, type Point, type SequentialOutcome, type SequentialState } from "./sequential.ts";
+
+export type { Point, SequentialState } from "./sequential.ts";
+
+export interface JudgeInput {
+  /** Metric name, used in the message. */
+  readonly name: string;
+  readonly canary: readonly Point[];
+  readonly stable: readonly Point[];
+  /** The parsed compare block (zod output: defaults applied). */
+  readonly compare: Compare;
+  /** State returned by the previous measurement of this metric in this analysis run, if any. */
+  readonly sequentialState?: SequentialState | undefined;
+  /** The last measurement of the analysis: the fixed-horizon test decides. */
+  readonly final?: boolean;
+}
+
+export interface SideSummary {
+  readonly samples: number;
+  readonly dropped: number;
+  readonly median: number | undefined;
+}
+
+export interface Judgement {
+  readonly classification: Classification;
+  /** What decided: the sequential test (early), the fixed-horizon test, nothing yet, or missing data. */
+  readonly decidedBy: "sequential" | "fixed-horizon" | "none" | "nodata";
+  readonly message: string;
+  readonly canary: SideSummary;
+  readonly stable: SideSummary;
+  /** Hodges-Lehmann shift canary - stable with its interval; absent without enough data. */
+  readonly shift?: ShiftEstimate;
+  /** shift relative to |stable median|, when that median is not 0. */
+  readonly relativeShift?: { readonly estimate: number; readonly lower: number; readonly upper: number };
+  readonly mannWhitney?: MannWhitneyResult;
+  readonly sequential?: SequentialOutcome;
+  /** Store this and pass it to the next measurement (present whenever compare.sequential is on). */
+  readonly sequentialState?: SequentialState;
+}
+
+function alternativeOf(direction: Compare["direction"]): Alternative {
+  return direction === "increase" ? "greater" : direction === "decrease" ? "less" : "two-sided";
+}
+
+function describeSide(label: string, side: SideSummary): string {
+  const dropped = side.dropped > 0 ? ` (+${side.dropped} NaN/Inf dropped)` : "";
+  return `${label} had ${side.samples} samples${dropped}`;
+}
+
+function describeShift(shift: ShiftEstimate, relative: Judgement["relativeShift"], confidencePercent: string): string {
+  if (relative !== undefined) {
+    return `${formatPercent(relative.estimate)} (${confidencePercent} CI ${formatPercent(relative.lower)}..${formatPercent(relative.upper)})`;
+  }
+  return `${formatSigned(shift.estimate)} (${confidencePercent} CI ${formatSigned(shift.lower)}..${formatSigned(shift.upper)})`;
+}
+
+export function judge(input: JudgeInput): Judgement {
+  const { compare, name } = input;
+  const canaryClean = cleanSamples(input.canary);
+  const stableClean = cleanSamples(input.stable);
+  const summary = (values: number[], dropped: number): SideSummary => ({
+    samples: values.length,
+    dropped,
+    median: values.length > 0 ? median(values) : undefined,
+  });
+  const canary = summary(canaryClean.values, canaryClean.dropped);
+  const stable = summary(stableClean.values, stableClean.dropped);
+
+  // The sequential state advances even before minSamples so that no pair is lost, but it decides nothing then.
+  const sequential = compare.sequential ? updateSequential(input.sequentialState, input.canary, input.stable, compare) : undefined;
+  const carried = sequential === undefined ? {} : { sequential, sequentialState: sequential.state };
+
+  const short = [
+    canary.samples < compare.minSamples ? describeSide("canary", canary) : undefined,
+    stable.samples < compare.minSamples ? describeSide("stable", stable) : undefined,
+  ].filter((s): s is string => s !== undefined);
+  if (short.length > 0) {
+    return {
+      classification: "NoData",
+      decidedBy: "nodata",
+      message: `${name}: not enough data: ${short.join(", ")}; at least ${compare.minSamples} per side are needed → NoData`,
+      canary,
+      stable,
+      ...carried,
+    };
+  }
+
+  const shift = hodgesLehmann(canaryClean.values, stableClean.values, compare.confidence);
+  const test = mannWhitney(canaryClean.values, stableClean.values, alternativeOf(compare.direction));
+  const stableMedian = stable.median ?? 0;
+  const relativeShift =
+    stableMedian !== 0
+      ? {
+          estimate: shift.estimate / Math.abs(stableMedian),
+          lower: shift.lower / Math.abs(stableMedian),
+          upper: shift.upper / Math.abs(stableMedian),
+        }
+      : undefined;
+  const confidencePercent = `${Number((100 * compare.confidence).toPrecision(4))}%`;
+  const numbers = `${name} canary ${formatValue(canary.median ?? Number.NaN)} vs stable ${formatValue(stableMedian)}: ${describeShift(
+    shift,
+    relativeShift,
+    confidencePercent,
+  )}, ${formatPValue(test.pValue)}`;
+  const details = { canary, stable, shift, mannWhitney: test, ...(relativeShift === undefined ? {} : { relativeShift }), ...carried };
+
+  if (sequential?.rejected !== undefined) {
+    const classification = sequential.rejected === "increase" ? "High" : "Low";
+    const side = sequential.rejected === "increase" ? sequential.state.increase : sequential.state.decrease;
+    const e = sequential.rejected === "increase" ? sequential.eIncrease : sequential.eDecrease;
+    return {
+      classification,
+      decidedBy: "sequential",
+      message: `${numbers}; sequential test: canary worse in ${side.worse} of ${side.pairs} paired steps, e=${formatValue(e)} ≥ ${formatValue(
+        1 / sequential.levelPerSide,
+      )} → ${classification} (early)`,
+      ...details,
+    };
+  }
+
+  const fixed = classifyShift(shift, stableMedian, compare);
+  if (compare.sequential && input.final !== true) {
+    return {
+      classification: "Pass",
+      decidedBy: "none",
+      message: `${numbers}; no conclusive evidence yet (sequential e=${formatValue(
+        compare.direction === "decrease" ? (sequential?.eDecrease ?? 1) : (sequential?.eIncrease ?? 1),
+      )}, needs ${formatValue(1 / (sequential?.levelPerSide ?? 1))}) → Pass so far`,
+      ...details,
+    };
+  }
+  return { classification: fixed, decidedBy: "fixed-horizon", message: `${numbers} → ${fixed}`, ...details };
+}
