@@ -1,0 +1,149 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { Compare } from "../../../src/api/metric.ts";
+import { mannWhitney } from "../../../src/analysis/judge/mann-whitney.ts";
+import {
+  MIXTURE_ALTERNATIVES,
+  logMixtureEValue,
+  updateSequential,
+  type Point,
+  type SequentialState,
+} from "../../../src/analysis/judge/sequential.ts";
+import { logNormalSampler, seededRandom } from "./random.ts";
+
+const settings = (over: Partial<Compare> = {}): Compare => ({
+  query: "q",
+  direction: "increase",
+  confidence: 0.98,
+  critical: false,
+  minSamples: 50,
+  step: "10s",
+  sequential: true,
+  ...over,
+});
+
+test("mixture e-value: hand computation of the mean likelihood ratio over the grid", () => {
+  // k = 4 worse of n = 6: E = mean over p of (2p)^4 (2(1-p))^2, computed here term by term.
+  const expected = MIXTURE_ALTERNATIVES.reduce((sum, p) => sum + (2 * p) ** 4 * (2 * (1 - p)) ** 2, 0) / MIXTURE_ALTERNATIVES.length;
+  assert.ok(Math.abs(Math.exp(logMixtureEValue({ pairs: 6, worse: 4 })) - expected) < 1e-12);
+  assert.equal(logMixtureEValue({ pairs: 0, worse: 0 }), 0); // no evidence: E = 1
+  // Large n stays finite (log-sum-exp).
+  assert.ok(Number.isFinite(logMixtureEValue({ pairs: 100000, worse: 100000 })));
+});
+
+/** Points on a shared grid: interval i holds `perInterval` steps of 10 s. */
+function interval(i: number, perInterval: number, draw: () => number): Point[] {
+  return Array.from({ length: perInterval }, (_, j) => [10 * (i * perInterval + j), draw()] as const);
+}
+
+test("under H0 the false-abort rate over many looks stays ≤ α, while repeated fixed-horizon tests exceed it", () => {
+  // Seeded simulation: 1000 runs × 30 looks × 6 new pairs per look; canary and stable i.i.d. log-normal
+  // (the least favourable null for the sign test: P(worse) = 1/2 exactly).
+  const runs = 1000;
+  const looks = 30;
+  const perLook = 6;
+  const alpha = 0.02;
+  const random = seededRandom(20260101);
+  const draw = logNormalSampler(random, 180, 0.3);
+  let sequentialAborts = 0;
+  let repeatedFixedAlarms = 0;
+  for (let run = 0; run < runs; run++) {
+    let state: SequentialState | undefined;
+    const canary: number[] = [];
+    const stable: number[] = [];
+    let sequentialFired = false;
+    let fixedFired = false;
+    for (let look = 0; look < looks; look++) {
+      const c = interval(look, perLook, draw);
+      const s = interval(look, perLook, draw);
+      const outcome = updateSequential(state, c, s, settings({ confidence: 1 - alpha }));
+      state = outcome.state;
+      if (outcome.rejected !== undefined) sequentialFired = true;
+      canary.push(...c.map(([, v]) => v));
+      stable.push(...s.map(([, v]) => v));
+      if (canary.length >= 30 && mannWhitney(canary, stable, "greater").pValue < alpha) fixedFired = true;
+    }
+    if (sequentialFired) sequentialAborts++;
+    if (fixedFired) repeatedFixedAlarms++;
+  }
+  const sequentialRate = sequentialAborts / runs;
+  const fixedRate = repeatedFixedAlarms / runs;
+  // Margin: 3 binomial standard errors at α.
+  const margin = 3 * Math.sqrt((alpha * (1 - alpha)) / runs);
+  assert.ok(sequentialRate <= alpha + margin, `sequential false-abort rate ${sequentialRate}`);
+  // The same simulation shows why: peeking with a fixed-horizon test at every look inflates false alarms.
+  assert.ok(fixedRate > alpha + margin, `repeated fixed-horizon false-alarm rate ${fixedRate} should exceed ${alpha}`);
+});
+
+test("a clearly worse canary is aborted within a few looks; the decrease side stays quiet", () => {
+  const random = seededRandom(5);
+  const stableDraw = logNormalSampler(random, 180, 0.1);
+  const canaryDraw = logNormalSampler(random, 270, 0.1);
+  let state: SequentialState | undefined;
+  let abortedAt: number | undefined;
+  for (let look = 0; look < 10 && abortedAt === undefined; look++) {
+    const outcome = updateSequential(state, interval(look, 6, canaryDraw), interval(look, 6, stableDraw), settings({ maxIncrease: "10%" }));
+    state = outcome.state;
+    if (outcome.rejected === "increase") abortedAt = look;
+    assert.notEqual(outcome.rejected, "decrease");
+  }
+  assert.ok(abortedAt !== undefined && abortedAt <= 2, `aborted at look ${abortedAt}`);
+});
+
+test("direction decrease ignores a worse-is-higher regression; either catches it at α/2", () => {
+  const canary = interval(0, 40, () => 300);
+  const stable = interval(0, 40, () => 100);
+  assert.equal(updateSequential(undefined, canary, stable, settings({ direction: "decrease" })).rejected, undefined);
+  const either = updateSequential(undefined, canary, stable, settings({ direction: "either" }));
+  assert.equal(either.rejected, "increase");
+  assert.ok(Math.abs(either.levelPerSide - 0.01) < 1e-12);
+});
+
+test("restart safety: windows counted once, replay from stored samples rebuilds the state, JSON round-trips", () => {
+  const random = seededRandom(9);
+  const draw = logNormalSampler(random, 100, 0.5);
+  const windows = [0, 1, 2, 3].map((i) => ({ c: interval(i, 5, draw), s: interval(i, 5, draw) }));
+  let incremental: SequentialState | undefined;
+  for (const w of windows) {
+    incremental = updateSequential(incremental, w.c, w.s, settings()).state;
+    // The same window again (a retried measurement) adds nothing.
+    const again = updateSequential(incremental, w.c, w.s, settings()).state;
+    assert.deepEqual(again, incremental);
+    // A restart that lost memory but kept the stored JSON continues identically.
+    incremental = JSON.parse(JSON.stringify(incremental)) as SequentialState;
+  }
+  const replayed = updateSequential(
+    undefined,
+    windows.flatMap((w) => w.c),
+    windows.flatMap((w) => w.s),
+    settings(),
+  ).state;
+  assert.deepEqual(replayed, incremental);
+  assert.equal(replayed.increase.pairs, 20);
+});
+
+test("changed settings discard the old state; NaN and unmatched timestamps are not paired; a rejection latches", () => {
+  const canary: Point[] = [
+    [0, 5],
+    [10, Number.NaN],
+    [20, 7],
+    [30, 9],
+  ];
+  const stable: Point[] = [
+    [0, 1],
+    [10, 1],
+    [20, 7],
+    [40, 1],
+  ];
+  const first = updateSequential(undefined, canary, stable, settings());
+  // t=0 worse; t=10 NaN skipped; t=20 tie skipped; t=30 has no stable partner.
+  assert.deepEqual(first.state.increase, { pairs: 1, worse: 1 });
+  const changed = updateSequential(first.state, canary, stable, settings({ maxIncrease: "10%" }));
+  assert.equal(changed.restarted, true);
+  // Counted afresh under the new allowance: at t=20, 7 is below 7 + 10% and counts as "not worse".
+  assert.deepEqual(changed.state.increase, { pairs: 2, worse: 1 });
+
+  const latched: SequentialState = { ...first.state, rejected: "increase" };
+  const later = updateSequential(latched, interval(9, 20, () => 1), interval(9, 20, () => 5), settings());
+  assert.equal(later.rejected, "increase");
+});
