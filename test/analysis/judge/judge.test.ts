@@ -1,0 +1,121 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import fc from "fast-check";
+import type { Compare } from "../../../src/api/metric.ts";
+import { judge, type Point } from "../../../src/analysis/judge/judge.ts";
+import { logNormalSampler, seededRandom } from "./random.ts";
+
+const compare = (over: Partial<Compare> = {}): Compare => ({
+  query: "q",
+  direction: "increase",
+  confidence: 0.98,
+  critical: false,
+  minSamples: 50,
+  step: "10s",
+  sequential: true,
+  ...over,
+});
+
+const points = (values: readonly number[]): Point[] => values.map((v, i) => [1_700_000_000 + 10 * i, v] as const);
+
+test("fail-safe: too few samples, no data or NaN is NoData with the side and its count, never Pass", () => {
+  const full = points(Array.from({ length: 60 }, (_, i) => 100 + i));
+  const short = judge({ name: "p99", canary: points([1, 2, 3]), stable: full, compare: compare(), final: true });
+  assert.equal(short.classification, "NoData");
+  assert.match(short.message, /canary had 3 samples/);
+  assert.doesNotMatch(short.message, /stable had/);
+  assert.match(short.message, /at least 50 per side/);
+
+  const empty = judge({ name: "p99", canary: full, stable: [], compare: compare(), final: true });
+  assert.equal(empty.classification, "NoData");
+  assert.match(empty.message, /stable had 0 samples/);
+
+  const nan = judge({ name: "p99", canary: full, stable: points(Array.from({ length: 60 }, () => Number.NaN)), compare: compare({ sequential: false }) });
+  assert.equal(nan.classification, "NoData");
+  assert.match(nan.message, /stable had 0 samples \(\+60 NaN\/Inf dropped\)/);
+  assert.equal(nan.stable.dropped, 60);
+});
+
+test("property: below minSamples on either side is always NoData", () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 49 }), fc.integer({ min: 0, max: 200 }), fc.boolean(), fc.boolean(), (few, many, swap, sequential) => {
+      const a = points(Array.from({ length: few }, (_, i) => i));
+      const b = points(Array.from({ length: many }, (_, i) => 1000 + i));
+      const result = judge({ name: "m", canary: swap ? b : a, stable: swap ? a : b, compare: compare({ sequential }), final: true });
+      assert.equal(result.classification, "NoData");
+    }),
+    { seed: 3, numRuns: 100 },
+  );
+});
+
+const values = fc.array(fc.double({ min: 0, max: 100, noNaN: true }), { minLength: 5, maxLength: 60 });
+const direction = fc.constantFrom("increase" as const, "decrease" as const, "either" as const);
+
+test("property: identical canary and stable never fail", () => {
+  fc.assert(
+    fc.property(values, direction, fc.boolean(), fc.boolean(), (v, dir, sequential, final) => {
+      const result = judge({ name: "m", canary: points(v), stable: points(v), compare: compare({ direction: dir, sequential, minSamples: 5 }), final });
+      assert.equal(result.classification, "Pass", result.message);
+    }),
+    { seed: 5, numRuns: 200 },
+  );
+});
+
+test("property: a canary shifted up by a large amount is High for increase/either and never fails for decrease", () => {
+  fc.assert(
+    fc.property(values, fc.double({ min: 500, max: 1e4, noNaN: true }), fc.boolean(), (v, jump, sequential) => {
+      const stable = points(v);
+      const canary = points(v.map((x) => x + jump));
+      const run = (dir: Compare["direction"]) =>
+        judge({ name: "m", canary, stable, compare: compare({ direction: dir, sequential, minSamples: 5, maxIncrease: "10%" }), final: true });
+      assert.equal(run("increase").classification, "High");
+      assert.equal(run("either").classification, "High");
+      assert.equal(run("decrease").classification, "Pass");
+    }),
+    { seed: 8, numRuns: 150 },
+  );
+});
+
+test("message: medians, relative shift with its interval, p-value and the decision", () => {
+  const random = seededRandom(17);
+  const stableDraw = logNormalSampler(random, 180, 0.2);
+  const canaryDraw = logNormalSampler(random, 212, 0.2);
+  const stable = points(Array.from({ length: 80 }, stableDraw));
+  const canary = points(Array.from({ length: 80 }, canaryDraw));
+  const result = judge({ name: "p99", canary, stable, compare: compare({ sequential: false }) });
+  assert.equal(result.decidedBy, "fixed-horizon");
+  assert.ok(result.relativeShift !== undefined && result.shift !== undefined && result.mannWhitney !== undefined);
+  const pct = (f: number) => `${f > 0 ? "\\+" : ""}${(100 * f).toFixed(1)}%`;
+  const pattern = new RegExp(
+    `^p99 canary \\d+ vs stable \\d+: ${pct(result.relativeShift.estimate)} \\(98% CI ${pct(result.relativeShift.lower)}\\.\\.${pct(
+      result.relativeShift.upper,
+    )}\\), p=[0-9.e-]+ → ${result.classification}$`,
+  );
+  assert.match(result.message, pattern);
+  assert.equal(result.classification, "High");
+  assert.ok(result.mannWhitney.pValue < 0.02);
+});
+
+test("sequential on: interim looks only fail through the sequential test; the final look uses the fixed-horizon test", () => {
+  // A small, steady shift: clear for the fixed-horizon test on 60 points, but with canary worse at only ~60% of
+  // instants the sequential sign test has not crossed yet.
+  const random = seededRandom(23);
+  const stableDraw = logNormalSampler(random, 100, 0.05);
+  const canaryDraw = logNormalSampler(random, 104, 0.05);
+  const stable = points(Array.from({ length: 60 }, stableDraw));
+  const canary = points(Array.from({ length: 60 }, canaryDraw));
+  const interim = judge({ name: "m", canary, stable, compare: compare() });
+  assert.equal(interim.decidedBy, "none");
+  assert.equal(interim.classification, "Pass");
+  assert.match(interim.message, /no conclusive evidence yet/);
+  assert.ok(interim.sequentialState !== undefined);
+  const final = judge({ name: "m", canary, stable, compare: compare(), sequentialState: interim.sequentialState, final: true });
+  assert.equal(final.decidedBy, "fixed-horizon");
+  assert.equal(final.classification, "High", final.message);
+
+  // A gross regression is caught by the sequential test before the end.
+  const bad = judge({ name: "m", canary: points(stable.map(([, v]) => v * 2)), stable, compare: compare() });
+  assert.equal(bad.decidedBy, "sequential");
+  assert.equal(bad.classification, "High");
+  assert.match(bad.message, /sequential test: canary worse in 60 of 60 paired steps, e=\S+ ≥ 50 → High \(early\)/);
+});

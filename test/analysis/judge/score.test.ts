@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { classifyShift } from "../../../src/analysis/judge/classify.ts";
+import { scoreMetrics, type MetricOutcome } from "../../../src/analysis/judge/score.ts";
+
+const shift = (estimate: number, lower: number, upper: number) => ({ estimate, lower, upper, confidence: 0.98 });
+
+test("classification follows Kayenta's rule: interval beyond 0.25·|estimate| and estimate beyond the allowed change", () => {
+  const increase = { direction: "increase" as const };
+  assert.equal(classifyShift(shift(20, 9, 30), 180, increase), "High");
+  // Lower bound 4 is not above the tolerance 0.25·20 = 5: Pass (Kayenta's guard against tiny relative effects).
+  assert.equal(classifyShift(shift(20, 4, 30), 180, increase), "Pass");
+  // +20 on 180 is 11.1%: above a 10% allowance, not above 15%.
+  assert.equal(classifyShift(shift(20, 9, 30), 180, { direction: "increase", maxIncrease: "10%" }), "High");
+  assert.equal(classifyShift(shift(20, 9, 30), 180, { direction: "increase", maxIncrease: "15%" }), "Pass");
+  // An integer allowance is absolute, in the metric's unit.
+  assert.equal(classifyShift(shift(20, 9, 30), 180, { direction: "increase", maxIncrease: 25 }), "Pass");
+  assert.equal(classifyShift(shift(20, 9, 30), 180, { direction: "increase", maxIncrease: 19 }), "High");
+  // Direction: a decrease is never High, and only Low when decreases are watched.
+  assert.equal(classifyShift(shift(-20, -30, -9), 180, increase), "Pass");
+  assert.equal(classifyShift(shift(-20, -30, -9), 180, { direction: "decrease" }), "Low");
+  assert.equal(classifyShift(shift(-20, -30, -9), 180, { direction: "either" }), "Low");
+  assert.equal(classifyShift(shift(20, 9, 30), 180, { direction: "decrease" }), "Pass");
+  assert.equal(classifyShift(shift(-20, -30, -9), 180, { direction: "decrease", maxDecrease: "20%" }), "Pass");
+  // No change at all (identical constant samples): Pass.
+  assert.equal(classifyShift(shift(0, 0, 0), 180, { direction: "either" }), "Pass");
+});
+
+const m = (name: string, classification: MetricOutcome["classification"], critical = false): MetricOutcome => ({ name, classification, critical });
+
+test("score: share of passing metrics with data, thresholds 95 / 75", () => {
+  const all = scoreMetrics([m("a", "Pass"), m("b", "Pass")]);
+  assert.deepEqual([all.score, all.verdict], [100, "Successful"]);
+  const marginal = scoreMetrics([m("a", "Pass"), m("b", "Pass"), m("c", "Pass"), m("d", "High")]);
+  assert.deepEqual([marginal.score, marginal.verdict], [75, "Inconclusive"]);
+  assert.match(marginal.reason, /marginal.*d \(High\)/);
+  const failed = scoreMetrics([m("a", "Pass"), m("b", "Low")]);
+  assert.deepEqual([failed.score, failed.verdict], [50, "Failed"]);
+  // No-data metrics leave the denominator while under half: 2 of 2 with data passed.
+  const someNoData = scoreMetrics([m("a", "Pass"), m("b", "Pass"), m("c", "NoData")]);
+  assert.deepEqual([someNoData.score, someNoData.verdict], [100, "Successful"]);
+  assert.match(someNoData.reason, /without data: c/);
+  // Custom thresholds.
+  assert.equal(scoreMetrics([m("a", "Pass"), m("b", "High")], { passScore: 50, marginalScore: 25 }).verdict, "Successful");
+});
+
+test("score overrides: critical failure → 0 Failed; half or more without data, or a critical without data → 0 Inconclusive", () => {
+  const critical = scoreMetrics([m("a", "Pass"), m("b", "Pass"), m("c", "Pass"), m("lat", "High", true)]);
+  assert.deepEqual([critical.score, critical.verdict], [0, "Failed"]);
+  assert.match(critical.reason, /critical metric failed: lat \(High\)/);
+  const half = scoreMetrics([m("a", "Pass"), m("b", "NoData")]);
+  assert.deepEqual([half.score, half.verdict], [0, "Inconclusive"]);
+  assert.match(half.reason, /1 of 2 metrics without data: b/);
+  const criticalNoData = scoreMetrics([m("a", "Pass"), m("b", "Pass"), m("err", "NoData", true)]);
+  assert.deepEqual([criticalNoData.score, criticalNoData.verdict], [0, "Inconclusive"]);
+  const nothing = scoreMetrics([]);
+  assert.equal(nothing.verdict, "Inconclusive");
+  // Never Successful without data.
+  assert.notEqual(scoreMetrics([m("a", "NoData")]).verdict, "Successful");
+});
