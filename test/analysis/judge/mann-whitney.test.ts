@@ -28,6 +28,17 @@ test("R documentation example (Hollander & Wolfe 1973, p. 69): large-sample appr
   close(result.pValue, 0.1103, 0.00005, "p");
 });
 
+test("R documentation example: wilcox.test(Ozone ~ Month, data = airquality, subset = Month %in% c(5, 8))", () => {
+  // ?wilcox.test example; R prints "Wilcoxon rank sum test with continuity correction ... W = 127.5,
+  // p-value = 0.0001208" (output reproduced in public R Markdown renderings of the example). Data: R's datasets::airquality,
+  // Ozone for May and August with the NAs removed, as R prints the data set.
+  const may = [41, 36, 12, 18, 28, 23, 19, 8, 7, 16, 11, 14, 18, 14, 34, 6, 30, 11, 1, 11, 4, 32, 23, 45, 115, 37];
+  const august = [39, 9, 16, 78, 35, 66, 122, 89, 110, 44, 28, 65, 22, 59, 23, 31, 44, 21, 9, 45, 168, 73, 76, 118, 84, 85];
+  const result = mannWhitney(may, august);
+  assert.equal(result.u, 127.5);
+  close(result.pValue, 0.0001208, 0.00000005, "p");
+});
+
 test("ClickHouse mannWhitneyUTest reference (tests/queries/0_stateless/01560_mann_whitney.sql, from SciPy)", () => {
   // Expected: U = 223.0, p = 0.5426959774289482 (two-sided, continuity correction, tie-corrected sigma).
   const left = [310, 195, 530, 155, 530, 245, 385, 450, 465, 545, 170, 180, 125, 180, 230, 75, 430, 480, 495, 295];
