@@ -9,14 +9,16 @@
  * 1972) and what Kayenta ports. R finds each bound with `uniroot` on the standardised statistic of (x - d, y) as a
  * function of d. That function is a step function that only jumps at pairwise differences, and between two
  * consecutive differences U(d) is simply the number of differences above d and the tie term only counts ties
- * within x and within y. So the root is a pairwise difference, found here exactly from the sorted differences
- * instead of by root-finding (R's answer differs by at most uniroot's tolerance, 1e-4).
+ * within x and within y. So the root is a pairwise difference: its rank k follows from the normal quantile, and
+ * the k-th smallest difference is selected exactly (pairwise-differences.ts) instead of root-finding (R's answer
+ * differs by at most uniroot's tolerance, 1e-4).
  *
  * Difference from R: in the approximate case R reports as estimate the root of the same function at z = 0,
  * which lands anywhere on the flat step around the median; the median itself is the textbook estimator.
  */
 import { normalQuantile } from "./normal.ts";
 import { rankSumSigma, tieTerm } from "./mann-whitney.ts";
+import { kthPairwiseDifference, sortPair, type SortedPair } from "./pairwise-differences.ts";
 
 export interface ShiftEstimate {
   /** Median of the pairwise differences x - y. */
@@ -26,29 +28,12 @@ export interface ShiftEstimate {
   readonly confidence: number;
 }
 
-/** All pairwise differences xi - yj, sorted ascending. */
-export function sortedPairwiseDifferences(x: readonly number[], y: readonly number[]): Float64Array {
-  const differences = new Float64Array(x.length * y.length);
-  let k = 0;
-  for (const xi of x) for (const yj of y) differences[k++] = xi - yj;
-  return differences.sort();
-}
-
-function medianOfSorted(sorted: Float64Array): number {
-  const n = sorted.length;
-  const mid = Math.floor(n / 2);
-  const upper = sorted[mid] ?? Number.NaN;
-  return n % 2 === 1 ? upper : ((sorted[mid - 1] ?? Number.NaN) + upper) / 2;
-}
-
 /**
  * The d where R's `wdiff(d, zq)` changes sign: the smallest k for which the statistic with U = nm - k pairs above
  * d is at or below zq, giving the k-th smallest difference. Both ends clamp to the extreme differences, as R
  * returns mumin/mumax when no root lies inside.
  */
-function invertAt(sorted: Float64Array, nm: number, sigma: number, zq: number): number {
-  const first = sorted[0] ?? Number.NaN;
-  const last = sorted[nm - 1] ?? Number.NaN;
+function invertAt(pair: SortedPair, nm: number, sigma: number, zq: number): number {
   const standardised = (u: number): number => {
     const centred = u - nm / 2;
     return (centred - Math.sign(centred) * 0.5) / sigma;
@@ -61,9 +46,7 @@ function invertAt(sorted: Float64Array, nm: number, sigma: number, zq: number): 
     if (mid <= nm && standardised(nm - mid) <= zq) hi = mid;
     else lo = mid + 1;
   }
-  if (lo === 0) return first;
-  if (lo > nm) return last;
-  return sorted[lo - 1] ?? Number.NaN;
+  return kthPairwiseDifference(pair, Math.min(Math.max(lo, 1), nm));
 }
 
 /** Requires both samples non-empty and finite. confidence is two-sided, e.g. 0.98. */
@@ -71,16 +54,19 @@ export function hodgesLehmann(x: readonly number[], y: readonly number[], confid
   const n = x.length;
   const m = y.length;
   const nm = n * m;
-  const sorted = sortedPairwiseDifferences(x, y);
-  const estimate = medianOfSorted(sorted);
+  const pair = sortPair(x, y);
+  const estimate =
+    nm % 2 === 1
+      ? kthPairwiseDifference(pair, (nm + 1) / 2)
+      : (kthPairwiseDifference(pair, nm / 2) + kthPairwiseDifference(pair, nm / 2 + 1)) / 2;
   // Between jump points only ties inside each sample remain (x - d never equals a y there).
   const sigma = rankSumSigma(n, m, tieTerm(x) + tieTerm(y));
-  if (!(sigma > 0)) return { estimate, lower: sorted[0] ?? Number.NaN, upper: sorted[nm - 1] ?? Number.NaN, confidence };
+  if (!(sigma > 0)) return { estimate, lower: kthPairwiseDifference(pair, 1), upper: kthPairwiseDifference(pair, nm), confidence };
   const zq = normalQuantile(1 - (1 - confidence) / 2);
   return {
     estimate,
-    lower: invertAt(sorted, nm, sigma, zq),
-    upper: invertAt(sorted, nm, sigma, -zq),
+    lower: invertAt(pair, nm, sigma, zq),
+    upper: invertAt(pair, nm, sigma, -zq),
     confidence,
   };
 }
