@@ -44,10 +44,11 @@ export type RoutedWeights = { canary: number; stable: number };
 /** What the cluster routes now, read back from the router's objects. */
 export type ObservedRouting = {
   weights: RoutedWeights;
-  /** Names (as given in the Rollout steps) of the managed header routes present now. */
-  headerRoutes: string[];
-  /** Names of the managed mirror routes present now. */
-  mirrorRoutes: string[];
+  /**
+   * The managed routes present now, as named in the provider object (`sluice-<rollout>-<route>` rules or
+   * http routes; the header name for nginx). For display: apply is level-triggered and never needs them.
+   */
+  managedRoutes: string[];
 };
 
 export interface TrafficRouter {

@@ -1,0 +1,66 @@
+/**
+ * The Istio TrafficRouter: pins the DestinationRule subsets (when routing by subset), then weights the
+ * VirtualService. Subsets first, so a weight never points at a subset that still selects the wrong pods.
+ */
+import type { Rollout } from "../../api/rollout.ts";
+import { ALL_TO_STABLE, type DesiredRouting } from "../../core/routing.ts";
+import { withConflictRetry, writeIfChanged } from "../kube-write.ts";
+import { rolloutNamespace, routingOf } from "../rollout-refs.ts";
+import { isRouterProblem, type ObservedRouting, type RouterContext, type RouterKubeClient, type RouterProblem, type TrafficRouter } from "../types.ts";
+import { buildVirtualService } from "./build.ts";
+import { buildDestinationRule } from "./destination-rule.ts";
+import { readVirtualServiceManagedRoutes, readVirtualServiceWeights } from "./read.ts";
+
+export type IstioRouterOptions = {
+  /** networking.istio.io/v1 (Istio 1.22+); v1beta1 for older control planes. */
+  apiVersion?: string;
+};
+
+/** The hashes to pin: the caller's, else what the Rollout's status records. */
+function podHashes(rollout: Rollout, context: RouterContext | undefined): RouterContext {
+  const stablePodHash = context?.stablePodHash ?? rollout.status?.stableRS;
+  const canaryPodHash = context?.canaryPodHash ?? rollout.status?.currentPodHash ?? stablePodHash;
+  return { ...(stablePodHash ? { stablePodHash } : {}), ...(canaryPodHash ? { canaryPodHash } : {}) };
+}
+
+export function istioRouter(client: RouterKubeClient, options: IstioRouterOptions = {}): TrafficRouter {
+  const apiVersion = options.apiVersion ?? "networking.istio.io/v1";
+
+  async function apply(rollout: Rollout, want: DesiredRouting, context?: RouterContext): Promise<RouterProblem | undefined> {
+    const routing = routingOf(rollout, "istio");
+    if (isRouterProblem(routing)) return routing;
+    const namespace = rolloutNamespace(rollout);
+    const ruleName = routing.destinationRule?.name;
+    if (ruleName) {
+      const problem = await withConflictRetry(async () => {
+        const current = await client.get({ apiVersion, kind: "DestinationRule", namespace, name: ruleName });
+        const desired = buildDestinationRule(current, rollout, podHashes(rollout, context));
+        if (isRouterProblem(desired)) return desired;
+        await writeIfChanged(client, current, desired);
+        return undefined;
+      });
+      if (problem) return problem;
+    }
+    return withConflictRetry(async () => {
+      const current = await client.get({ apiVersion, kind: "VirtualService", namespace, name: routing.virtualService.name });
+      const desired = buildVirtualService(current, rollout, want);
+      if (isRouterProblem(desired)) return desired;
+      await writeIfChanged(client, current, desired);
+      return undefined;
+    });
+  }
+
+  return {
+    type: "istio",
+    async observe(rollout): Promise<ObservedRouting | RouterProblem> {
+      const routing = routingOf(rollout, "istio");
+      if (isRouterProblem(routing)) return routing;
+      const current = await client.get({ apiVersion, kind: "VirtualService", namespace: rolloutNamespace(rollout), name: routing.virtualService.name });
+      const weights = readVirtualServiceWeights(current, rollout);
+      if (isRouterProblem(weights)) return weights;
+      return { weights, managedRoutes: readVirtualServiceManagedRoutes(current, rollout) };
+    },
+    apply,
+    reset: (rollout, context) => apply(rollout, ALL_TO_STABLE, context),
+  };
+}

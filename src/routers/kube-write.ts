@@ -1,0 +1,40 @@
+/** The write half of every router shell: one write per object, only when it changes, retried on conflict. */
+import { isDeepStrictEqual } from "node:util";
+import type { KubeObject, RouterKubeClient } from "./types.ts";
+
+export type WriteOutcome = "created" | "replaced" | "unchanged";
+
+/**
+ * Creates the object when there is none, replaces it when the built object differs, and does nothing
+ * otherwise, so a reconcile that finds the cluster as it should be makes no write at all.
+ */
+export async function writeIfChanged(client: RouterKubeClient, current: unknown, desired: KubeObject): Promise<WriteOutcome> {
+  if (current === undefined || current === null) {
+    await client.create(desired);
+    return "created";
+  }
+  if (isDeepStrictEqual(current, desired)) return "unchanged";
+  await client.replace(desired);
+  return "replaced";
+}
+
+/** A 409 from the API server: someone else wrote the object since we read it (or created it first). */
+export function isConflict(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const { statusCode, code } = error as { statusCode?: unknown; code?: unknown };
+  return statusCode === 409 || code === 409;
+}
+
+/**
+ * Runs read → build → write again from a fresh read when the write hits a conflict: the build is pure
+ * and level-triggered, so redoing it on the newer object is always right. Other errors propagate.
+ */
+export async function withConflictRetry<Result>(attempt: () => Promise<Result>, attempts = 3): Promise<Result> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isConflict(error) || tries >= attempts) throw error;
+    }
+  }
+}

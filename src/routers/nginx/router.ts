@@ -1,0 +1,50 @@
+/**
+ * The ingress-nginx TrafficRouter: keeps the canary Ingress in step with the stable Ingress and the
+ * desired routing. It checks for another canary Ingress on the same host/path before creating its own;
+ * reset does not create a canary Ingress that does not exist (no canary Ingress = all traffic to stable).
+ */
+import type { Rollout } from "../../api/rollout.ts";
+import { ALL_TO_STABLE, type DesiredRouting } from "../../core/routing.ts";
+import { withConflictRetry, writeIfChanged } from "../kube-write.ts";
+import { isRouterProblem, type ObservedRouting, type RouterKubeClient, type RouterProblem, type TrafficRouter } from "../types.ts";
+import { canaryAnnotationKeys } from "./annotations.ts";
+import { buildCanaryIngress, nginxTarget } from "./canary-ingress.ts";
+import { canaryIngressConflict } from "./conflicts.ts";
+import { readCanaryIngressWeights } from "./read.ts";
+import { INGRESS_API_VERSION } from "./schema.ts";
+
+export function nginxRouter(client: RouterKubeClient): TrafficRouter {
+  const ingress = (namespace: string, name: string) => client.get({ apiVersion: INGRESS_API_VERSION, kind: "Ingress", namespace, name });
+
+  async function apply(rollout: Rollout, want: DesiredRouting, createIfMissing: boolean): Promise<RouterProblem | undefined> {
+    const target = nginxTarget(rollout);
+    if (isRouterProblem(target)) return target;
+    return withConflictRetry(async () => {
+      const current = await ingress(target.namespace, target.canaryIngressName);
+      if (!current && !createIfMissing) return undefined;
+      const desired = buildCanaryIngress(current, await ingress(target.namespace, target.stableIngressName), rollout, want);
+      if (isRouterProblem(desired)) return desired;
+      if (!current) {
+        const conflict = canaryIngressConflict(desired, await client.list(INGRESS_API_VERSION, "Ingress", target.namespace), rollout);
+        if (conflict) return conflict;
+      }
+      await writeIfChanged(client, current, desired);
+      return undefined;
+    });
+  }
+
+  return {
+    type: "nginx",
+    async observe(rollout): Promise<ObservedRouting | RouterProblem> {
+      const target = nginxTarget(rollout);
+      if (isRouterProblem(target)) return target;
+      const current = await ingress(target.namespace, target.canaryIngressName);
+      const weights = readCanaryIngressWeights(current, rollout);
+      if (isRouterProblem(weights)) return weights;
+      const header = current?.metadata.annotations?.[canaryAnnotationKeys(target.prefix).byHeader];
+      return { weights, managedRoutes: header ? [header] : [] };
+    },
+    apply: (rollout, want) => apply(rollout, want, true),
+    reset: (rollout) => apply(rollout, ALL_TO_STABLE, false),
+  };
+}

@@ -1,0 +1,20 @@
+/** The factory the controller calls: the TrafficRouter for a Rollout's trafficRouting, if it has one. */
+import type { Rollout } from "../api/rollout.ts";
+import { gatewayApiRouter } from "./gateway-api/router.ts";
+import { istioRouter, type IstioRouterOptions } from "./istio/router.ts";
+import { nginxRouter } from "./nginx/router.ts";
+import { smiRouter, type SmiRouterOptions } from "./smi/router.ts";
+import type { RouterKubeClient, TrafficRouter } from "./types.ts";
+
+export type RouterOptions = { istio?: IstioRouterOptions; smi?: SmiRouterOptions };
+
+/** Undefined when the Rollout has no trafficRouting: traffic then follows the replica ratio (replica-ratio/). */
+export function routerFor(rollout: Rollout, client: RouterKubeClient, options: RouterOptions = {}): TrafficRouter | undefined {
+  const routing = rollout.spec.strategy.canary?.trafficRouting;
+  if (!routing) return undefined;
+  if (routing.gatewayAPI) return gatewayApiRouter(client);
+  if (routing.nginx) return nginxRouter(client);
+  if (routing.istio) return istioRouter(client, options.istio);
+  if (routing.smi) return smiRouter(client, options.smi);
+  return undefined;
+}

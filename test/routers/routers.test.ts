@@ -1,0 +1,146 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { routerFor } from "../../src/routers/router-for.ts";
+import type { KubeObject, TrafficRouter } from "../../src/routers/types.ts";
+import { FakeKube } from "./fake-kube.ts";
+import { fixture, rolloutWith, routing } from "./helpers.ts";
+
+const gatewayRollout = rolloutWith({ gatewayAPI: { httpRoute: "checkout" } });
+const testers = { name: "testers", match: [{ headerName: "X-Canary", headerValue: { exact: "always" } }] };
+
+function routerOf(rollout: Parameters<typeof routerFor>[0], kube: FakeKube): TrafficRouter {
+  const router = routerFor(rollout, kube);
+  assert.ok(router);
+  return router;
+}
+
+describe("routerFor", () => {
+  it("picks the router of the Rollout's trafficRouting, none without one", () => {
+    const kube = new FakeKube();
+    assert.equal(routerFor(rolloutWith(undefined), kube), undefined);
+    assert.equal(routerOf(gatewayRollout, kube).type, "gatewayAPI");
+    assert.equal(routerOf(rolloutWith({ nginx: { stableIngress: "checkout", annotationPrefix: "x" } }), kube).type, "nginx");
+    assert.equal(routerOf(rolloutWith({ istio: { virtualService: { name: "checkout" } } }), kube).type, "istio");
+    assert.equal(routerOf(rolloutWith({ smi: {} }), kube).type, "smi");
+  });
+});
+
+describe("Gateway API router shell", () => {
+  it("writes once per change, not at all when nothing changes, and observes what it wrote", async () => {
+    const kube = new FakeKube([fixture("httproute-multi-rule.yaml")]);
+    const router = routerOf(gatewayRollout, kube);
+    assert.equal(await router.apply(gatewayRollout, routing(20, { headerRoutes: [testers] })), undefined);
+    assert.deepEqual(kube.writes, [{ verb: "replace", kind: "HTTPRoute", name: "checkout" }], "two rules weighted and two rules added in one write");
+    assert.equal(await router.apply(gatewayRollout, routing(20, { headerRoutes: [testers] })), undefined);
+    assert.equal(kube.writes.length, 1, "an unchanged routing makes no write");
+    assert.deepEqual(await router.observe(gatewayRollout), {
+      weights: { canary: 20, stable: 80 },
+      managedRoutes: ["sluice-checkout-testers", "sluice-checkout-testers-1"],
+    });
+    await router.reset(gatewayRollout);
+    assert.deepEqual(await router.observe(gatewayRollout), { weights: { canary: 0, stable: 100 }, managedRoutes: [] });
+  });
+
+  it("rebuilds from a fresh read when another writer got there first", async () => {
+    const kube = new FakeKube([fixture("httproute-at-rest.yaml")]);
+    kube.conflictsToInject = 2;
+    assert.equal(await routerOf(gatewayRollout, kube).apply(gatewayRollout, routing(10)), undefined);
+    assert.deepEqual(await routerOf(gatewayRollout, kube).observe(gatewayRollout), { weights: { canary: 10, stable: 90 }, managedRoutes: [] });
+  });
+
+  it("gives up after repeated conflicts with the API server's error", async () => {
+    const kube = new FakeKube([fixture("httproute-at-rest.yaml")]);
+    kube.conflictsToInject = 5;
+    await assert.rejects(routerOf(gatewayRollout, kube).apply(gatewayRollout, routing(10)), /has been modified/);
+  });
+
+  it("returns a RouterProblem for a missing HTTPRoute without writing", async () => {
+    const kube = new FakeKube();
+    const problem = await routerOf(gatewayRollout, kube).apply(gatewayRollout, routing(10));
+    assert.equal(problem?.code, "ObjectNotFound");
+    assert.match(problem?.message ?? "", /^HTTPRoute shop\/checkout does not exist/);
+    assert.equal(kube.writes.length, 0);
+    assert.equal(((await routerOf(gatewayRollout, kube).observe(gatewayRollout)) as { code?: string }).code, "ObjectNotFound");
+  });
+});
+
+describe("Istio router shell", () => {
+  const rollout = rolloutWith(
+    {
+      istio: {
+        virtualService: { name: "checkout", routes: ["primary"] },
+        destinationRule: { name: "checkout", stableSubsetName: "stable", canarySubsetName: "canary" },
+      },
+    },
+    (raw) => {
+      raw.status = { stableRS: "aaa111", currentPodHash: "bbb222" };
+    },
+  );
+
+  it("pins the DestinationRule from the Rollout status, then weights the VirtualService", async () => {
+    const kube = new FakeKube([fixture("virtualservice-by-subset.yaml"), fixture("destinationrule.yaml")]);
+    const router = routerOf(rollout, kube);
+    assert.equal(await router.apply(rollout, routing(30)), undefined);
+    assert.deepEqual(kube.writes.map((write) => write.kind), ["DestinationRule", "VirtualService"]);
+    const rule = kube.find("DestinationRule", "shop", "checkout") as KubeObject & { spec: { subsets: { labels: Record<string, string> }[] } };
+    assert.deepEqual(rule.spec.subsets.map((subset) => subset.labels["rollouts-pod-template-hash"]), ["aaa111", "bbb222", undefined]);
+    assert.deepEqual(await router.observe(rollout), { weights: { canary: 30, stable: 70 }, managedRoutes: [] });
+    await router.apply(rollout, routing(30), { stablePodHash: "aaa111", canaryPodHash: "bbb222" });
+    assert.equal(kube.writes.length, 2, "nothing changed, nothing written");
+  });
+
+  it("stops at a DestinationRule problem before touching the VirtualService", async () => {
+    const kube = new FakeKube([fixture("virtualservice-by-subset.yaml")]);
+    const problem = await routerOf(rollout, kube).apply(rollout, routing(30));
+    assert.equal(problem?.code, "ObjectNotFound");
+    assert.match(problem?.message ?? "", /DestinationRule shop\/checkout/);
+    assert.equal(kube.writes.length, 0);
+  });
+});
+
+describe("nginx router shell", () => {
+  const rollout = rolloutWith({ nginx: { stableIngress: "checkout", annotationPrefix: "nginx.ingress.kubernetes.io" } });
+
+  it("creates the canary Ingress once, then updates it, and reset keeps it at weight 0", async () => {
+    const kube = new FakeKube([fixture("ingress-stable.yaml")]);
+    const router = routerOf(rollout, kube);
+    assert.equal(await router.apply(rollout, routing(10, { headerRoutes: [testers] })), undefined);
+    assert.equal(await router.apply(rollout, routing(40, { headerRoutes: [testers] })), undefined);
+    assert.deepEqual(kube.writes, [
+      { verb: "create", kind: "Ingress", name: "checkout-checkout-canary" },
+      { verb: "replace", kind: "Ingress", name: "checkout-checkout-canary" },
+    ]);
+    assert.deepEqual(await router.observe(rollout), { weights: { canary: 40, stable: 60 }, managedRoutes: ["X-Canary"] });
+    await router.reset(rollout);
+    assert.deepEqual(await router.observe(rollout), { weights: { canary: 0, stable: 100 }, managedRoutes: [] });
+  });
+
+  it("does not create a canary Ingress on reset, nor over another canary for the same host/path", async () => {
+    const kube = new FakeKube([fixture("ingress-stable.yaml")]);
+    await routerOf(rollout, kube).reset(rollout);
+    assert.equal(kube.writes.length, 0);
+    const hotfix = fixture("ingress-stable.yaml") as KubeObject;
+    hotfix.metadata = { name: "checkout-hotfix", namespace: "shop", annotations: { "nginx.ingress.kubernetes.io/canary": "true" } };
+    kube.put(hotfix);
+    const problem = await routerOf(rollout, kube).apply(rollout, routing(10));
+    assert.equal(problem?.code, "Conflict");
+    assert.equal(kube.writes.length, 0);
+  });
+});
+
+describe("SMI router shell", () => {
+  const rollout = rolloutWith({ smi: { trafficSplitName: "checkout" } });
+
+  it("creates the TrafficSplit in the configured version and updates it in place", async () => {
+    const kube = new FakeKube();
+    const router = routerFor(rollout, kube, { smi: { version: "v1alpha4" } });
+    assert.ok(router);
+    await router.reset(rollout);
+    assert.equal(kube.writes.length, 0, "reset does not create a split");
+    await router.apply(rollout, routing(10));
+    await router.apply(rollout, routing(20));
+    assert.deepEqual(kube.writes.map((write) => write.verb), ["create", "replace"]);
+    assert.equal(kube.find("TrafficSplit", "shop", "checkout")?.apiVersion, "split.smi-spec.io/v1alpha4");
+    assert.deepEqual(await router.observe(rollout), { weights: { canary: 20, stable: 80 }, managedRoutes: [] });
+  });
+});
