@@ -1,5 +1,6 @@
 /** The sluice command line: global options and the command list. */
 import yargs from "yargs";
+import { controllerCommand } from "./commands/controller.ts";
 import { lintCommand } from "./commands/lint.ts";
 
 export async function runCli(args: string[]): Promise<number> {
@@ -10,6 +11,7 @@ export async function runCli(args: string[]): Promise<number> {
     .option("context", { type: "string", describe: "kubeconfig context to use", global: true })
     .option("namespace", { alias: "n", type: "string", describe: "Namespace (default: the context's)", global: true })
     .command(lintCommand((code) => (exitCode = code)))
+    .command(controllerCommand)
     .demandCommand(1, "Name a command; `sluice --help` lists them.")
     .strict()
     .recommendCommands()

@@ -24,7 +24,8 @@ export type RouterProblem = { code: string; message: string };
 
 /** What the router reports the cluster does now (absent when the rollout has no router). */
 export type ObservedRouting =
-  | { ok: true; canaryWeight: number; headerRoutes: string[]; mirrorRoutes: string[] }
+  /** managedRoutes: the header/mirror routes sluice added, as named in the router's objects. */
+  | { ok: true; canaryWeight: number; managedRoutes: string[] }
   | { ok: false; problem: RouterProblem };
 
 export type ObservedAnalysisRun = {

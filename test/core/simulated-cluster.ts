@@ -46,7 +46,11 @@ export class SimulatedCluster {
     return {
       replicaSets: [...this.replicaSets.values()].map(({ readyAt: _r, ...rs }) => ({ ...rs })),
       services: Object.fromEntries(Object.entries(this.services).map(([name, s]) => [name, { name, podHash: s.podHash }])),
-      routing: this.routerProblem ? { ok: false, problem: this.routerProblem } : this.routing ? { ok: true, ...structuredClone(this.routing) } : undefined,
+      routing: this.routerProblem
+        ? { ok: false, problem: this.routerProblem }
+        : this.routing
+          ? { ok: true, canaryWeight: this.routing.canaryWeight, managedRoutes: [...this.routing.headerRoutes, ...this.routing.mirrorRoutes] }
+          : undefined,
       analysisRuns: [...this.runs.values()].map((r) => ({ name: r.name, phase: r.phase, message: r.message, terminated: r.stopped })),
       missingReferences: this.missingReferences,
     };

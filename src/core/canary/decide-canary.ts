@@ -36,8 +36,6 @@ function targetsAt(ctx: DecideContext, canary: CanaryStrategy, steps: CanaryStep
   return { canaryReplicas, stableReplicas: total, routing };
 }
 
-const sameNames = (a: string[], b: { name: string }[]) => a.length === b.length && b.every((r) => a.includes(r.name));
-
 /** The router reports exactly `want` (always true without a router). */
 function routedAs(ctx: DecideContext, canary: CanaryStrategy, want: DesiredRouting): boolean {
   if (!canary.trafficRouting) return true;
@@ -46,8 +44,8 @@ function routedAs(ctx: DecideContext, canary: CanaryStrategy, want: DesiredRouti
     seen !== undefined &&
     seen.ok &&
     seen.canaryWeight === want.canaryWeight &&
-    sameNames(seen.headerRoutes, want.headerRoutes) &&
-    sameNames(seen.mirrorRoutes, want.mirrorRoutes)
+    // Routers name managed routes their own way (one per weighted rule, say), so compare presence, not names.
+    seen.managedRoutes.length > 0 === want.headerRoutes.length + want.mirrorRoutes.length > 0
   );
 }
 

@@ -1,0 +1,36 @@
+/** The ReplicaSet for one revision of a Rollout's pod template (pure). */
+import { POD_TEMPLATE_HASH_LABEL } from "../../api/group.ts";
+import type { Rollout } from "../../api/rollout.ts";
+import type { KubeObject } from "../../routers/types.ts";
+import { REVISION_ANNOTATION, ROLLOUT_LABEL } from "../labels.ts";
+import { ownerReferenceTo } from "./owner.ts";
+
+export function replicaSetName(rollout: Rollout, podHash: string): string {
+  return `${rollout.metadata.name}-${podHash}`;
+}
+
+export function buildReplicaSet(rollout: Rollout, podHash: string, replicas: number, revision: number): KubeObject {
+  const name = rollout.metadata.name ?? "";
+  const template = structuredClone(rollout.spec.template);
+  const podLabels = { ...(template.metadata?.labels ?? {}), [POD_TEMPLATE_HASH_LABEL]: podHash };
+  template.metadata = { ...template.metadata, labels: podLabels };
+  return {
+    apiVersion: "apps/v1",
+    kind: "ReplicaSet",
+    metadata: {
+      name: replicaSetName(rollout, podHash),
+      namespace: rollout.metadata.namespace ?? "default",
+      labels: { ...podLabels, [ROLLOUT_LABEL]: name },
+      annotations: { [REVISION_ANNOTATION]: String(revision) },
+      ownerReferences: [ownerReferenceTo(rollout)],
+    },
+    spec: {
+      replicas,
+      selector: {
+        matchLabels: { ...(rollout.spec.selector.matchLabels ?? {}), [POD_TEMPLATE_HASH_LABEL]: podHash },
+        ...(rollout.spec.selector.matchExpressions ? { matchExpressions: rollout.spec.selector.matchExpressions } : {}),
+      },
+      template,
+    },
+  };
+}

@@ -1,0 +1,151 @@
+/**
+ * Cached reads of everything a reconcile looks at besides the Rollout itself, kept current by informers
+ * (list + watch with resume). Reconcile reads the Rollout fresh from the API server; the rest comes from here.
+ */
+import {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  makeInformer,
+  type Informer,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  type ObjectCache,
+} from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { API_GROUP, API_VERSION } from "../api/group.ts";
+import type { KubeObject } from "../routers/types.ts";
+import { ROLLOUT_LABEL } from "./labels.ts";
+
+export interface ClusterView {
+  rollouts(): KubeObject[];
+  replicaSets(namespace: string, rollout: string): KubeObject[];
+  analysisRuns(namespace: string, rollout: string): KubeObject[];
+  service(namespace: string, name: string): KubeObject | undefined;
+  analysisTemplate(namespace: string, name: string): KubeObject | undefined;
+  clusterAnalysisTemplate(name: string): KubeObject | undefined;
+}
+
+export type WatchedKind = "Rollout" | "ReplicaSet" | "Service" | "AnalysisRun" | "AnalysisTemplate" | "ClusterAnalysisTemplate";
+
+type Source = {
+  kind: WatchedKind;
+  apiVersion: string;
+  path: (ns: string | undefined) => string;
+  list: (ns: string | undefined) => Promise<KubernetesListObject<KubernetesObject>>;
+};
+
+const asList = (value: unknown) => value as KubernetesListObject<KubernetesObject>;
+
+function sources(kc: KubeConfig): Source[] {
+  const apps = kc.makeApiClient(AppsV1Api);
+  const core = kc.makeApiClient(CoreV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const ours = (kind: WatchedKind, plural: string, clusterScoped = false): Source => ({
+    kind,
+    apiVersion: `${API_GROUP}/${API_VERSION}`,
+    path: (ns) => (ns && !clusterScoped ? `/apis/${API_GROUP}/${API_VERSION}/namespaces/${ns}/${plural}` : `/apis/${API_GROUP}/${API_VERSION}/${plural}`),
+    list: async (ns) =>
+      asList(
+        ns && !clusterScoped
+          ? await custom.listNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace: ns, plural })
+          : await custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural }),
+      ),
+  });
+  return [
+    ours("Rollout", "rollouts"),
+    ours("AnalysisRun", "analysisruns"),
+    ours("AnalysisTemplate", "analysistemplates"),
+    ours("ClusterAnalysisTemplate", "clusteranalysistemplates", true),
+    {
+      kind: "ReplicaSet",
+      apiVersion: "apps/v1",
+      path: (ns) => (ns ? `/apis/apps/v1/namespaces/${ns}/replicasets` : "/apis/apps/v1/replicasets"),
+      list: async (ns) => asList(ns ? await apps.listNamespacedReplicaSet({ namespace: ns, labelSelector: ROLLOUT_LABEL }) : await apps.listReplicaSetForAllNamespaces({ labelSelector: ROLLOUT_LABEL })),
+    },
+    {
+      kind: "Service",
+      apiVersion: "v1",
+      path: (ns) => (ns ? `/api/v1/namespaces/${ns}/services` : "/api/v1/services"),
+      list: async (ns) => asList(ns ? await core.listNamespacedService({ namespace: ns }) : await core.listServiceForAllNamespaces()),
+    },
+  ];
+}
+
+export type ChangeHandler = (kind: WatchedKind, object: KubeObject) => void;
+
+/** Informer-backed ClusterView; `onChange` hears every add/update/delete (to enqueue the rollouts concerned). */
+export class InformerClusterView implements ClusterView {
+  private readonly informers = new Map<WatchedKind, Informer<KubernetesObject> & ObjectCache<KubernetesObject>>();
+  private readonly apiVersions = new Map<WatchedKind, string>();
+  private readonly synced = new Set<WatchedKind>();
+  private stopped = false;
+
+  constructor(kc: KubeConfig, namespace: string | undefined, onChange: ChangeHandler, log: Logger) {
+    for (const source of sources(kc)) {
+      const labelSelector = source.kind === "ReplicaSet" ? ROLLOUT_LABEL : undefined;
+      const informer = makeInformer(kc, source.path(namespace), () => source.list(namespace), labelSelector);
+      const emit = (obj: KubernetesObject) => onChange(source.kind, this.normalise(source.kind, obj));
+      informer.on("add", emit);
+      informer.on("update", emit);
+      informer.on("delete", emit);
+      informer.on("connect", () => this.synced.add(source.kind));
+      informer.on("error", (error: unknown) => {
+        // client-node stops an informer on errors other than 410; start it again (it resumes from the last resourceVersion).
+        log.warn({ kind: source.kind, err: error instanceof Error ? error.message : String(error) }, "watch failed; restarting");
+        if (!this.stopped) setTimeout(() => void informer.start().catch(() => undefined), 1000);
+      });
+      this.informers.set(source.kind, informer);
+      this.apiVersions.set(source.kind, source.apiVersion);
+    }
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([...this.informers.entries()].map(async ([kind, informer]) => {
+      await informer.start();
+      this.synced.add(kind);
+    }));
+  }
+
+  hasSynced(): boolean {
+    return this.synced.size === this.informers.size;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all([...this.informers.values()].map((i) => i.stop()));
+  }
+
+  private normalise(kind: WatchedKind, obj: KubernetesObject): KubeObject {
+    return { ...obj, apiVersion: obj.apiVersion ?? this.apiVersions.get(kind) ?? "", kind: obj.kind ?? kind } as KubeObject;
+  }
+
+  private all(kind: WatchedKind, namespace?: string): KubeObject[] {
+    return (this.informers.get(kind)?.list(namespace) ?? []).map((o) => this.normalise(kind, o));
+  }
+
+  private one(kind: WatchedKind, name: string, namespace?: string): KubeObject | undefined {
+    const found = this.informers.get(kind)?.get(name, namespace);
+    return found ? this.normalise(kind, found) : undefined;
+  }
+
+  rollouts(): KubeObject[] {
+    return this.all("Rollout");
+  }
+  replicaSets(namespace: string, rollout: string): KubeObject[] {
+    return this.all("ReplicaSet", namespace).filter((rs) => rs.metadata.labels?.[ROLLOUT_LABEL] === rollout);
+  }
+  analysisRuns(namespace: string, rollout: string): KubeObject[] {
+    return this.all("AnalysisRun", namespace).filter((run) => run.metadata.labels?.[ROLLOUT_LABEL] === rollout);
+  }
+  service(namespace: string, name: string): KubeObject | undefined {
+    return this.one("Service", name, namespace);
+  }
+  analysisTemplate(namespace: string, name: string): KubeObject | undefined {
+    return this.one("AnalysisTemplate", name, namespace);
+  }
+  clusterAnalysisTemplate(name: string): KubeObject | undefined {
+    return this.one("ClusterAnalysisTemplate", name);
+  }
+}

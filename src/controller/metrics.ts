@@ -1,0 +1,25 @@
+/** The controller's own Prometheus metrics (prom-client), served on --metrics-addr at /metrics. */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export type ControllerMetrics = ReturnType<typeof createMetrics>;
+
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "sluice_process_" });
+  return {
+    registry,
+    reconcileDuration: new Histogram({
+      name: "sluice_reconcile_duration_seconds",
+      help: "Time to reconcile one Rollout (observe, decide, execute, status write).",
+      labelNames: ["result"] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    queueDepth: new Gauge({ name: "sluice_workqueue_depth", help: "Rollouts waiting to be reconciled.", registers: [registry] }),
+    rolloutsByPhase: new Gauge({ name: "sluice_rollouts", help: "Rollouts by phase.", labelNames: ["phase"] as const, registers: [registry] }),
+    canaryWeight: new Gauge({ name: "sluice_rollout_canary_weight", help: "Traffic weight on the canary, as read back from the router.", labelNames: ["namespace", "rollout"] as const, registers: [registry] }),
+    stepTransitions: new Counter({ name: "sluice_rollout_step_transitions_total", help: "Canary step changes.", labelNames: ["namespace", "rollout"] as const, registers: [registry] }),
+    apiRequests: new Counter({ name: "sluice_kube_api_requests_total", help: "Kubernetes API requests by verb, kind and HTTP code (0 = no response).", labelNames: ["verb", "kind", "code"] as const, registers: [registry] }),
+    isLeader: new Gauge({ name: "sluice_leader", help: "1 when this instance is the leader (or leader election is off).", registers: [registry] }),
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * observe(): read what decide() needs about one Rollout. Read-only; the objects are validated with zod
+ * for the few fields sluice reads, everything else is ignored.
+ */
+import { z } from "zod";
+import { analysisPhaseSchema } from "../api/analysis-run.ts";
+import { analysisTemplateSpecSchema, type AnalysisTemplateSpec } from "../api/analysis-template.ts";
+import { formatPath } from "../api/field-errors.ts";
+import { POD_TEMPLATE_HASH_LABEL } from "../api/group.ts";
+import type { Rollout } from "../api/rollout.ts";
+import { analysisReferences } from "../api/template-references.ts";
+import type { Observed, ObservedAnalysisRun, ObservedReplicaSet, ObservedRouting } from "../core/observed.ts";
+import { isRouterProblem, type KubeObject, type TrafficRouter } from "../routers/types.ts";
+import type { ClusterView } from "./cluster-view.ts";
+import { REVISION_ANNOTATION, SCALE_DOWN_DEADLINE_ANNOTATION } from "./labels.ts";
+
+const replicaSetFields = z.looseObject({
+  metadata: z.looseObject({ name: z.string(), labels: z.record(z.string(), z.string()).optional(), annotations: z.record(z.string(), z.string()).optional() }),
+  spec: z.looseObject({ replicas: z.number().optional() }).optional(),
+  status: z.looseObject({ readyReplicas: z.number().optional(), availableReplicas: z.number().optional() }).optional(),
+});
+
+export function observedReplicaSet(obj: KubeObject): ObservedReplicaSet | undefined {
+  const rs = replicaSetFields.safeParse(obj);
+  if (!rs.success) return undefined;
+  const podHash = rs.data.metadata.labels?.[POD_TEMPLATE_HASH_LABEL];
+  if (!podHash) return undefined;
+  const annotations = rs.data.metadata.annotations ?? {};
+  return {
+    name: rs.data.metadata.name,
+    podHash,
+    revision: Number(annotations[REVISION_ANNOTATION] ?? "0") || 0,
+    replicas: rs.data.spec?.replicas ?? 1,
+    readyReplicas: rs.data.status?.readyReplicas ?? 0,
+    availableReplicas: rs.data.status?.availableReplicas ?? 0,
+    scaleDownDeadline: annotations[SCALE_DOWN_DEADLINE_ANNOTATION],
+  };
+}
+
+const runFields = z.looseObject({
+  metadata: z.looseObject({ name: z.string() }),
+  spec: z.looseObject({ terminate: z.boolean().optional() }).optional(),
+  status: z.looseObject({ phase: analysisPhaseSchema.optional(), message: z.string().optional() }).optional(),
+});
+
+export function observedAnalysisRun(obj: KubeObject): ObservedAnalysisRun | undefined {
+  const run = runFields.safeParse(obj);
+  if (!run.success) return undefined;
+  return { name: run.data.metadata.name, phase: run.data.status?.phase, message: run.data.status?.message, terminated: run.data.spec?.terminate };
+}
+
+const serviceFields = z.looseObject({ spec: z.looseObject({ selector: z.record(z.string(), z.string()).optional() }).optional() });
+
+/** Services the strategy names, with the field that names each. */
+export function namedServices(rollout: Rollout): { path: string; name: string }[] {
+  const { canary, blueGreen } = rollout.spec.strategy;
+  const named: { path: string; name: string | undefined }[] = [
+    { path: "spec.strategy.canary.stableService", name: canary?.stableService },
+    { path: "spec.strategy.canary.canaryService", name: canary?.canaryService },
+    { path: "spec.strategy.blueGreen.activeService", name: blueGreen?.activeService },
+    { path: "spec.strategy.blueGreen.previewService", name: blueGreen?.previewService },
+  ];
+  return named.filter((n): n is { path: string; name: string } => n.name !== undefined);
+}
+
+/** The templates a Rollout names, from the cache; undefined entries are missing. */
+export function templateSpec(view: ClusterView, namespace: string, name: string, clusterScope: boolean): AnalysisTemplateSpec | undefined {
+  const obj = clusterScope ? view.clusterAnalysisTemplate(name) : view.analysisTemplate(namespace, name);
+  const spec = analysisTemplateSpecSchema.safeParse(obj?.spec);
+  return spec.success ? spec.data : undefined;
+}
+
+export async function observe(rollout: Rollout, view: ClusterView, router: TrafficRouter | undefined): Promise<Observed> {
+  const namespace = rollout.metadata.namespace ?? "default";
+  const name = rollout.metadata.name ?? "";
+  const missing: Observed["missingReferences"] = [];
+  const services: Observed["services"] = {};
+  for (const ref of namedServices(rollout)) {
+    const svc = view.service(namespace, ref.name);
+    if (!svc) {
+      missing.push({ path: ref.path, message: `Service "${ref.name}" not found in namespace ${namespace}; create it or fix the name` });
+      continue;
+    }
+    const parsed = serviceFields.safeParse(svc);
+    services[ref.name] = { name: ref.name, podHash: parsed.success ? parsed.data.spec?.selector?.[POD_TEMPLATE_HASH_LABEL] : undefined };
+  }
+  for (const { path, analysis } of analysisReferences(rollout)) {
+    analysis.templates.forEach((ref, i) => {
+      if (templateSpec(view, namespace, ref.templateName, ref.clusterScope)) return;
+      const kind = ref.clusterScope ? "ClusterAnalysisTemplate" : "AnalysisTemplate";
+      missing.push({ path: formatPath([...path, "templates", i, "templateName"]), message: `${kind} "${ref.templateName}" not found (or invalid); create it or fix the name` });
+    });
+  }
+  let routing: ObservedRouting | undefined;
+  if (router && missing.length === 0) {
+    const seen = await router.observe(rollout);
+    routing = isRouterProblem(seen)
+      ? { ok: false, problem: { code: seen.code, message: seen.message } }
+      : { ok: true, canaryWeight: seen.weights.canary, managedRoutes: seen.managedRoutes };
+  }
+  return {
+    replicaSets: view.replicaSets(namespace, name).map(observedReplicaSet).filter((rs): rs is ObservedReplicaSet => rs !== undefined),
+    services,
+    routing,
+    analysisRuns: view.analysisRuns(namespace, name).map(observedAnalysisRun).filter((r): r is ObservedAnalysisRun => r !== undefined),
+    missingReferences: missing,
+  };
+}

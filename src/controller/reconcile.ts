@@ -1,0 +1,72 @@
+/**
+ * One reconcile of one Rollout: read it fresh, observe, decide (pure), execute, write status. Level-triggered:
+ * it never acts on a watch event's payload, only on what it reads now, so it can run any number of times.
+ */
+import type { Logger } from "pino";
+import { API_GROUP_VERSION } from "../api/group.ts";
+import { parseSluiceObject } from "../api/objects.ts";
+import { rolloutStatusSchema, type Rollout, type RolloutStatus } from "../api/rollout.ts";
+import { decide } from "../core/decide.ts";
+import { invalidSpecStatus } from "../core/invalid-spec.ts";
+import { canonicalJson } from "../core/pod-template-hash.ts";
+import type { EventRecorder } from "../kube/events.ts";
+import type { KubeClient, KubeObject } from "../kube/kube-client.ts";
+import type { TrafficRouter } from "../routers/types.ts";
+import type { ClusterView } from "./cluster-view.ts";
+import { execute } from "./execute.ts";
+import { observe } from "./observe.ts";
+
+export type ReconcileDeps = {
+  kube: KubeClient;
+  view: ClusterView;
+  events: EventRecorder;
+  routerFor: (rollout: Rollout) => TrafficRouter | undefined;
+  log: Logger;
+  now: () => Date;
+  /** Called with each status written (metrics). */
+  onStatus?: (rollout: Rollout, previous: RolloutStatus | undefined) => void;
+};
+
+export type ReconcileResult = { requeueAfterMs?: number | undefined };
+
+async function writeStatus(kube: KubeClient, raw: KubeObject, status: RolloutStatus): Promise<boolean> {
+  const before = rolloutStatusSchema.safeParse(raw.status ?? {});
+  const unchanged = canonicalJson(before.success ? before.data : raw.status ?? {}) === canonicalJson(status);
+  if (unchanged) return false;
+  // Replace, not merge: fields decide() cleared must go. The resourceVersion makes it conditional, so a user's
+  // promote or abort written meanwhile is never overwritten (409, then a fresh reconcile sees it).
+  await kube.replaceStatus({ ...raw, status: JSON.parse(JSON.stringify(status)) as unknown }, "rollouts");
+  return true;
+}
+
+export async function reconcile(key: string, deps: ReconcileDeps): Promise<ReconcileResult> {
+  const [namespace = "default", name = ""] = key.split("/");
+  const raw = await deps.kube.get({ apiVersion: API_GROUP_VERSION, kind: "Rollout", namespace, name });
+  if (!raw) return {}; // deleted; owned objects go with it (owner references)
+  const log = deps.log.child({ rollout: key });
+  const now = deps.now();
+  const parsed = parseSluiceObject(raw);
+  if (parsed.status !== "valid" || parsed.object.kind !== "Rollout") {
+    const errors = parsed.status === "invalid" ? parsed.errors : [{ path: "kind", message: "must be Rollout" }];
+    const previous = rolloutStatusSchema.safeParse(raw.status ?? {});
+    const { status, event } = invalidSpecStatus(previous.success ? previous.data : {}, errors, raw.metadata.generation as number | undefined, now);
+    if (event) {
+      log.warn({ errors }, "invalid spec");
+      await deps.events.record({ apiVersion: raw.apiVersion, kind: raw.kind, namespace, name, uid: raw.metadata.uid }, event.type, event.reason, event.message, now).catch(() => undefined);
+    }
+    await writeStatus(deps.kube, raw, status);
+    return {};
+  }
+  const rollout = parsed.object.value;
+  const router = deps.routerFor(rollout);
+  const observed = await observe(rollout, deps.view, router);
+  const plan = decide(rollout, observed, now);
+  if (plan.actions.length > 0) log.debug({ actions: plan.actions.map((a) => a.kind) }, "executing plan");
+  await execute(rollout, plan, { kube: deps.kube, view: deps.view, router, events: deps.events });
+  const wrote = await writeStatus(deps.kube, raw, plan.status);
+  if (wrote) {
+    log.info({ phase: plan.status.phase, step: plan.status.currentStepIndex, message: plan.status.message }, "status");
+    deps.onStatus?.({ ...rollout, status: plan.status }, rollout.status);
+  }
+  return { requeueAfterMs: plan.requeueAfterMs };
+}

@@ -1,0 +1,94 @@
+/**
+ * An integration environment: the sandbox API server with sluice's CRDs, a real controller talking to it
+ * through @kubernetes/client-node, and helpers to apply, patch and wait as a user would.
+ */
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { KubeConfig } from "@kubernetes/client-node";
+import { pino } from "pino";
+import { API_GROUP_VERSION } from "../../src/api/group.ts";
+import { startController, type ControllerOptions, type RunningController } from "../../src/controller/controller.ts";
+import { ClientNodeKube, type KubeObject } from "../../src/kube/kube-client.ts";
+import { startApiServer, type ApiServer } from "../../src/sandbox/apiserver/index.ts";
+import { REPO_ROOT } from "./run-cli.ts";
+
+export const CRD_FILES = readdirSync(join(REPO_ROOT, "crds")).map((f) => join(REPO_ROOT, "crds", f));
+
+export type Env = {
+  server: ApiServer;
+  kc: KubeConfig;
+  kube: ClientNodeKube;
+  startController(extra?: Partial<ControllerOptions>): Promise<RunningController>;
+  rollout(name: string, namespace?: string): Promise<KubeObject>;
+  /** GET + PUT /status with `change` applied: what `sluice promote/abort/retry` will send. */
+  patchRolloutStatus(name: string, change: (status: Record<string, unknown>) => Record<string, unknown>): Promise<void>;
+  waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs?: number): Promise<T>;
+  stop(): Promise<void>;
+};
+
+export async function startEnv(options: { readyDelayMs?: number; preload?: string[] } = {}): Promise<Env> {
+  const server = await startApiServer({ preload: [...CRD_FILES, ...(options.preload ?? [])], readyDelayMs: options.readyDelayMs ?? 30 });
+  const kc = new KubeConfig();
+  kc.loadFromFile(server.kubeconfigPath);
+  const kube = new ClientNodeKube(kc);
+  const controllers: RunningController[] = [];
+  const env: Env = {
+    server,
+    kc,
+    kube,
+    async startController(extra = {}) {
+      const c = await startController({ kc, namespace: "default", workers: 2, log: pino({ level: process.env.SLUICE_TEST_LOG ?? "silent" }), ...extra });
+      controllers.push(c);
+      return c;
+    },
+    async rollout(name, namespace = "default") {
+      const r = await kube.get({ apiVersion: API_GROUP_VERSION, kind: "Rollout", namespace, name });
+      if (!r) throw new Error(`Rollout ${name} not found`);
+      return r;
+    },
+    async patchRolloutStatus(name, change) {
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const r = await env.rollout(name);
+        try {
+          await kube.replaceStatus({ ...r, status: change({ ...((r.status as Record<string, unknown>) ?? {}) }) }, "rollouts");
+          return;
+        } catch (error) {
+          if (!(error instanceof Error) || error.name !== "ConflictError") throw error;
+        }
+      }
+      throw new Error("status patch kept conflicting");
+    },
+    async waitFor(what, check, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      let last: unknown;
+      for (;;) {
+        try {
+          const value = await check();
+          if (value !== undefined) return value;
+        } catch (error) {
+          last = error;
+        }
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async stop() {
+      for (const c of controllers) await c.stop();
+      await server.stop();
+    },
+  };
+  return env;
+}
+
+export const statusOf = (r: KubeObject) => (r.status ?? {}) as {
+  phase?: string;
+  message?: string;
+  currentStepIndex?: number;
+  stableRS?: string;
+  currentPodHash?: string;
+  abort?: boolean;
+  pauseConditions?: { reason: string }[];
+  canary?: { weights?: { canary: number; stable: number }; currentStepAnalysisRun?: string };
+  conditions?: { type: string; status: string; reason?: string; message?: string }[];
+  blueGreen?: { activeSelector?: string; previewSelector?: string };
+};
