@@ -32,3 +32,12 @@ export function managedRouteName(rolloutName: string, routeName: string, baseInd
 export function isManagedName(rolloutName: string, name: unknown): boolean {
   return typeof name === "string" && name.startsWith(managedPrefix(rolloutName));
 }
+
+/**
+ * Header and mirror routes share one name space in the provider object (rule or http route names must be
+ * unique), so the same name used for both is refused rather than written twice.
+ */
+export function sharedRouteName(headerRoutes: { name: string }[], mirrorRoutes: { name: string }[]): string | undefined {
+  const headerNames = new Set(headerRoutes.map((route) => route.name));
+  return mirrorRoutes.find((route) => headerNames.has(route.name))?.name;
+}

@@ -177,6 +177,15 @@ describe("Gateway API HTTPRoute builder: problems", () => {
     assert.equal(problem(buildHTTPRoute(fixture("httproute-at-rest.yaml"), rollout, routing(0, { mirrorRoutes: [mirror] }))).code, "Unsupported");
   });
 
+  it("refuses more rules than Gateway API allows and one name for a header and a mirror route", () => {
+    const routes = ["a", "b", "c", "d", "e", "f", "g"].map((name) => ({ ...testers, name }));
+    const tooMany = problem(buildHTTPRoute(fixture("httproute-multi-rule.yaml"), rollout, routing(10, { headerRoutes: routes })));
+    assert.equal(tooMany.code, "Unsupported");
+    assert.match(tooMany.message, /would need 18 rules \(14 for header\/mirror routes\), more than the 16 Gateway API allows/);
+    const same = problem(buildHTTPRoute(fixture("httproute-at-rest.yaml"), rollout, routing(10, { headerRoutes: [testers], mirrorRoutes: [{ ...shadow, name: "testers" }] })));
+    assert.match(same.message, /"testers" names both a header route and a mirror route/);
+  });
+
   it("needs a Rollout with both Services and a gatewayAPI block", () => {
     const noServices = rolloutWith(undefined);
     assert.equal(problem(buildHTTPRoute(fixture("httproute-at-rest.yaml"), noServices, routing(0))).code, "InvalidRollout");

@@ -119,6 +119,11 @@ describe("Istio VirtualService builder: managed routes", () => {
     assert.deepEqual((mirror as Record<string, unknown>)["corsPolicy"], { allowOrigins: [{ exact: "https://shop.example.com" }] });
   });
 
+  it("refuses one name for a header and a mirror route (http route names must be unique)", () => {
+    const found = problem(buildVirtualService(fixture("virtualservice-by-subset.yaml"), bySubset, routing(0, { headerRoutes: [testers], mirrorRoutes: [{ ...shadow, name: "testers" }] })));
+    assert.equal(found.code, "Unsupported");
+  });
+
   it("mirrors every request of the route when the mirror has no match", () => {
     const built = ok(buildVirtualService(fixture("virtualservice-by-subset.yaml"), bySubset, routing(0, { mirrorRoutes: [{ name: "all", percentage: 100, match: [] }] })));
     assert.deepEqual(named(built, "sluice-checkout-all").match, named(built, "primary").match);

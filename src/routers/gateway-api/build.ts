@@ -15,13 +15,16 @@
 import type { Rollout } from "../../api/rollout.ts";
 import type { DesiredRouting, HeaderRoute, MirrorRoute } from "../../core/routing.ts";
 import { describeObject, validatedCopy } from "../kube-object.ts";
-import { isManagedName, managedRouteName } from "../managed-names.ts";
+import { isManagedName, managedRouteName, sharedRouteName } from "../managed-names.ts";
 import { routedServices, rolloutNamespace, routingOf, type RoutedServices } from "../rollout-refs.ts";
-import { isRouterProblem, type RouterProblem } from "../types.ts";
+import { isRouterProblem, routerProblem, type RouterProblem } from "../types.ts";
 import { splitFor } from "../weights.ts";
 import { canaryRefLike, noStableRuleProblem, weightedRules, type WeightedRule } from "./backends.ts";
 import { headerRouteMatches, mirrorRouteMatches } from "./matches.ts";
 import { httpRouteSchema, type HTTPBackendRef, type HTTPRoute, type HTTPRouteRule } from "./schema.ts";
+
+/** Gateway API v1 caps an HTTPRoute at 16 rules; more is rejected by the API server. */
+export const MAX_HTTPROUTE_RULES = 16;
 
 /** Where the Rollout's HTTPRoute lives and how messages name it. */
 export function httpRouteLocation(rollout: Rollout): { namespace: string; name: string; what: string } | RouterProblem {
@@ -55,6 +58,10 @@ export function buildHTTPRoute(current: unknown, rollout: Rollout, want: Desired
     }
   }
 
+  const shared = sharedRouteName(want.headerRoutes, want.mirrorRoutes);
+  if (shared !== undefined) {
+    return routerProblem("Unsupported", `${location.what}: "${shared}" names both a header route and a mirror route; give them different names`);
+  }
   const managed: HTTPRouteRule[] = [];
   for (const headerRoute of want.headerRoutes) {
     // A header route without conditions would send everything to the canary; the core removes such routes.
@@ -69,6 +76,13 @@ export function buildHTTPRoute(current: unknown, rollout: Rollout, want: Desired
     }
   }
 
+  const total = userRules.length + managed.length;
+  if (total > MAX_HTTPROUTE_RULES) {
+    return routerProblem(
+      "Unsupported",
+      `${location.what} would need ${total} rules (${managed.length} for header/mirror routes), more than the ${MAX_HTTPROUTE_RULES} Gateway API allows; move other rules to another HTTPRoute or use fewer managed routes`,
+    );
+  }
   route.spec.rules = [...userRules, ...managed];
   return route;
 }

@@ -12,8 +12,8 @@
 import type { Rollout } from "../../api/rollout.ts";
 import type { DesiredRouting, HeaderRoute, MirrorRoute } from "../../core/routing.ts";
 import { validatedCopy } from "../kube-object.ts";
-import { isManagedName, managedRouteName } from "../managed-names.ts";
-import { isRouterProblem, type RouterProblem } from "../types.ts";
+import { isManagedName, managedRouteName, sharedRouteName } from "../managed-names.ts";
+import { isRouterProblem, routerProblem, type RouterProblem } from "../types.ts";
 import { splitFor } from "../weights.ts";
 import { canaryDestinationLike, istioTarget, type IstioTarget, type WeightedRoute } from "./destinations.ts";
 import { headerRouteMatches, mirrorRouteMatches } from "./matches.ts";
@@ -41,6 +41,10 @@ export function buildVirtualService(current: unknown, rollout: Rollout, want: De
     }
   }
 
+  const shared = sharedRouteName(want.headerRoutes, want.mirrorRoutes);
+  if (shared !== undefined) {
+    return routerProblem("Unsupported", `${target.what}: "${shared}" names both a header route and a mirror route; give them different names`);
+  }
   const managed: IstioHTTPRoute[] = [];
   for (const headerRoute of want.headerRoutes) {
     // No conditions would mean every request goes to the canary; the core removes such routes instead.
