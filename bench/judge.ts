@@ -23,7 +23,7 @@ import { normalSampler, seededRandom } from "../test/analysis/judge/random.ts";
 const INTERVALS = 15;
 const STEPS_PER_INTERVAL = 6;
 const STEP_SECONDS = 10;
-const RUNS = Number(process.argv[2] ?? 200);
+const RUNS = Number(process.argv[2] ?? 500);
 const SHIFTS = [0, 0.05, 0.1, 0.2, 0.5];
 const DISTRIBUTIONS = ["log-normal", "heavy-tailed"] as const;
 const METHODS = ["threshold", "fixed (end)", "fixed (every)", "sequential"] as const;

@@ -27,6 +27,11 @@ export type { Point, SequentialState } from "./sequential.ts";
 export interface JudgeInput {
   /** Metric name, used in the message. */
   readonly name: string;
+  /**
+   * Points of the whole comparison window so far, from query_range with the same grid on both sides. The
+   * fixed-horizon test and minSamples use all of them; the sequential state counts only those newer than the
+   * previous call, so overlapping windows are fine.
+   */
   readonly canary: readonly Point[];
   readonly stable: readonly Point[];
   /** The parsed compare block (zod output: defaults applied). */
@@ -74,6 +79,14 @@ function describeShift(shift: ShiftEstimate, relative: Judgement["relativeShift"
     return `${formatPercent(relative.estimate)} (${confidencePercent} CI ${formatPercent(relative.lower)}..${formatPercent(relative.upper)})`;
   }
   return `${formatSigned(shift.estimate)} (${confidencePercent} CI ${formatSigned(shift.lower)}..${formatSigned(shift.upper)})`;
+}
+
+/** The larger e-value among the sides the direction watches (1 = no evidence). */
+function watchedEValue(direction: Compare["direction"], sequential: SequentialOutcome | undefined): number {
+  if (sequential === undefined) return 1;
+  if (direction === "increase") return sequential.eIncrease;
+  if (direction === "decrease") return sequential.eDecrease;
+  return Math.max(sequential.eIncrease, sequential.eDecrease);
 }
 
 export function judge(input: JudgeInput): Judgement {
@@ -145,9 +158,9 @@ export function judge(input: JudgeInput): Judgement {
     return {
       classification: "Pass",
       decidedBy: "none",
-      message: `${numbers}; no conclusive evidence yet (sequential e=${formatValue(
-        compare.direction === "decrease" ? (sequential?.eDecrease ?? 1) : (sequential?.eIncrease ?? 1),
-      )}, needs ${formatValue(1 / (sequential?.levelPerSide ?? 1))}) → Pass so far`,
+      message: `${numbers}; no conclusive evidence yet (sequential e=${formatValue(watchedEValue(compare.direction, sequential))}, needs ${formatValue(
+        1 / (sequential?.levelPerSide ?? 1),
+      )}) → Pass so far`,
       ...details,
     };
   }
