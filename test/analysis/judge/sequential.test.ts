@@ -31,6 +31,54 @@ test("mixture e-value: hand computation of the mean likelihood ratio over the gr
   assert.ok(Number.isFinite(logMixtureEValue({ pairs: 100000, worse: 100000 })));
 });
 
+/** log C(n, k), for the exact computations below. */
+function logChoose(n: number, k: number): number {
+  let sum = 0;
+  for (let i = 1; i <= k; i++) sum += Math.log((n - k + i) / i);
+  return sum;
+}
+
+test("martingale property, computed exactly: E[E_n] = 1 under p = 1/2 and <= 1 under p < 1/2", () => {
+  // Enumeration over k ~ Binomial(n, p), done in the test: no simulation error.
+  for (const n of [1, 5, 20, 80, 200]) {
+    for (const p of [0.5, 0.45, 0.3]) {
+      let mean = 0;
+      for (let k = 0; k <= n; k++) {
+        mean += Math.exp(logChoose(n, k) + k * Math.log(p) + (n - k) * Math.log(1 - p) + logMixtureEValue({ pairs: n, worse: k }));
+      }
+      if (p === 0.5) assert.ok(Math.abs(mean - 1) < 1e-9, `n=${n}: E[E_n] = ${mean}`);
+      else assert.ok(mean <= 1 + 1e-12, `n=${n}, p=${p}: E[E_n] = ${mean}`);
+    }
+  }
+});
+
+test("exact false-abort probability when checking after every pair, up to 400 pairs, is <= α", () => {
+  // Dynamic programme over the number of worse pairs, removing the paths that cross 1/α (computed in the test).
+  for (const alpha of [0.02, 0.05]) {
+    for (const p of [0.5, 0.4]) {
+      let alive = new Float64Array([1]); // alive[k]: probability of k worse pairs so far without a crossing
+      let crossed = 0;
+      for (let n = 1; n <= 400; n++) {
+        const next = new Float64Array(n + 1);
+        for (let k = 0; k < alive.length; k++) {
+          const mass = alive[k] ?? 0;
+          next[k] = (next[k] ?? 0) + mass * (1 - p);
+          next[k + 1] = (next[k + 1] ?? 0) + mass * p;
+        }
+        for (let k = 0; k <= n; k++) {
+          if (logMixtureEValue({ pairs: n, worse: k }) >= Math.log(1 / alpha)) {
+            crossed += next[k] ?? 0;
+            next[k] = 0;
+          }
+        }
+        alive = next;
+      }
+      assert.ok(crossed <= alpha, `alpha=${alpha}, p=${p}: crossing probability ${crossed}`);
+      if (p === 0.5) assert.ok(crossed > alpha / 10, `the bound is not vacuous: ${crossed}`);
+    }
+  }
+});
+
 /** Points on a shared grid: interval i holds `perInterval` steps of 10 s. */
 function interval(i: number, perInterval: number, draw: () => number): Point[] {
   return Array.from({ length: perInterval }, (_, j) => [10 * (i * perInterval + j), draw()] as const);
