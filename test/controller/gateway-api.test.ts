@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { API_GROUP_VERSION } from "../../src/api/group.ts";
+import type { KubeObject } from "../../src/kube/kube-client.ts";
+import { routerFor } from "../../src/routers/router-for.ts";
+import { startEnv, statusOf, type Env } from "../helpers/controller-env.ts";
+import { REPO_ROOT } from "../helpers/run-cli.ts";
+
+const THIRD_PARTY = join(REPO_ROOT, "src", "sandbox", "crds");
+let env: Env;
+
+before(async () => {
+  env = await startEnv({ preload: [join(THIRD_PARTY, "gateway-api-httproutes.yaml")] });
+  await env.startController({ routerFor: (rollout) => routerFor(rollout, env.kube) });
+});
+after(async () => env?.stop());
+
+const service = (name: string): KubeObject => ({ apiVersion: "v1", kind: "Service", metadata: { name, namespace: "default" }, spec: { selector: { app: "web" }, ports: [{ port: 80 }] } });
+
+const httpRoute = (): KubeObject => ({
+  apiVersion: "gateway.networking.k8s.io/v1",
+  kind: "HTTPRoute",
+  metadata: { name: "web", namespace: "default" },
+  spec: {
+    parentRefs: [{ name: "public" }],
+    rules: [
+      { matches: [{ path: { type: "PathPrefix", value: "/" } }], backendRefs: [{ name: "web-stable", port: 80, weight: 100 }, { name: "web-canary", port: 80, weight: 0 }] },
+      { matches: [{ path: { type: "PathPrefix", value: "/admin" } }], backendRefs: [{ name: "admin", port: 80 }] },
+    ],
+  },
+});
+
+async function weights(): Promise<number[]> {
+  const route = await env.kube.get({ apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", namespace: "default", name: "web" });
+  const rules = (route?.spec as { rules: { backendRefs: { name: string; weight?: number }[] }[] }).rules;
+  const refs = rules[0]?.backendRefs ?? [];
+  return [refs.find((b) => b.name === "web-stable")?.weight ?? -1, refs.find((b) => b.name === "web-canary")?.weight ?? -1];
+}
+
+test("a canary through a Gateway API HTTPRoute: the missing route is a condition, then each weight reaches the route, then abort restores 100/0", async () => {
+  await env.kube.create(service("web-stable"));
+  await env.kube.create(service("web-canary"));
+  await env.kube.create({
+    apiVersion: API_GROUP_VERSION,
+    kind: "Rollout",
+    metadata: { name: "web", namespace: "default" },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { app: "web" } },
+      template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "app", image: "acme/web:1" }] } },
+      strategy: {
+        canary: {
+          stableService: "web-stable",
+          canaryService: "web-canary",
+          trafficRouting: { gatewayAPI: { httpRoute: "web" } },
+          abortScaleDownDelaySeconds: 0,
+          steps: [{ setWeight: 20 }, { pause: { duration: 1 } }, { setWeight: 60 }, { pause: {} }],
+        },
+      },
+    },
+  });
+  // No HTTPRoute yet: the rollout says so and waits.
+  const waiting = await env.waitFor("TrafficRouting condition", async () => {
+    const s = statusOf(await env.rollout("web"));
+    const c = s.conditions?.find((x) => x.type === "TrafficRouting");
+    return c?.status === "False" ? c : undefined;
+  });
+  assert.match(waiting.message ?? "", /HTTPRoute/);
+  const created = await env.kube.create(httpRoute());
+  const adminRule = (created.spec as { rules: unknown[] }).rules[1]; // as stored, with the CRD's defaults
+  await env.waitFor("Healthy", async () => (statusOf(await env.rollout("web")).phase === "Healthy" ? true : undefined), 20_000);
+
+  await env.kube.mergePatch({ apiVersion: API_GROUP_VERSION, kind: "Rollout", namespace: "default", name: "web" }, { spec: { template: { spec: { containers: [{ name: "app", image: "acme/web:2" }] } } } });
+  const seen = new Set<string>();
+  await env.waitFor("paused at 60%", async () => {
+    seen.add((await weights()).join("/"));
+    const s = statusOf(await env.rollout("web"));
+    return s.phase === "Paused" && s.currentStepIndex === 3 ? s : undefined;
+  }, 20_000);
+  assert.deepEqual(await weights(), [40, 60]);
+  assert.ok(seen.has("80/20"), `the route passed through 20%: ${[...seen]}`);
+  assert.deepEqual(statusOf(await env.rollout("web")).canary?.weights, { canary: 60, stable: 40 });
+  // The rule that does not name our Services is untouched.
+  const route = await env.kube.get({ apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", namespace: "default", name: "web" });
+  assert.deepEqual((route?.spec as { rules: unknown[] }).rules[1], adminRule);
+
+  await env.patchRolloutStatus("web", (s) => ({ ...s, abort: true }));
+  await env.waitFor("Aborted with 100/0", async () => {
+    const s = statusOf(await env.rollout("web"));
+    return s.phase === "Aborted" && (await weights()).join("/") === "100/0" ? true : undefined;
+  });
+});
