@@ -58,3 +58,18 @@ test("score overrides: critical failure → 0 Failed; half or more without data,
   // Never Successful without data.
   assert.notEqual(scoreMetrics([m("a", "NoData")]).verdict, "Successful");
 });
+
+test("judge results feed the score: one High among three metrics is Failed (66.7 < 75)", async () => {
+  const { judge } = await import("../../../src/analysis/judge/judge.ts");
+  const series = (f: (i: number) => number) => Array.from({ length: 60 }, (_, i) => [i * 10, f(i)] as const);
+  const base = { query: "q", direction: "increase" as const, confidence: 0.98, critical: false, minSamples: 50, step: "10s", sequential: false };
+  const outcomes = [
+    { name: "p99", canary: series((i) => 200 + (i % 7)), stable: series((i) => 100 + (i % 5)) },
+    { name: "errors", canary: series((i) => i % 3), stable: series((i) => i % 3) },
+    { name: "p50", canary: series((i) => 50 + (i % 4)), stable: series((i) => 50 + (i % 4)) },
+  ].map(({ name, canary, stable }) => ({ name, critical: false, classification: judge({ name, canary, stable, compare: base }).classification }));
+  const result = scoreMetrics(outcomes);
+  assert.equal(result.verdict, "Failed");
+  assert.ok(Math.abs(result.score - 200 / 3) < 1e-9);
+  assert.match(result.reason, /p99 \(High\)/);
+});
