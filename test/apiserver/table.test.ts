@@ -4,6 +4,7 @@ import { humanDuration } from "../../src/sandbox/apiserver/human-duration.ts";
 import { evaluateJsonPath, parseJsonPath } from "../../src/sandbox/apiserver/jsonpath.ts";
 import { toTable } from "../../src/sandbox/apiserver/table.ts";
 import { resourceTypesFromCrd } from "../../src/sandbox/apiserver/crd-types.ts";
+import type { JsonObject } from "../../src/sandbox/apiserver/json.ts";
 
 const s = 1000;
 const m = 60 * s;
@@ -34,7 +35,7 @@ test("JSONPath: fields, indexes, wildcards, filters", () => {
 });
 
 test("CRD printer columns become table cells (types, dates, missing values, priority)", () => {
-  const crd = {
+  const crd: JsonObject = {
     metadata: { name: "rollouts.sluice.dev" },
     spec: {
       group: "sluice.dev",

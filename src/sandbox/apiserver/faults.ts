@@ -26,7 +26,7 @@ export interface FaultDecision {
 export class FaultInjector {
   private rules: FaultRule[] = [];
   private random: () => number;
-  private readonly watchDroppers = new Set<() => void>();
+  private readonly watchDroppers = new Set<(graceful: boolean) => void>();
   /** Count of injected faults by kind, for assertions. */
   readonly injected: Record<FaultKind, number> = { error500: 0, throttle429: 0, conflict409: 0, timeout: 0 };
 
@@ -64,7 +64,7 @@ export class FaultInjector {
   }
 
   /** Register a way to cut one open watch; returns the unregister function. */
-  trackWatch(drop: () => void): () => void {
+  trackWatch(drop: (graceful: boolean) => void): () => void {
     this.watchDroppers.add(drop);
     return () => this.watchDroppers.delete(drop);
   }
@@ -73,11 +73,14 @@ export class FaultInjector {
     return this.watchDroppers.size;
   }
 
-  /** Abort every open watch connection (the client sees a dropped stream). */
-  dropWatches(): number {
+  /**
+   * Cut every open watch. Default: reset the connection (the client sees a network error);
+   * `graceful`: end the stream cleanly, as when a server times a watch out.
+   */
+  dropWatches(options: { graceful?: boolean } = {}): number {
     const droppers = [...this.watchDroppers];
     this.watchDroppers.clear();
-    for (const drop of droppers) drop();
+    for (const drop of droppers) drop(options.graceful ?? false);
     return droppers.length;
   }
 }

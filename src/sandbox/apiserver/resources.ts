@@ -96,6 +96,8 @@ export class ResourceService {
   readonly store: Store;
   readonly registry: Registry;
   private readonly now: () => number;
+  /** Watches answered with 410 Expired so far (tests assert relists really happened). */
+  expiredWatches = 0;
 
   constructor(store: Store, registry: Registry, now: () => number = Date.now) {
     this.store = store;
@@ -172,6 +174,7 @@ export class ResourceService {
       if (!Number.isInteger(rv) || rv < 0) throw badRequest(`invalid resource version: ${JSON.stringify(rvText)}`);
       if (rv < bucket.history.droppedThrough) {
         const oldest = bucket.history.oldestRv() ?? this.store.currentRevision() + 1;
+        this.expiredWatches++;
         throw expired(`too old resource version: ${rv} (${oldest - 1})`);
       }
       for (const event of bucket.history.since(rv)) deliver(watcher, event);

@@ -58,7 +58,8 @@ export function streamWatch(o: WatchStreamOptions): void {
     ensureHead();
     if (!res.writableEnded) res.end();
   };
-  const untrack = o.faults.trackWatch(() => {
+  const untrack = o.faults.trackWatch((graceful) => {
+    if (graceful) return end();
     cleanup();
     res.destroy();
   });
