@@ -2,20 +2,17 @@
 import { isDeepStrictEqual } from "node:util";
 import type { KubeObject, RouterKubeClient } from "./types.ts";
 
-export type WriteOutcome = "created" | "replaced" | "unchanged";
+export type WriteOutcome = { verb: "created" | "replaced"; stored: KubeObject } | { verb: "unchanged" };
 
 /**
  * Creates the object when there is none, replaces it when the built object differs, and does nothing
- * otherwise, so a reconcile that finds the cluster as it should be makes no write at all.
+ * otherwise, so a reconcile that finds the cluster as it should be makes no write at all. Returns what
+ * the API server stored, which can differ from what was sent (defaults, pruned unknown fields).
  */
 export async function writeIfChanged(client: RouterKubeClient, current: unknown, desired: KubeObject): Promise<WriteOutcome> {
-  if (current === undefined || current === null) {
-    await client.create(desired);
-    return "created";
-  }
-  if (isDeepStrictEqual(current, desired)) return "unchanged";
-  await client.replace(desired);
-  return "replaced";
+  if (current === undefined || current === null) return { verb: "created", stored: await client.create(desired) };
+  if (isDeepStrictEqual(current, desired)) return { verb: "unchanged" };
+  return { verb: "replaced", stored: await client.replace(desired) };
 }
 
 /** A 409 from the API server: someone else wrote the object since we read it (or created it first). */

@@ -54,6 +54,24 @@ describe("Gateway API router shell", () => {
     await assert.rejects(routerOf(gatewayRollout, kube).apply(gatewayRollout, routing(10)), /has been modified/);
   });
 
+  it("removes its rules again and says so when the API server prunes rule names (Gateway API CRDs before v1.2)", async () => {
+    class PruningKube extends FakeKube {
+      override async replace(object: KubeObject): Promise<KubeObject> {
+        const pruned = structuredClone(object) as KubeObject & { spec: { rules?: { name?: string }[] } };
+        for (const rule of pruned.spec.rules ?? []) delete rule.name;
+        return super.replace(pruned);
+      }
+    }
+    const kube = new PruningKube([fixture("httproute-multi-rule.yaml")]);
+    const router = routerOf(gatewayRollout, kube);
+    const problem = await router.apply(gatewayRollout, routing(20, { headerRoutes: [testers] }));
+    assert.equal(problem?.code, "Unsupported");
+    assert.match(problem?.message ?? "", /^HTTPRoute shop\/checkout lost the rule names .* older than v1\.2/);
+    const stored = kube.find("HTTPRoute", "shop", "checkout") as KubeObject & { spec: { rules: unknown[] } };
+    assert.equal(stored.spec.rules.length, 4, "the unnamed copies are gone again");
+    assert.equal(await router.apply(gatewayRollout, routing(20)), undefined, "weights alone still work");
+  });
+
   it("returns a RouterProblem for a missing HTTPRoute without writing", async () => {
     const kube = new FakeKube();
     const problem = await routerOf(gatewayRollout, kube).apply(gatewayRollout, routing(10));
