@@ -129,6 +129,21 @@ describe("Istio VirtualService builder: managed routes", () => {
     assert.deepEqual(named(built, "sluice-checkout-all").match, named(built, "primary").match);
   });
 
+  it("leaves out `match` (Istio rejects an empty one) when the route and the mirror match every request", () => {
+    const fallback = rolloutWith({
+      istio: { virtualService: { name: "checkout", routes: ["fallback"] }, destinationRule: { name: "checkout", stableSubsetName: "stable", canarySubsetName: "canary" } },
+    });
+    const everything = { name: "all", percentage: 5, match: [{}] };
+    const mirror = named(ok(buildVirtualService(fixture("virtualservice-by-subset.yaml"), fallback, routing(0, { mirrorRoutes: [everything] }))), "sluice-checkout-all");
+    assert.equal("match" in mirror, false);
+    assert.deepEqual(mirror.route, [
+      { destination: { host: "checkout", subset: "stable" }, weight: 100 },
+      { destination: { host: "checkout", subset: "canary" }, weight: 0 },
+    ]);
+    const byMethod = named(ok(buildVirtualService(fixture("virtualservice-by-subset.yaml"), fallback, routing(0, { mirrorRoutes: [shadow] }))), "sluice-checkout-shadow");
+    assert.deepEqual(byMethod.match, [{ method: { exact: "GET" } }]);
+  });
+
   it("removes managed routes no longer wanted and returns to the original on reset", () => {
     const original = fixture("virtualservice-by-subset.yaml");
     const steps = [routing(0, { mirrorRoutes: [shadow] }), routing(0), routing(20, { headerRoutes: [testers] }), routing(60, { headerRoutes: [testers] })];

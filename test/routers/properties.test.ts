@@ -40,7 +40,14 @@ type Subject = {
   writtenWeights(built: unknown): [number | undefined, number | undefined][];
   /** The parts that are the user's alone and must come back unchanged. */
   userParts(object: unknown): unknown;
+  /** What the provider's API server would reject, asserted on every built object. */
+  assertValid(built: unknown): void;
 };
+
+function assertUniqueNames(names: (string | undefined)[]): void {
+  const named = names.filter((name) => name !== undefined);
+  assert.equal(new Set(named).size, named.length, `duplicate names in ${JSON.stringify(named)}`);
+}
 
 const isOurs = (name: string) => name === "checkout-stable" || name === "checkout-canary";
 
@@ -60,6 +67,12 @@ const gateway: Subject = {
   userParts: (object) => {
     const route = object as HTTPRoute;
     return { ...route, spec: { ...route.spec, rules: (route.spec.rules ?? []).filter((rule) => !rule.backendRefs?.some((ref) => isOurs(ref.name))) } };
+  },
+  assertValid: (built) => {
+    const rules = (built as HTTPRoute).spec.rules ?? [];
+    assert.ok(rules.length <= 16, "an HTTPRoute holds at most 16 rules");
+    assertUniqueNames(rules.map((rule) => rule.name));
+    for (const rule of rules) for (const match of rule.matches ?? []) assertUniqueNames((match.headers ?? []).map((header) => header.name.toLowerCase()));
   },
 };
 
@@ -86,6 +99,18 @@ function istioSubject(name: string, rollout: Rollout, targets: (route: IstioHTTP
     userParts: (object) => {
       const service = object as VirtualService;
       return { ...service, spec: { ...service.spec, http: userRoutes(object).filter((route) => !targets(route)) } };
+    },
+    assertValid: (built) => {
+      const routes = (built as VirtualService).spec.http ?? [];
+      assertUniqueNames(routes.map((route) => route.name));
+      for (const route of routes) {
+        const weights = (route.route ?? []).map((entry) => entry.weight ?? 100);
+        if (weights.length > 1) assert.equal(weights.reduce((sum, weight) => sum + weight, 0), 100, `route ${route.name} weights ${weights}`);
+        for (const match of route.match ?? []) {
+          assert.ok(Object.keys(match).length > 0, `route ${route.name} has an empty match`);
+          for (const key of Object.keys(match.headers ?? {})) assert.equal(key, key.toLowerCase());
+        }
+      }
     },
   };
 }
@@ -116,6 +141,11 @@ const nginx: Subject = {
   },
   // The stable Ingress is the user's; the builder must never change it.
   userParts: () => stableIngress,
+  assertValid: (built) => {
+    const annotations = (built as Ingress).metadata.annotations ?? {};
+    assert.equal(annotations["nginx.ingress.kubernetes.io/canary"], "true");
+    assert.ok(!("nginx.ingress.kubernetes.io/canary-by-header-value" in annotations && "nginx.ingress.kubernetes.io/canary-by-header-pattern" in annotations));
+  },
 };
 
 const smiRollout = rolloutWith({ smi: {} });
@@ -140,6 +170,9 @@ const smi: Subject = {
     const split = object as TrafficSplit;
     return { ...split, spec: { ...split.spec, backends: split.spec.backends.filter((backend) => !isOurs(backend.service)) } };
   },
+  assertValid: (built) => {
+    for (const backend of (built as TrafficSplit).spec.backends) assert.ok(Number.isInteger(backend.weight), "v1alpha2+ weights are integers");
+  },
 };
 
 const run = (subject: Subject, start: unknown, steps: DesiredRouting[]) => steps.reduce((current, want) => subject.build(current, want), start);
@@ -155,6 +188,7 @@ for (const subject of [gateway, istioByHost, istioBySubset, nginx, smi]) {
           let current = initial;
           for (const want of steps) {
             current = subject.build(current, want);
+            subject.assertValid(current);
             const written = subject.writtenWeights(current);
             assert.ok(written.length > 0);
             for (const [stable, canary] of written) {

@@ -83,9 +83,10 @@ function headerHttpRoute(entry: WeightedRoute, position: number, headerRoute: He
 }
 
 function mirrorHttpRoute(entry: WeightedRoute, position: number, mirrorRoute: MirrorRoute, target: IstioTarget): IstioHTTPRoute {
+  const match = mirrorRouteMatches(entry.route.match, mirrorRoute.match);
   return {
     name: managedRouteName(target.services.rolloutName, mirrorRoute.name, position),
-    match: mirrorRouteMatches(entry.route.match, mirrorRoute.match),
+    ...(match ? { match } : {}),
     route: structuredClone(entry.route.route ?? []),
     mirror: canaryDestinationLike(entry.stable.destination, target.mode),
     mirrorPercentage: { value: splitFor(mirrorRoute.percentage).canary },

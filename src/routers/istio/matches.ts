@@ -13,8 +13,10 @@ function istioString(match: StringMatch): Record<string, string> {
 /** Istio requires lower-case header keys in matches. */
 function withHeaders(base: IstioHTTPMatch, headers: Record<string, StringMatch>): IstioHTTPMatch {
   const match = structuredClone(base);
+  const entries = Object.entries(headers);
+  if (entries.length === 0) return match;
   const merged: NonNullable<IstioHTTPMatch["headers"]> = { ...(match.headers ?? {}) };
-  for (const [name, value] of Object.entries(headers)) merged[name.toLowerCase()] = istioString(value);
+  for (const [name, value] of entries) merged[name.toLowerCase()] = istioString(value);
   // The user's match names (used in metrics) would now describe a different match, so the copy drops them.
   delete match.name;
   return { ...match, headers: merged };
@@ -27,16 +29,23 @@ export function headerRouteMatches(baseMatches: IstioHTTPMatch[] | undefined, ma
   return bases.map((base) => withHeaders(base, headers));
 }
 
-/** Every user match combined with every mirror match: the mirror's uri and method replace the user's. */
-export function mirrorRouteMatches(baseMatches: IstioHTTPMatch[] | undefined, mirrorMatches: MirrorMatch[]): IstioHTTPMatch[] {
+/**
+ * Every user match combined with every mirror match: the mirror's uri and method replace the user's.
+ * Undefined = match every request: Istio rejects an empty HTTPMatchRequest, and an empty entry in the
+ * (OR-ed) list would match everything anyway, so the route then has no `match` at all.
+ */
+export function mirrorRouteMatches(baseMatches: IstioHTTPMatch[] | undefined, mirrorMatches: MirrorMatch[]): IstioHTTPMatch[] | undefined {
   const bases = baseMatches && baseMatches.length > 0 ? baseMatches : [{}];
-  if (mirrorMatches.length === 0) return bases.map((base) => structuredClone(base));
-  return bases.flatMap((base) =>
-    mirrorMatches.map((mirror) => {
-      const match = withHeaders(base, mirror.headers ?? {});
-      if (mirror.path) match.uri = istioString(mirror.path);
-      if (mirror.method) match.method = istioString(mirror.method);
-      return match;
-    }),
-  );
+  const combined =
+    mirrorMatches.length === 0
+      ? bases.map((base) => structuredClone(base))
+      : bases.flatMap((base) =>
+          mirrorMatches.map((mirror) => {
+            const match = withHeaders(base, mirror.headers ?? {});
+            if (mirror.path) match.uri = istioString(mirror.path);
+            if (mirror.method) match.method = istioString(mirror.method);
+            return match;
+          }),
+        );
+  return combined.some((match) => Object.keys(match).length === 0) ? undefined : combined;
 }
