@@ -56,6 +56,20 @@ describe("Gateway API HTTPRoute builder: weights", () => {
     const elsewhere = rolloutWith({ gatewayAPI: { httpRoute: "checkout", namespace: "edge" } });
     assert.match(problem(buildHTTPRoute(undefined, elsewhere, routing(0))).message, /HTTPRoute edge\/checkout/);
   });
+
+  it("weights only backendRefs into the Rollout's namespace, also from an HTTPRoute in another namespace", () => {
+    const route = fixture("httproute-at-rest.yaml") as HTTPRoute;
+    route.metadata.namespace = "edge";
+    const refs = route.spec.rules?.[0]?.backendRefs ?? [];
+    // Same Service names in the route's own namespace (edge) are someone else's.
+    assert.equal(problem(buildHTTPRoute(route, rolloutWith({ gatewayAPI: { httpRoute: "checkout", namespace: "edge" } }), routing(10))).code, "NoStableBackend");
+    for (const ref of refs) ref.namespace = "shop";
+    const built = ok(buildHTTPRoute(route, rolloutWith({ gatewayAPI: { httpRoute: "checkout", namespace: "edge" } }), routing(10)));
+    assert.deepEqual(rulesOf(built)[0]?.backendRefs, [
+      { name: "checkout-stable", port: 80, weight: 90, namespace: "shop" },
+      { name: "checkout-canary", port: 80, weight: 10, namespace: "shop" },
+    ]);
+  });
 });
 
 describe("Gateway API HTTPRoute builder: managed rules", () => {

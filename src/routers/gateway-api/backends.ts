@@ -3,10 +3,21 @@ import type { RoutedServices } from "../rollout-refs.ts";
 import { routerProblem, type RouterProblem } from "../types.ts";
 import type { HTTPBackendRef, HTTPRouteRule } from "./schema.ts";
 
-/** A backendRef names a Service when its group is core ("") and its kind Service (both the defaults). */
-export function namesService(ref: HTTPBackendRef, service: string): boolean {
-  return (ref.group ?? "") === "" && (ref.kind ?? "Service") === "Service" && ref.name === service;
+/**
+ * A backendRef names one of our Services when its group is core ("") and its kind Service (both the
+ * defaults), and it points into the Rollout's namespace: a backendRef without a namespace means the
+ * HTTPRoute's own, which may differ when trafficRouting.gatewayAPI.namespace is set.
+ */
+export function namesService(ref: HTTPBackendRef, service: string, scope: RefScope): boolean {
+  return (
+    (ref.group ?? "") === "" &&
+    (ref.kind ?? "Service") === "Service" &&
+    ref.name === service &&
+    (ref.namespace ?? scope.routeNamespace) === scope.serviceNamespace
+  );
 }
+
+export type RefScope = { routeNamespace: string; serviceNamespace: string };
 
 export type WeightedRule = {
   rule: HTTPRouteRule;
@@ -20,12 +31,12 @@ export type WeightedRule = {
  * The user rules that send traffic to the stable Service: exactly the ones the router weights. A rule with
  * two backendRefs to the same one of our Services cannot be split unambiguously, so it is a problem.
  */
-export function weightedRules(rules: HTTPRouteRule[], services: RoutedServices, what: string): WeightedRule[] | RouterProblem {
+export function weightedRules(rules: HTTPRouteRule[], services: RoutedServices, scope: RefScope, what: string): WeightedRule[] | RouterProblem {
   const found: WeightedRule[] = [];
   for (const [index, rule] of rules.entries()) {
     const refs = rule.backendRefs ?? [];
-    const stables = refs.filter((ref) => namesService(ref, services.stableService));
-    const canaries = refs.filter((ref) => namesService(ref, services.canaryService));
+    const stables = refs.filter((ref) => namesService(ref, services.stableService, scope));
+    const canaries = refs.filter((ref) => namesService(ref, services.canaryService, scope));
     if (stables.length === 0) continue;
     if (stables.length > 1 || canaries.length > 1) {
       const service = stables.length > 1 ? services.stableService : services.canaryService;

@@ -19,7 +19,7 @@ import { isManagedName, managedRouteName, sharedRouteName } from "../managed-nam
 import { routedServices, rolloutNamespace, routingOf, type RoutedServices } from "../rollout-refs.ts";
 import { isRouterProblem, routerProblem, type RouterProblem } from "../types.ts";
 import { splitFor } from "../weights.ts";
-import { canaryRefLike, noStableRuleProblem, weightedRules, type WeightedRule } from "./backends.ts";
+import { canaryRefLike, noStableRuleProblem, weightedRules, type RefScope, type WeightedRule } from "./backends.ts";
 import { headerRouteMatches, mirrorRouteMatches } from "./matches.ts";
 import { httpRouteSchema, type HTTPBackendRef, type HTTPRoute, type HTTPRouteRule } from "./schema.ts";
 
@@ -27,11 +27,12 @@ import { httpRouteSchema, type HTTPBackendRef, type HTTPRoute, type HTTPRouteRul
 export const MAX_HTTPROUTE_RULES = 16;
 
 /** Where the Rollout's HTTPRoute lives and how messages name it. */
-export function httpRouteLocation(rollout: Rollout): { namespace: string; name: string; what: string } | RouterProblem {
+export function httpRouteLocation(rollout: Rollout): { namespace: string; name: string; what: string; scope: RefScope } | RouterProblem {
   const routing = routingOf(rollout, "gatewayAPI");
   if (isRouterProblem(routing)) return routing;
   const namespace = routing.namespace ?? rolloutNamespace(rollout);
-  return { namespace, name: routing.httpRoute, what: describeObject("HTTPRoute", namespace, routing.httpRoute) };
+  const scope = { routeNamespace: namespace, serviceNamespace: rolloutNamespace(rollout) };
+  return { namespace, name: routing.httpRoute, what: describeObject("HTTPRoute", namespace, routing.httpRoute), scope };
 }
 
 export function buildHTTPRoute(current: unknown, rollout: Rollout, want: DesiredRouting): HTTPRoute | RouterProblem {
@@ -43,7 +44,7 @@ export function buildHTTPRoute(current: unknown, rollout: Rollout, want: Desired
   if (isRouterProblem(route)) return route;
 
   const userRules = (route.spec.rules ?? []).filter((rule) => !isManagedName(services.rolloutName, rule.name));
-  const weighted = weightedRules(userRules, services, location.what);
+  const weighted = weightedRules(userRules, services, location.scope, location.what);
   if (isRouterProblem(weighted)) return weighted;
   if (weighted.length === 0) return noStableRuleProblem(location.what, services);
 

@@ -23,7 +23,7 @@ export function readHTTPRouteWeights(current: unknown, rollout: Rollout): Routed
   if (isRouterProblem(route)) return route;
 
   const userRules = (route.spec.rules ?? []).filter((rule) => !isManagedName(services.rolloutName, rule.name));
-  const weighted = weightedRules(userRules, services, location.what);
+  const weighted = weightedRules(userRules, services, location.scope, location.what);
   if (isRouterProblem(weighted)) return weighted;
   if (weighted.length === 0) return noStableRuleProblem(location.what, services);
 
