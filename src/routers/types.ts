@@ -52,7 +52,7 @@ export type ObservedRouting = {
 };
 
 export interface TrafficRouter {
-  readonly type: RouterType | "replicaRatio";
+  readonly type: RouterType;
   /** Read what the cluster routes now; read-only. */
   observe(rollout: Rollout): Promise<ObservedRouting | RouterProblem>;
   /** Read → build → compare → write only when something changed; one write per object. */
