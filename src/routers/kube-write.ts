@@ -15,11 +15,15 @@ export async function writeIfChanged(client: RouterKubeClient, current: unknown,
   return { verb: "replaced", stored: await client.replace(desired) };
 }
 
-/** A 409 from the API server: someone else wrote the object since we read it (or created it first). */
+/**
+ * A 409 from the API server: someone else wrote the object since we read it (or created it first).
+ * Recognised by the shapes clients use: an error named ConflictError (src/kube/kube-client.ts) or a
+ * 409 in `statusCode`, `status` or `code`.
+ */
 export function isConflict(error: unknown): boolean {
   if (typeof error !== "object" || error === null) return false;
-  const { statusCode, code } = error as { statusCode?: unknown; code?: unknown };
-  return statusCode === 409 || code === 409;
+  const { name, statusCode, status, code } = error as { name?: unknown; statusCode?: unknown; status?: unknown; code?: unknown };
+  return name === "ConflictError" || statusCode === 409 || status === 409 || code === 409;
 }
 
 /**

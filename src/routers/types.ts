@@ -102,6 +102,7 @@ export type ObjectRef = { apiVersion: string; kind: string; namespace: string; n
 /**
  * The only Kubernetes calls the routers make. `replace` sends the object with its resourceVersion, so a
  * concurrent change fails with a conflict (the caller retries from a fresh read) instead of being lost.
+ * A conflict is thrown as an error named "ConflictError" or carrying 409 in statusCode/status/code.
  */
 export interface RouterKubeClient {
   /** The object, or undefined when it does not exist (404). Other failures throw. */
