@@ -37,8 +37,8 @@ describe("Istio VirtualService builder: weights", () => {
         weight: 65,
         headers: { response: { set: { "x-backend": "stable" } } },
       },
-      // The canary copies the stable destination's port, not its per-destination header settings.
-      { destination: { host: "checkout-canary", port: { number: 8080 } }, weight: 35 },
+      // The canary copies the stable destination's port and form of host name, not its per-destination header settings.
+      { destination: { host: "checkout-canary.shop.svc.cluster.local", port: { number: 8080 } }, weight: 35 },
     ]);
     assert.deepEqual({ ...api, route: undefined }, { ...apiBefore, route: undefined });
     assert.deepEqual(primary?.route?.map((entry) => [entry.destination.host, entry.weight]), [["checkout-stable", 65], ["checkout-canary", 35]]);
@@ -102,7 +102,7 @@ describe("Istio VirtualService builder: managed routes", () => {
       { uri: { prefix: "/api" }, headers: { "x-canary": { prefix: "yes" } } },
       { uri: { prefix: "/v2/api" }, method: { exact: "POST" }, headers: { "x-region": { exact: "eu" }, "x-canary": { prefix: "yes" } } },
     ]);
-    assert.deepEqual(first.route, [{ destination: { host: "checkout-canary", port: { number: 8080 } } }]);
+    assert.deepEqual(first.route, [{ destination: { host: "checkout-canary.shop.svc.cluster.local", port: { number: 8080 } } }]);
     const settings = first as Record<string, unknown>;
     assert.deepEqual([settings["rewrite"], settings["retries"]], [{ uri: "/" }, { attempts: 3, perTryTimeout: "2s", retryOn: "5xx,reset" }]);
     assert.deepEqual(named(built, "sluice-checkout-testers-1").match, [{ uri: { prefix: "/checkout" }, headers: { "x-canary": { prefix: "yes" } } }]);

@@ -78,11 +78,14 @@ export function weightedRoute(route: IstioHTTPRoute, label: string, target: Isti
   return { route, label, stable: stables[0] as IstioRouteDestination, canary: canaries[0] };
 }
 
-/** The canary destination next to a stable one: same host and port by subset, same port by host. */
+/**
+ * The canary destination next to a stable one: same host and port by subset; by host, the same port and
+ * the same form of name (`checkout-stable.shop.svc.cluster.local` gives `checkout-canary.shop.svc.cluster.local`).
+ */
 export function canaryDestinationLike(stable: IstioDestination, mode: DestinationMode): IstioDestination {
   const copy = structuredClone(stable);
   if (mode.by === "subset") copy.subset = mode.canary;
-  else copy.host = mode.canary;
+  else copy.host = stable.host.startsWith(`${mode.stable}.`) ? `${mode.canary}${stable.host.slice(mode.stable.length)}` : mode.canary;
   return copy;
 }
 
