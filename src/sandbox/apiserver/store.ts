@@ -44,6 +44,8 @@ export function ownerUidsOf(obj: JsonObject): string[] {
 
 export class Bucket {
   readonly items = new Map<string, JsonObject>();
+  /** namespace → name → object, so namespaced lists do not scan the whole resource. */
+  readonly byNamespace = new Map<string, Map<string, JsonObject>>();
   readonly history: EventRing;
   readonly hub = new WatchHub();
   constructor(historySize: number) {
@@ -132,8 +134,8 @@ export class Store {
     if (namespace === undefined) {
       for (const obj of bucket.items.values()) out.push(obj);
     } else {
-      const prefix = `${namespace}/`;
-      for (const [key, obj] of bucket.items) if (key.startsWith(prefix)) out.push(obj);
+      const scoped = bucket.byNamespace.get(namespace);
+      if (scoped) for (const obj of scoped.values()) out.push(obj);
     }
     return out;
   }
@@ -150,6 +152,12 @@ export class Store {
     const key = objectKey(namespace, name);
     const previous = bucket.items.get(key);
     bucket.items.set(key, obj);
+    let scoped = bucket.byNamespace.get(namespace);
+    if (!scoped) {
+      scoped = new Map();
+      bucket.byNamespace.set(namespace, scoped);
+    }
+    scoped.set(name, obj);
     const uid = uidOf(obj);
     this.byUid.set(uid, { storageKey, namespace, name });
     this.reindexOwners(storageKey, key, previous, obj);
@@ -166,6 +174,9 @@ export class Store {
     const previous = bucket?.items.get(key);
     if (!bucket || !previous) return undefined;
     bucket.items.delete(key);
+    const scoped = bucket.byNamespace.get(namespace);
+    scoped?.delete(name);
+    if (scoped?.size === 0) bucket.byNamespace.delete(namespace);
     this.byUid.delete(uidOf(previous));
     this.reindexOwners(storageKey, key, previous, undefined);
     const rv = this.nextRevision();
