@@ -323,6 +323,35 @@ describe("lists, selectors, tables", () => {
   });
 });
 
+describe("events", () => {
+  test("core/v1 and events.k8s.io/v1 Events are two views of one object", async () => {
+    const created = await call(server, "POST", "/apis/events.k8s.io/v1/namespaces/default/events", {
+      apiVersion: "events.k8s.io/v1", kind: "Event", metadata: { name: "web.1" },
+      regarding: { apiVersion: "fixtures.sluice.dev/v1", kind: "Widget", name: "web", namespace: "default" },
+      note: "Scaled to 3", reason: "ScaledUp", type: "Normal", action: "Scale",
+      eventTime: "2024-05-01T12:00:00.123456Z", reportingController: "sluice", reportingInstance: "sluice-0",
+    });
+    assert.equal(created.status, 201);
+    assert.equal(created.body["note"], "Scaled to 3");
+    const core = await call(server, "GET", "/api/v1/namespaces/default/events/web.1");
+    assert.equal(core.body["apiVersion"], "v1");
+    assert.equal(core.body["message"], "Scaled to 3");
+    assert.equal(core.body["reportingComponent"], "sluice");
+    assert.deepEqual((core.body["involvedObject"] as Record<string, unknown>)["name"], "web");
+    const byField = await call(server, "GET", "/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Dweb");
+    assert.equal((byField.body["items"] as unknown[]).length, 1);
+    const viaNew = await call(server, "GET", "/apis/events.k8s.io/v1/namespaces/default/events?fieldSelector=regarding.name%3Dweb");
+    assert.equal((viaNew.body["items"] as Record<string, unknown>[])[0]?.["note"], "Scaled to 3");
+    await call(server, "POST", "/api/v1/namespaces/default/events", {
+      apiVersion: "v1", kind: "Event", metadata: { name: "web.2" }, involvedObject: { kind: "Widget", name: "web" }, message: "hello", count: 2,
+    });
+    const other = await call(server, "GET", "/apis/events.k8s.io/v1/namespaces/default/events/web.2");
+    assert.equal(other.body["note"], "hello");
+    assert.equal(other.body["deprecatedCount"], 2);
+    assert.equal(other.body["apiVersion"], "events.k8s.io/v1");
+  });
+});
+
 describe("discovery and OpenAPI", () => {
   test("CRD groups and resources are published with subresources", async () => {
     const apis = await call(server, "GET", "/apis");

@@ -3,6 +3,7 @@
 import { ensureObject, isObject, objectField, stringField, type JsonObject, type JsonValue } from "./json.ts";
 import { ageOf } from "./human-duration.ts";
 import { patchMetaByKind } from "./patch/patch-meta.ts";
+import { eventFieldToCore, eventFromCore, eventToCore } from "./event-conversion.ts";
 import { storageKeyOf, type BuiltinPrinter, type ResourceType } from "./resource-type.ts";
 
 const NAME_COLUMN = { name: "Name", type: "string", format: "name", description: "Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names" };
@@ -242,9 +243,11 @@ export function builtinResourceTypes(): ResourceType[] {
         },
       },
     }),
-    builtin({
-      group: "events.k8s.io", version: "v1", kind: "Event", plural: "events", namespaced: true, shortNames: ["ev"],
-    }),
+    {
+      ...builtin({ group: "events.k8s.io", version: "v1", kind: "Event", plural: "events", namespaced: true, shortNames: ["ev"] }),
+      storageKey: storageKeyOf("", "events"),
+      conversion: { toStorage: eventToCore, fromStorage: eventFromCore, fieldToStorage: eventFieldToCore },
+    },
     builtin({
       group: "apps", version: "v1", kind: "Deployment", plural: "deployments", namespaced: true, shortNames: ["deploy"], categories: ["all"],
       status: true, scale: true, generation: true,

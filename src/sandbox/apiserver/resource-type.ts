@@ -58,6 +58,12 @@ export interface ResourceType {
   defaulter?: (obj: JsonObject) => void;
   /** Another (group, plural) whose storage this type shares, e.g. events.k8s.io events ↔ core events. */
   storageKey: string;
+  /** Conversion between this version's shape and the stored shape (events.k8s.io ↔ core). */
+  conversion?: {
+    toStorage(obj: JsonObject): JsonObject;
+    fromStorage(obj: JsonObject): JsonObject;
+    fieldToStorage(field: string): string;
+  };
 }
 
 export function apiVersionOf(t: { group: string; version: string }): string {

@@ -24,7 +24,7 @@ import { applyJsonPatch, JsonPatchError } from "./patch/json-patch.ts";
 import { applyMergePatch } from "./patch/merge-patch.ts";
 import { applyStrategicMergePatch, StrategicMergeError } from "./patch/strategic-merge.ts";
 import type { Registry } from "./registry.ts";
-import { apiVersionOf, type ResourceType } from "./resource-type.ts";
+import { apiVersionOf, storageKeyOf, type ResourceType } from "./resource-type.ts";
 import {
   formatLabelSelector,
   labelSelectorFromObject,
@@ -109,6 +109,7 @@ export class ResourceService {
 
   /** The object as served at `t`'s version (storage is shared between versions of a CRD). */
   present(t: ResourceType, obj: JsonObject): JsonObject {
+    if (t.conversion) return t.conversion.fromStorage(obj);
     const apiVersion = apiVersionOf(t);
     if (obj["apiVersion"] === apiVersion && obj["kind"] === t.kind) return obj;
     return { ...obj, apiVersion, kind: t.kind };
@@ -122,7 +123,7 @@ export class ResourceService {
 
   private selectors(t: ResourceType, opts: ListOptions): { labels: LabelSelector; fields: FieldSelector } {
     try {
-      const supported = ["metadata.name", "metadata.namespace", ...(EXTRA_FIELD_SELECTORS[t.storageKey] ?? [])];
+      const supported = ["metadata.name", "metadata.namespace", ...(EXTRA_FIELD_SELECTORS[storageKeyOf(t.group, t.plural)] ?? [])];
       return { labels: parseLabelSelector(opts.labelSelector ?? ""), fields: parseFieldSelector(opts.fieldSelector ?? "", supported) };
     } catch (e) {
       if (e instanceof SelectorParseError) throw badRequest(e.message);
@@ -137,7 +138,8 @@ export class ResourceService {
       if (labels.length && !matchesLabels(labels, objectField(metadataOf(obj), "labels"))) return false;
       if (fields.length) {
         return matchesFields(fields, (field) => {
-          const v = getPath(obj, field.split("."));
+          const stored = t.conversion ? t.conversion.fieldToStorage(field) : field;
+          const v = getPath(obj, stored.split("."));
           return typeof v === "string" ? v : v === undefined ? undefined : String(v);
         });
       }
@@ -302,11 +304,12 @@ export class ResourceService {
     metadata["uid"] = this.store.newUid();
     metadata["creationTimestamp"] = timestamp(this.now());
     if (t.tracksGeneration) metadata["generation"] = 1;
-    if (opts.dryRun) return { object: this.present(t, { ...obj, metadata: { ...metadata } }), created: true };
+    const stored = t.conversion ? t.conversion.toStorage(obj) : obj;
+    if (opts.dryRun) return { object: this.present(t, { ...stored, metadata: { ...metadata } }), created: true };
     const rv = this.store.nextRevision();
     metadata["resourceVersion"] = String(rv);
-    this.store.put(t.storageKey, obj, rv);
-    return { object: this.present(t, obj), created: true };
+    this.store.put(t.storageKey, stored, rv);
+    return { object: this.present(t, stored), created: true };
   }
 
   // ---------- update ----------
@@ -391,8 +394,9 @@ export class ResourceService {
       const previous = typeof oldMeta["generation"] === "number" ? oldMeta["generation"] : 1;
       nextMeta["generation"] = deepEqual(strip(old), strip(next)) ? previous : previous + 1;
     }
-    const comparableOld = this.present(t, old);
-    if (deepEqual(comparableOld, next)) return { object: comparableOld, created: false };
+    if (t.conversion) next = t.conversion.toStorage(next);
+    const comparableOld = t.conversion ? old : this.present(t, old);
+    if (deepEqual(comparableOld, next)) return { object: this.present(t, old), created: false };
     if (opts.dryRun) return { object: next, created: false };
 
     const deleting = oldMeta["deletionTimestamp"] !== undefined;
