@@ -251,3 +251,28 @@ test("kubectl conformance", { timeout: 50_000 }, async (t) => {
     assert.match(smp.stderr, /application\/strategic-merge-patch\+json is not supported/);
   });
 });
+
+test("kubectl 1.27, 1.28, 1.30 and 1.33 apply/get/patch/delete cleanly (needs /openapi/v2 for 1.27/1.28)", { timeout: 40_000 }, async () => {
+  const dispatcher = await new Promise<string>((resolve) => execFile("sh", ["-c", "readlink -f $(command -v kubectl)"], (_e, out) => resolve(out.trim())));
+  const binDir = dispatcher.slice(0, dispatcher.lastIndexOf("/"));
+  for (const version of ["1.27", "1.28", "1.30", "1.33"]) {
+    const binary = join(binDir, `kubectl.${version}`);
+    if (!existsSync(binary)) continue;
+    const vEnv = { ...env, KUBECACHEDIR: join(dir, `cache-${version}`) };
+    const exec = (args: string[]): Promise<Run> =>
+      new Promise((resolve) => execFile(binary, args, { env: vEnv, timeout: 20_000 }, (error, stdout, stderr) => resolve({ stdout, stderr, code: error ? 1 : 0 })));
+    const name = `v${version.replace(".", "-")}`;
+    const steps: string[][] = [
+      ["apply", "-f", file(`${name}-a.yaml`, [ns, subjectObj(name, "web:1")])],
+      ["apply", "-f", file(`${name}-b.yaml`, [ns, subjectObj(name, "web:2")])],
+      ["get", subject.resource, name, "-n", "conf"],
+      ["patch", subject.resource, name, "-n", "conf", "--type", "merge", "-p", '{"metadata":{"labels":{"v":"x"}}}'],
+      ["delete", subject.resource, name, "-n", "conf"],
+    ];
+    for (const args of steps) {
+      const r = await exec(args);
+      assert.equal(r.code, 0, `kubectl ${version} ${args.join(" ")}: ${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /error|warning/i, `kubectl ${version} ${args.join(" ")}: ${r.stderr}`);
+    }
+  }
+});

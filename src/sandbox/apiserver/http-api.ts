@@ -8,6 +8,7 @@ import type { FaultInjector, Verb } from "./faults.ts";
 import { decodeBody, listBody, mediaType, readBody, sendError, sendJson, sendJsonText, sendPlainNotFound, serialize, wantsTable, warningHeader } from "./http-util.ts";
 import { isObject, type JsonObject } from "./json.ts";
 import { groupVersionDocument, hashDocument, openApiRoot } from "./openapi.ts";
+import { openApiV2Json, openApiV2Protobuf } from "./openapi-v2.ts";
 import type { Registry } from "./registry.ts";
 import { apiVersionOf, storageKeyOf, type ResourceType } from "./resource-type.ts";
 import type { DeleteOptions, FieldValidation, PatchType, ResourceService, Subresource, WriteOptions } from "./resources.ts";
@@ -69,12 +70,28 @@ export class HttpApi {
     this.o.logger.debug({ method, url: url.pathname + url.search }, "request");
     const segments = url.pathname.split("/").filter((s) => s !== "").map(decodeURIComponent);
     const route = this.route(segments);
-    if (route.kind === "notFound") return sendPlainNotFound(res);
+    if (route.kind === "notFound") {
+      if (method === "GET" && url.pathname === "/openapi/v2") return this.openApiV2(req, res);
+      return sendPlainNotFound(res);
+    }
     if (route.kind === "json") {
       if (method !== "GET") return sendPlainNotFound(res);
       return sendJson(res, 200, route.body);
     }
     await this.handleResource(req, res, url, method, route.route);
+  }
+
+  private openApiV2(req: IncomingMessage, res: ServerResponse): void {
+    const gitVersion = this.o.version.gitVersion;
+    if ((req.headers.accept ?? "").includes("protobuf")) {
+      const body = openApiV2Protobuf(gitVersion);
+      // kube-openapi serves the protobuf body as application/octet-stream; client-go cannot parse
+      // the "@v1.0" media type it asks for in Accept.
+      res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": body.length });
+      res.end(body);
+      return;
+    }
+    sendJsonText(res, 200, openApiV2Json(gitVersion));
   }
 
   private route(segments: string[]): Route {
