@@ -66,10 +66,26 @@ describe("Gateway API router shell", () => {
     const router = routerOf(gatewayRollout, kube);
     const problem = await router.apply(gatewayRollout, routing(20, { headerRoutes: [testers] }));
     assert.equal(problem?.code, "Unsupported");
-    assert.match(problem?.message ?? "", /^HTTPRoute shop\/checkout lost the rule names .* older than v1\.2/);
+    assert.match(problem?.message ?? "", /^HTTPRoute shop\/checkout lost the rule names .*Gateway API v1\.2.*upgrade them/);
     const stored = kube.find("HTTPRoute", "shop", "checkout") as KubeObject & { spec: { rules: unknown[] } };
     assert.equal(stored.spec.rules.length, 4, "the unnamed copies are gone again");
     assert.equal(await router.apply(gatewayRollout, routing(20)), undefined, "weights alone still work");
+  });
+
+  it("removes its rules again when the API server prunes RequestMirror percent (which would mirror everything)", async () => {
+    class PruningKube extends FakeKube {
+      override async replace(object: KubeObject): Promise<KubeObject> {
+        const pruned = structuredClone(object) as KubeObject & { spec: { rules?: { filters?: { requestMirror?: { percent?: number } }[] }[] } };
+        for (const rule of pruned.spec.rules ?? []) for (const filter of rule.filters ?? []) delete filter.requestMirror?.percent;
+        return super.replace(pruned);
+      }
+    }
+    const kube = new PruningKube([fixture("httproute-at-rest.yaml")]);
+    const router = routerOf(gatewayRollout, kube);
+    const problem = await router.apply(gatewayRollout, routing(0, { mirrorRoutes: [{ name: "shadow", percentage: 5, match: [] }] }));
+    assert.equal(problem?.code, "Unsupported");
+    assert.match(problem?.message ?? "", /lost the RequestMirror percent field/);
+    assert.deepEqual(((await router.observe(gatewayRollout)) as { managedRoutes: string[] }).managedRoutes, []);
   });
 
   it("returns a RouterProblem for a missing HTTPRoute without writing", async () => {

@@ -13,7 +13,27 @@ import {
 } from "../types.ts";
 import { buildHTTPRoute, httpRouteLocation } from "./build.ts";
 import { readHTTPRouteManagedRules, readHTTPRouteWeights } from "./read.ts";
-import { HTTP_ROUTE_API_VERSION, type HTTPRoute } from "./schema.ts";
+import { HTTP_ROUTE_API_VERSION, httpRouteSchema, type HTTPRoute } from "./schema.ts";
+
+/** The mirror percents of the rules, by rule name, as written in `requestMirror.percent`. */
+function mirrorPercents(route: unknown): Map<string, unknown[]> {
+  const parsed = httpRouteSchema.safeParse(route);
+  const percents = new Map<string, unknown[]>();
+  if (!parsed.success) return percents;
+  for (const rule of parsed.data.spec.rules ?? []) {
+    if (!rule.name) continue;
+    const mirrors = (rule.filters ?? []).filter((filter) => filter.type === "RequestMirror");
+    percents.set(rule.name, mirrors.map((filter) => (filter["requestMirror"] as { percent?: unknown } | undefined)?.percent));
+  }
+  return percents;
+}
+
+function mirrorPercentLost(desired: HTTPRoute, stored: unknown): boolean {
+  const kept = mirrorPercents(stored);
+  return [...mirrorPercents(desired)].some(([name, percents]) =>
+    percents.some((percent, index) => percent !== undefined && kept.get(name)?.[index] === undefined),
+  );
+}
 
 export function gatewayApiRouter(client: RouterKubeClient): TrafficRouter {
   async function read(rollout: Rollout): Promise<{ current: KubeObject | undefined; what: string } | RouterProblem> {
@@ -24,20 +44,29 @@ export function gatewayApiRouter(client: RouterKubeClient): TrafficRouter {
   }
 
   /**
-   * Gateway API CRDs older than v1.2 have no rule `name`, and the API server prunes it: the managed rules
-   * just added would then look like user rules and be added again on every apply. Managed rules are
-   * always the last ones, so they are cut off again by position, and the user is told what to upgrade.
+   * The API server prunes fields its CRD version does not know, and two of ours matter:
+   * - rule `name` (GEP-995, v1.2): without it our rules look like user rules and would be added again on
+   *   every apply;
+   * - RequestMirror `percent` (GEP-3171): without it the canary would receive a copy of ALL requests.
+   * Either way, our rules (always the last ones) are removed again and the user is told what to upgrade.
    */
-  async function undoUnnamedManagedRules(desired: HTTPRoute, stored: KubeObject, rollout: Rollout, what: string): Promise<RouterProblem | undefined> {
+  async function undoPrunedManagedRules(desired: HTTPRoute, stored: KubeObject, rollout: Rollout, what: string): Promise<RouterProblem | undefined> {
     const expected = readHTTPRouteManagedRules(desired, rollout).length;
-    if (expected === 0 || readHTTPRouteManagedRules(stored, rollout).length === expected) return undefined;
+    if (expected === 0) return undefined;
+    const lost =
+      readHTTPRouteManagedRules(stored, rollout).length !== expected
+        ? "the rule names sluice marks its header and mirror routes with (GEP-995, Gateway API v1.2)"
+        : mirrorPercentLost(desired, stored)
+          ? "the RequestMirror percent field (GEP-3171), so the canary would get a copy of every request"
+          : undefined;
+    if (!lost) return undefined;
     const cleaned = structuredClone(stored) as HTTPRoute;
     const rules = cleaned.spec.rules ?? [];
     cleaned.spec.rules = rules.slice(0, Math.max(0, rules.length - expected));
     await client.replace(cleaned);
     return routerProblem(
       "Unsupported",
-      `${what} lost the rule names sluice marks its header and mirror routes with: the cluster's Gateway API CRDs are older than v1.2; upgrade them, or remove the setHeaderRoute/setMirrorRoute steps`,
+      `${what} lost ${lost}: the cluster's Gateway API CRDs are older than that; upgrade them, or remove the setHeaderRoute/setMirrorRoute steps`,
     );
   }
 
@@ -49,7 +78,7 @@ export function gatewayApiRouter(client: RouterKubeClient): TrafficRouter {
       if (isRouterProblem(desired)) return desired;
       const outcome = await writeIfChanged(client, found.current, desired);
       if (outcome.verb === "unchanged") return undefined;
-      return undoUnnamedManagedRules(desired, outcome.stored, rollout, found.what);
+      return undoPrunedManagedRules(desired, outcome.stored, rollout, found.what);
     });
   }
 
