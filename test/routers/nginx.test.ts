@@ -13,7 +13,7 @@ const P = "nginx.ingress.kubernetes.io";
 const qa = (value: { exact?: string; regex?: string; prefix?: string }) => ({ name: "qa", match: [{ headerName: "X-QA", headerValue: value }] });
 
 describe("nginx canary Ingress: creation", () => {
-  it("clones the stable Ingress's hosts, paths, class and TLS, pointing the stable paths at the canary Service", () => {
+  it("clones the stable Ingress's hosts, paths, class, TLS and annotations (not who manages it), pointing the stable paths at the canary Service", () => {
     const original = stable();
     const before = structuredClone(original);
     const canary = ok(createCanaryIngress(original, rollout, routing(20)));

@@ -34,8 +34,17 @@ export function isCanaryAnnotation(key: string, prefix: string): boolean {
   return key === `${prefix}/canary` || key.startsWith(`${prefix}/canary-`);
 }
 
-/** Annotations that describe the stable object itself and must not be cloned onto ours. */
-export const NOT_CLONED_ANNOTATIONS = new Set(["kubectl.kubernetes.io/last-applied-configuration"]);
+/**
+ * Annotations that say who manages the stable object (kubectl apply's record, Argo CD's tracking id,
+ * Helm's release): on our clone they would make those tools treat the canary Ingress as theirs, to
+ * diff, adopt or prune.
+ */
+export const NOT_CLONED_ANNOTATIONS = new Set([
+  "kubectl.kubernetes.io/last-applied-configuration",
+  "argocd.argoproj.io/tracking-id",
+  "meta.helm.sh/release-name",
+  "meta.helm.sh/release-namespace",
+]);
 
 /**
  * The header annotations for the (at most one) header route, or a problem when the routing asks for more
