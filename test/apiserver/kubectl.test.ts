@@ -276,3 +276,17 @@ test("kubectl 1.27, 1.28, 1.30 and 1.33 apply/get/patch/delete cleanly (needs /o
     }
   }
 });
+
+test("kubectl create namespace|configmap|secret (protobuf bodies) work; other generators get 415", async () => {
+  assert.match(await ok(["create", "namespace", "proto"]), /namespace\/proto created/);
+  assert.match(await ok(["create", "configmap", "cfg", "-n", "proto", "--from-literal=a=b"]), /configmap\/cfg created/);
+  assert.match(await ok(["create", "secret", "generic", "sec", "-n", "proto", "--from-literal=p=s3cret"]), /secret\/sec created/);
+  const nsYaml = parseYaml(await ok(["get", "ns", "proto", "-o", "yaml"])) as { metadata: Record<string, unknown>; status: { phase: string } };
+  assert.equal(nsYaml.metadata["generateName"], undefined, "no zero values from protobuf");
+  assert.equal(nsYaml.status.phase, "Active");
+  assert.equal(await ok(["get", "cm", "cfg", "-n", "proto", "-o", "jsonpath={.data.a}"]), "b");
+  assert.equal(Buffer.from(await ok(["get", "secret", "sec", "-n", "proto", "-o", "jsonpath={.data.p}"]), "base64").toString(), "s3cret");
+  const dep = await run(["create", "deployment", "d", "-n", "proto", "--image=nginx"]);
+  assert.notEqual(dep.code, 0);
+  assert.match(dep.stderr, /unknown format/);
+});

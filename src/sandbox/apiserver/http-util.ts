@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { parse as parseYaml } from "yaml";
 import { ApiError, badRequest } from "./errors.ts";
 import type { JsonObject, JsonValue } from "./json.ts";
+import { decodeKubernetesProtobuf } from "./protobuf.ts";
 
 const serialized = new WeakMap<object, string>();
 
@@ -45,7 +46,7 @@ export function warningHeader(text: string): string {
 
 const MAX_BODY = 3 * 1024 * 1024;
 
-export async function readBody(req: IncomingMessage): Promise<string> {
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -54,19 +55,27 @@ export async function readBody(req: IncomingMessage): Promise<string> {
     if (size > MAX_BODY) throw new ApiError(413, "BadRequest", "Request entity too large: limit is 3145728");
     chunks.push(buf);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
 
 export function mediaType(header: string | undefined): string {
   return (header ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
 }
 
-/** Decode a JSON (or YAML) request body; empty → undefined. */
-export function decodeBody(text: string, contentType: string): unknown {
-  if (text.trim() === "") return undefined;
+/** Decode a JSON, YAML or (for a few kinds) protobuf request body; empty → undefined. */
+export function decodeBody(body: Buffer, contentType: string): unknown {
+  if (contentType === "application/vnd.kubernetes.protobuf" && body.length > 0) {
+    try {
+      return decodeKubernetesProtobuf(body);
+    } catch (e) {
+      throw new ApiError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (${e instanceof Error ? e.message : String(e)})`);
+    }
+  }
   if (contentType.includes("protobuf") || contentType.includes("cbor")) {
     throw new ApiError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
   }
+  const text = body.toString("utf8");
+  if (text.trim() === "") return undefined;
   try {
     if (contentType === "application/yaml" || contentType === "application/apply-patch+yaml") return parseYaml(text) as unknown;
     return JSON.parse(text) as unknown;
