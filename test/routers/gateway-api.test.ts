@@ -197,6 +197,8 @@ describe("Gateway API HTTPRoute builder: problems", () => {
     const tooMany = problem(buildHTTPRoute(fixture("httproute-multi-rule.yaml"), rollout, routing(10, { headerRoutes: routes })));
     assert.equal(tooMany.code, "Unsupported");
     assert.match(tooMany.message, /would need 18 rules \(14 for header\/mirror routes\), more than the 16 Gateway API allows/);
+    const manyHeaders = { name: "many", match: Array.from({ length: 16 }, (_, index) => ({ headerName: `X-H${index}`, headerValue: { exact: "1" } })) };
+    assert.match(problem(buildHTTPRoute(fixture("httproute-multi-rule.yaml"), rollout, routing(0, { headerRoutes: [manyHeaders] }))).message, /sluice-checkout-many would match more than 16 headers/);
     const same = problem(buildHTTPRoute(fixture("httproute-at-rest.yaml"), rollout, routing(10, { headerRoutes: [testers], mirrorRoutes: [{ ...shadow, name: "testers" }] })));
     assert.match(same.message, /"testers" names both a header route and a mirror route/);
   });

@@ -25,6 +25,8 @@ import { httpRouteSchema, type HTTPBackendRef, type HTTPRoute, type HTTPRouteRul
 
 /** Gateway API v1 caps an HTTPRoute at 16 rules; more is rejected by the API server. */
 export const MAX_HTTPROUTE_RULES = 16;
+/** ... and a match at 16 header conditions. */
+export const MAX_HEADER_MATCHES = 16;
 
 /** Where the Rollout's HTTPRoute lives and how messages name it. */
 export function httpRouteLocation(rollout: Rollout): { namespace: string; name: string; what: string; scope: RefScope } | RouterProblem {
@@ -82,6 +84,13 @@ export function buildHTTPRoute(current: unknown, rollout: Rollout, want: Desired
     return routerProblem(
       "Unsupported",
       `${location.what} would need ${total} rules (${managed.length} for header/mirror routes), more than the ${MAX_HTTPROUTE_RULES} Gateway API allows; move other rules to another HTTPRoute or use fewer managed routes`,
+    );
+  }
+  const crowded = managed.find((rule) => (rule.matches ?? []).some((match) => (match.headers ?? []).length > MAX_HEADER_MATCHES));
+  if (crowded) {
+    return routerProblem(
+      "Unsupported",
+      `${location.what}: managed rule ${crowded.name} would match more than ${MAX_HEADER_MATCHES} headers (the user rule's plus the route's); use fewer header conditions`,
     );
   }
   route.spec.rules = [...userRules, ...managed];
