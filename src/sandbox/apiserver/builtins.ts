@@ -281,6 +281,8 @@ export function builtinResourceTypes(): ResourceType[] {
         const spec = ensureObject(o, "spec");
         spec["replicas"] ??= 1;
         defaultTemplate(spec);
+        // ReplicaSetStatus.replicas has no omitempty: a real server always serialises it.
+        ensureObject(o, "status")["replicas"] ??= 0;
       },
     }),
     builtin({

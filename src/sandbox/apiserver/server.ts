@@ -20,7 +20,8 @@ import { NamespaceController } from "./namespace-controller.ts";
 import { Registry } from "./registry.ts";
 import type { ResourceType } from "./resource-type.ts";
 import { ResourceService } from "./resources.ts";
-import { DelayedReadySimulator, type WorkloadHandle, type WorkloadSimulator } from "./simulation.ts";
+import { DelayedReadySimulator, type WorkloadSimulator } from "./simulation.ts";
+import { runSimulation } from "./simulation-wiring.ts";
 import { Store } from "./store.ts";
 import { generateTlsMaterial } from "./tls.ts";
 
@@ -35,6 +36,8 @@ export interface ApiServerOptions {
   simulation?: WorkloadSimulator | false;
   /** Delay used by the default simulator (ms, default 200). */
   readyDelayMs?: number;
+  /** Default simulator also creates Pod objects for ReplicaSets (default false). */
+  simulatePods?: boolean;
   /** Events retained per resource for watch resumption (default 10,000). */
   watchHistorySize?: number;
   /** BOOKMARK interval for watches that allow them (default 5 s). */
@@ -59,7 +62,7 @@ export interface ApiServer {
   registry: Registry;
   service: ResourceService;
   faults: FaultInjector;
-  /** Create (or replace) objects from YAML text; used for CRD fixtures and seed data. */
+  /** Create the objects in YAML text (multi-document); used for CRD fixtures and seed data. */
   applyYaml(text: string): JsonObject[];
   /** Create one object; throws ApiError like the HTTP API would answer. */
   create(obj: JsonObject): JsonObject;
@@ -98,31 +101,9 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   const nsType = registry.find("", "v1", "namespaces");
   if (nsType) for (const name of DEFAULT_NAMESPACES) service.create(nsType, "", { metadata: { name } }, internal);
 
-  const simulator = options.simulation === false ? undefined : (options.simulation ?? new DelayedReadySimulator({ readyDelayMs: options.readyDelayMs ?? 200 }));
-  const rsType = registry.find("apps", "v1", "replicasets");
-  const handle: WorkloadHandle = {
-    getReplicaSet: (namespace, name) => store.get("replicasets.apps", namespace, name),
-    patchReplicaSetStatus: (namespace, name, status) => {
-      const current = store.get("replicasets.apps", namespace, name);
-      if (!current || !rsType) return false;
-      const next = structuredClone(current);
-      next["status"] = { ...(isObject(current["status"]) ? current["status"] : {}), ...status };
-      return service.writeAsController(rsType, next, "status") !== undefined;
-    },
-  };
-  const stopSimulation = simulator
-    ? store.onEvent((storageKey, event) => {
-        if (storageKey !== "replicasets.apps") return;
-        // Deferred so the simulator's own status writes never re-enter the store mid-dispatch.
-        setImmediate(() => {
-          try {
-            simulator.onReplicaSet({ type: event.type, replicaSet: event.type === "DELETED" ? event.object : (store.get(storageKey, event.namespace, String((event.object["metadata"] as JsonObject)["name"])) ?? event.object) }, handle);
-          } catch (error) {
-            logger.warn({ err: error }, "simulation error");
-          }
-        });
-      })
-    : undefined;
+  const simulator =
+    options.simulation === false ? undefined : (options.simulation ?? new DelayedReadySimulator({ readyDelayMs: options.readyDelayMs ?? 200, pods: options.simulatePods ?? false }));
+  const stopSimulation = simulator ? runSimulation(service, simulator, logger) : undefined;
 
   const create = (obj: JsonObject): JsonObject => {
     const t = typeForObject(registry, obj);

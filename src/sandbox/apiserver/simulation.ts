@@ -1,8 +1,9 @@
-// Workload simulation: what kubelets and the ReplicaSet controller would do, reduced to status.
-// The server feeds every ReplicaSet change to a pluggable WorkloadSimulator; the default one
-// marks the desired replicas ready after a delay, so controllers can be tested without
-// processes. The sandbox can plug in a simulator that starts real processes instead.
-import { objectField, type JsonObject } from "./json.ts";
+// Workload simulation: what the ReplicaSet controller and kubelets would do, reduced to what a
+// progressive-delivery controller observes. The server feeds every ReplicaSet change to a
+// pluggable WorkloadSimulator; the default one makes the desired replicas ready after a delay
+// (optionally with Pod objects), so controllers can be tested without processes. The sandbox
+// can plug in a simulator that starts real processes instead.
+import { isObject, objectField, type JsonObject } from "./json.ts";
 import { metadataOf, nameOf, namespaceOf, uidOf } from "./store.ts";
 
 export interface ReplicaSetChange {
@@ -10,12 +11,18 @@ export interface ReplicaSetChange {
   replicaSet: JsonObject;
 }
 
-/** What a simulator may do to the cluster. */
+/** What a simulator may do to the cluster (writes go through the normal REST rules). */
 export interface WorkloadHandle {
   /** Current ReplicaSet (undefined when gone). */
   getReplicaSet(namespace: string, name: string): JsonObject | undefined;
   /** Merge `status` fields into the ReplicaSet's status (as a write to /status). False when gone. */
   patchReplicaSetStatus(namespace: string, name: string, status: JsonObject): boolean;
+  /** Pods whose controller ownerReference is the ReplicaSet with `ownerUid`. */
+  listOwnedPods(namespace: string, ownerUid: string): JsonObject[];
+  createPod(pod: JsonObject): JsonObject | undefined;
+  deletePod(namespace: string, name: string): void;
+  /** Merge `status` fields into a Pod's status. False when gone. */
+  patchPodStatus(namespace: string, name: string, status: JsonObject): boolean;
 }
 
 export interface WorkloadSimulator {
@@ -26,6 +33,8 @@ export interface WorkloadSimulator {
 export interface DelayedReadyOptions {
   /** Time from a ReplicaSet (re)scale until its pods count as ready and available (default 200 ms). */
   readyDelayMs?: number;
+  /** Also create/delete Pod objects owned by the ReplicaSet (default false: status only). */
+  pods?: boolean;
 }
 
 function replicasOf(rs: JsonObject): number {
@@ -38,17 +47,49 @@ function statusNumber(rs: JsonObject, key: string): number | undefined {
   return typeof v === "number" ? v : undefined;
 }
 
+function podFor(rs: JsonObject): JsonObject {
+  const template = objectField(objectField(rs, "spec"), "template") ?? {};
+  const templateMeta = objectField(template, "metadata") ?? {};
+  const metadata: JsonObject = {
+    generateName: `${nameOf(rs)}-`,
+    namespace: namespaceOf(rs),
+    labels: objectField(templateMeta, "labels") ?? {},
+    ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: nameOf(rs), uid: uidOf(rs), controller: true, blockOwnerDeletion: true }],
+  };
+  const annotations = objectField(templateMeta, "annotations");
+  if (annotations) metadata["annotations"] = annotations;
+  return { apiVersion: "v1", kind: "Pod", metadata, spec: { ...(objectField(template, "spec") ?? {}), nodeName: "sandbox-node" } };
+}
+
+function readyPodStatus(pod: JsonObject, now: string, ip: string): JsonObject {
+  const containers = objectField(pod, "spec")?.["containers"];
+  const names = Array.isArray(containers) ? containers.filter(isObject).map((c) => String(c["name"] ?? "")) : [];
+  const conditions = ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"].map((type) => ({ type, status: "True", lastProbeTime: null, lastTransitionTime: now }));
+  return {
+    phase: "Running",
+    conditions,
+    hostIP: "10.0.0.1",
+    podIP: ip,
+    podIPs: [{ ip }],
+    startTime: now,
+    containerStatuses: names.map((name) => ({ name, ready: true, started: true, restartCount: 0, image: "", imageID: "", state: { running: { startedAt: now } } })),
+  };
+}
+
 /**
  * Default simulator: on a spec change, status.replicas follows spec.replicas at once (pods
  * "created"), readiness drops to at most the desired count, and after `readyDelayMs` all desired
- * replicas are ready and available.
+ * replicas are ready and available (and their Pods, if simulated, Running and Ready).
  */
 export class DelayedReadySimulator implements WorkloadSimulator {
   private readonly readyDelayMs: number;
+  private readonly pods: boolean;
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  private nextIp = 10;
 
   constructor(options: DelayedReadyOptions = {}) {
     this.readyDelayMs = options.readyDelayMs ?? 200;
+    this.pods = options.pods ?? false;
   }
 
   onReplicaSet(change: ReplicaSetChange, handle: WorkloadHandle): void {
@@ -66,6 +107,7 @@ export class DelayedReadySimulator implements WorkloadSimulator {
     const name = nameOf(rs);
     const specChanged = observed !== generation || statusNumber(rs, "replicas") !== desired;
     if (specChanged) {
+      if (this.pods) this.reconcilePods(rs, desired, handle);
       const capped = Math.min(ready, desired);
       handle.patchReplicaSetStatus(namespace, name, {
         replicas: desired,
@@ -83,10 +125,28 @@ export class DelayedReadySimulator implements WorkloadSimulator {
       const current = handle.getReplicaSet(namespace, name);
       if (!current || uidOf(current) !== uid) return;
       const want = replicasOf(current);
+      if (this.pods) this.markPodsReady(current, handle);
       handle.patchReplicaSetStatus(namespace, name, { replicas: want, fullyLabeledReplicas: want, readyReplicas: want, availableReplicas: want });
     }, this.readyDelayMs);
     timer.unref();
     this.timers.set(uid, timer);
+  }
+
+  private reconcilePods(rs: JsonObject, desired: number, handle: WorkloadHandle): void {
+    const owned = handle.listOwnedPods(namespaceOf(rs), uidOf(rs));
+    for (let i = owned.length; i < desired; i++) handle.createPod(podFor(rs));
+    // Scale-down removes the newest pods first (the ReplicaSet controller prefers young, unready ones).
+    for (const pod of owned.slice(desired)) handle.deletePod(namespaceOf(pod), nameOf(pod));
+  }
+
+  private markPodsReady(rs: JsonObject, handle: WorkloadHandle): void {
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+    for (const pod of handle.listOwnedPods(namespaceOf(rs), uidOf(rs))) {
+      if (objectField(pod, "status")?.["phase"] === "Running") continue;
+      const ip = `10.244.${Math.floor(this.nextIp / 250) % 250}.${(this.nextIp % 250) + 1}`;
+      this.nextIp++;
+      handle.patchPodStatus(namespaceOf(pod), nameOf(pod), readyPodStatus(pod, now, ip));
+    }
   }
 
   private clear(uid: string): void {
