@@ -108,6 +108,25 @@ describe("field validation (pruning)", () => {
     assert.match(warnings, /299 - "unknown field \\"metadata.bogus\\""/);
   });
 
+  test("built-ins are pruned against their typed fields too", async () => {
+    const dep = (extra: Record<string, unknown>) => ({
+      apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "typo" },
+      spec: { replcas: 3, selector: { matchLabels: { app: "t" } }, template: { metadata: { labels: { app: "t" } }, spec: { containers: [{ name: "c", image: "i", imagePullPolicyy: "Always", ...extra }] } } },
+    });
+    const strict = await call(server, "POST", "/apis/apps/v1/namespaces/default/deployments?fieldValidation=Strict", dep({}));
+    assert.equal(strict.status, 400);
+    assert.equal(strict.body["message"], 'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.replcas", unknown field "spec.template.spec.containers[0].imagePullPolicyy"');
+    const warn = await call(server, "POST", "/apis/apps/v1/namespaces/default/deployments", dep({ env: [{ name: "A", value: "1" }], resources: { limits: { cpu: "1" } } }));
+    assert.equal(warn.status, 201);
+    assert.match(warn.headers.get("warning") ?? "", /unknown field \\"spec.replcas\\"/);
+    const spec = warn.body["spec"] as Record<string, unknown>;
+    assert.equal(spec["replcas"], undefined);
+    assert.equal(spec["replicas"], 1);
+    const container = (((spec["template"] as Record<string, unknown>)["spec"] as Record<string, unknown>)["containers"] as Record<string, unknown>[])[0];
+    assert.deepEqual(container?.["env"], [{ name: "A", value: "1" }], "known nested fields survive");
+    assert.deepEqual(container?.["resources"], { limits: { cpu: "1" } });
+  });
+
   test("Strict: POST 400, PATCH 422 with the patch cause; Ignore: silent", async () => {
     const post = await call(server, "POST", `${WIDGETS}?fieldValidation=Strict`, widget("fv2", { image: "i", foo: 1 }));
     assert.equal(post.status, 400);

@@ -3,6 +3,7 @@
 import { ensureObject, isObject, objectField, stringField, type JsonObject, type JsonValue } from "./json.ts";
 import { ageOf } from "./human-duration.ts";
 import { patchMetaByKind } from "./patch/patch-meta.ts";
+import { builtinPruneSchema } from "./builtin-schemas.ts";
 import { eventFieldToCore, eventFromCore, eventToCore } from "./event-conversion.ts";
 import { storageKeyOf, type BuiltinPrinter, type ResourceType } from "./resource-type.ts";
 
@@ -119,6 +120,8 @@ function builtin(s: BuiltinSpec): ResourceType {
   };
   if (s.scale) t.scale = { specReplicasPath: ".spec.replicas", statusReplicasPath: ".status.replicas", labelSelectorPath: ".spec.selector" };
   if (s.defaulter) t.defaulter = s.defaulter;
+  const pruneSchema = builtinPruneSchema(s.group, s.kind);
+  if (pruneSchema) t.pruneSchema = pruneSchema;
   return t;
 }
 

@@ -48,6 +48,8 @@ export interface ResourceType {
   tracksGeneration: boolean;
   /** CRD structural schema for this version (CRs only). */
   schema?: StructuralSchema;
+  /** Built-ins: field set of the typed struct, for pruning only (may be cyclic; never serialised). */
+  pruneSchema?: StructuralSchema;
   printerColumns?: PrinterColumn[];
   builtinPrinter?: BuiltinPrinter;
   /** Set for resources that come from a CRD (name of the CRD). */

@@ -223,7 +223,8 @@ export class ResourceService {
     const metadata = objectField(obj, "metadata") ?? {};
     obj["metadata"] = metadata;
     const unknown = pruneMetadata(metadata);
-    if (t.schema) unknown.push(...prune(obj, t.schema));
+    const pruneSchema = t.schema ?? t.pruneSchema;
+    if (pruneSchema) unknown.push(...prune(obj, pruneSchema));
     if (unknown.length > 0) {
       const texts = unknown.map((p) => `unknown field ${JSON.stringify(p)}`);
       if (opts.fieldValidation === "Strict") {
