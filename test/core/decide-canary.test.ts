@@ -106,7 +106,11 @@ test("a timed pause survives a restart: the pause start is in status and the wak
   cluster.now += 6 * 60_000;
   const resumed = decide({ ...atPause.rollout, status: later.status }, cluster.observed(), new Date(cluster.now));
   assert.equal(resumed.status.currentStepIndex, 2);
-  assert.ok(resumed.actions.some((a) => a.kind === "ScaleReplicaSet" || a.kind === "Route"));
+  // The step change is written before anything is done for the next step (restart safety).
+  assert.ok(!resumed.actions.some((a) => a.kind === "ScaleReplicaSet" || a.kind === "Route"));
+  assert.equal(resumed.requeueAfterMs, 0);
+  const next = decide({ ...atPause.rollout, status: resumed.status }, cluster.observed(), new Date(cluster.now));
+  assert.ok(next.actions.some((a) => a.kind === "ScaleReplicaSet" || a.kind === "Route"));
 });
 
 test("a failing step analysis aborts: all traffic to stable first, canary scaled down after abortScaleDownDelaySeconds", () => {

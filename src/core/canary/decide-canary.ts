@@ -240,23 +240,30 @@ export function decideCanary(ctx: DecideContext, canary: CanaryStrategy): void {
   const heldByBackground = background.held;
 
   let blocked: StepResult | undefined;
-  while (index < steps.length && !heldByBackground) {
-    if (!settled(ctx, canary, targetsAt(ctx, canary, steps, index), stableHash)) break;
+  let completed = false;
+  if (index < steps.length && !heldByBackground && settled(ctx, canary, targetsAt(ctx, canary, steps, index), stableHash)) {
     const result = runStep(ctx, steps, index);
     if (s.abort) return aborted(ctx, canary, stableHash);
-    if (!result.done) {
-      blocked = result;
-      break;
-    }
-    endControllerPauses(ctx);
-    act(ctx, { kind: "Event", type: "Normal", reason: "StepCompleted", message: `completed ${stepLabel(index, steps)}` });
-    index++;
+    if (result.done) {
+      endControllerPauses(ctx);
+      act(ctx, { kind: "Event", type: "Normal", reason: "StepCompleted", message: `completed ${stepLabel(index, steps)}` });
+      index++;
+      completed = true;
+    } else blocked = result;
   }
   s.currentStepIndex = index;
   s.stepProgress = `${Math.min(index + 1, steps.length)}/${steps.length}`;
   const stepRun = index < steps.length && steps[index]?.analysis ? [analysisRunName(ctx, "step", index)] : [];
   if (stepRun.length === 0 && s.canary) s.canary.currentStepAnalysisRun = undefined;
   stopAnalysesExcept(ctx, [...background.runs, ...stepRun]);
+  if (completed) {
+    // Record the new step before acting on it: were the controller killed after acting but before the
+    // status write, the next one would take the rollout back a step (and traffic with it).
+    s.phase = "Progressing";
+    s.message = index < steps.length ? `${stepLabel(index, steps)}: starting` : "all steps done: promoting";
+    wakeAt(ctx, ctx.now.getTime());
+    return;
+  }
 
   if (index >= steps.length) return promote(ctx, canary, steps, stableHash);
   const detail = applyTargets(ctx, canary, steps, index, stableHash);
@@ -300,6 +307,8 @@ function promote(ctx: DecideContext, canary: CanaryStrategy, steps: CanaryStep[]
     }
   }
   act(ctx, { kind: "Event", type: "Normal", reason: "RolloutPromoted", message: `revision ${ctx.currentHash} is now stable (was ${stableHash})` });
+  // The new stable is recorded first; traffic returns to the (now new) stable Service on the next pass.
   s.stableRS = ctx.currentHash;
-  steady(ctx, canary, steps);
+  s.message = "promoted: returning traffic to the stable Service";
+  wakeAt(ctx, ctx.now.getTime());
 }
