@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import {
   ApiException,
   AppsV1Api,
+  CoordinationV1Api,
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
@@ -123,6 +124,30 @@ describe("typed and generic APIs", () => {
       undefined, undefined, undefined, undefined, PatchStrategy.MergePatch,
     )) as Widget;
     assert.equal(merged.spec?.replicas, 2);
+  });
+});
+
+describe("leases (leader election)", () => {
+  test("PUT creates, stale or missing resourceVersion is rejected, MicroTime has 6 digits", async () => {
+    const leases = kc.makeApiClient(CoordinationV1Api);
+    const renew = new Date("2024-05-01T12:03:10.482Z");
+    const created = await leases.replaceNamespacedLease({
+      name: "sluice-controller", namespace: "default",
+      body: { metadata: { name: "sluice-controller" }, spec: { holderIdentity: "a", leaseDurationSeconds: 15, renewTime: renew as never } },
+    });
+    assert.equal(created.spec?.holderIdentity, "a");
+    const raw = await fetch(`${server.url}/apis/coordination.k8s.io/v1/namespaces/default/leases/sluice-controller`).then((r) => r.json() as Promise<{ spec: { renewTime: string } }>);
+    assert.equal(raw.spec.renewTime, "2024-05-01T12:03:10.482000Z");
+    const takeover = await leases.replaceNamespacedLease({ name: "sluice-controller", namespace: "default", body: { ...created, spec: { ...created.spec, holderIdentity: "b" } } });
+    assert.equal(takeover.spec?.holderIdentity, "b");
+    await assert.rejects(
+      leases.replaceNamespacedLease({ name: "sluice-controller", namespace: "default", body: { ...created, spec: { ...created.spec, holderIdentity: "c" } } }),
+      (e: unknown) => e instanceof ApiException && e.code === 409,
+    );
+    await assert.rejects(
+      leases.replaceNamespacedLease({ name: "sluice-controller", namespace: "default", body: { metadata: { name: "sluice-controller" }, spec: { holderIdentity: "d" } } }),
+      (e: unknown) => e instanceof ApiException && e.code === 422 && String(e.body).includes("must be specified for an update"),
+    );
   });
 });
 

@@ -2,6 +2,7 @@
 // columns `kubectl get` shows for them (pkg/printers/internalversion equivalents).
 import { ensureObject, isObject, objectField, stringField, type JsonObject, type JsonValue } from "./json.ts";
 import { ageOf } from "./human-duration.ts";
+import { normalizeMicroTime, normalizeTime } from "./object-meta.ts";
 import { patchMetaByKind } from "./patch/patch-meta.ts";
 import { builtinPruneSchema } from "./builtin-schemas.ts";
 import { eventFieldToCore, eventFromCore, eventToCore } from "./event-conversion.ts";
@@ -223,6 +224,15 @@ export function builtinResourceTypes(): ResourceType[] {
     }),
     builtin({
       group: "", version: "v1", kind: "Event", plural: "events", namespaced: true, shortNames: ["ev"],
+      defaulter: (o) => {
+        // eventTime (MicroTime) and reportingComponent have no omitempty in core/v1.
+        o["eventTime"] = o["eventTime"] === undefined ? null : (normalizeMicroTime(o["eventTime"]) as JsonValue);
+        o["reportingComponent"] ??= "";
+        o["reportingInstance"] ??= "";
+        for (const key of ["firstTimestamp", "lastTimestamp"]) if (o[key] !== undefined) o[key] = normalizeTime(o[key]) as JsonValue;
+        const series = objectField(o, "series");
+        if (series?.["lastObservedTime"] !== undefined) series["lastObservedTime"] = normalizeMicroTime(series["lastObservedTime"]) as JsonValue;
+      },
       printer: {
         columns: [
           { name: "Last Seen", type: "string" },
@@ -247,7 +257,15 @@ export function builtinResourceTypes(): ResourceType[] {
       },
     }),
     {
-      ...builtin({ group: "events.k8s.io", version: "v1", kind: "Event", plural: "events", namespaced: true, shortNames: ["ev"] }),
+      ...builtin({
+        group: "events.k8s.io", version: "v1", kind: "Event", plural: "events", namespaced: true, shortNames: ["ev"],
+        defaulter: (o) => {
+          if (o["eventTime"] !== undefined) o["eventTime"] = normalizeMicroTime(o["eventTime"]) as JsonValue;
+          for (const key of ["deprecatedFirstTimestamp", "deprecatedLastTimestamp"]) if (o[key] !== undefined) o[key] = normalizeTime(o[key]) as JsonValue;
+          const series = objectField(o, "series");
+          if (series?.["lastObservedTime"] !== undefined) series["lastObservedTime"] = normalizeMicroTime(series["lastObservedTime"]) as JsonValue;
+        },
+      }),
       storageKey: storageKeyOf("", "events"),
       conversion: { toStorage: eventToCore, fromStorage: eventFromCore, fieldToStorage: eventFieldToCore },
     },
@@ -306,6 +324,11 @@ export function builtinResourceTypes(): ResourceType[] {
     builtin({
       group: "coordination.k8s.io", version: "v1", kind: "Lease", plural: "leases", namespaced: true,
       unconditionalUpdate: false, createOnUpdate: true,
+      defaulter: (o) => {
+        const spec = objectField(o, "spec");
+        if (!spec) return;
+        for (const key of ["acquireTime", "renewTime"]) if (spec[key] !== undefined) spec[key] = normalizeMicroTime(spec[key]) as JsonValue;
+      },
       printer: printer([{ name: "Holder", type: "string" }], (o) => [stringField(objectField(o, "spec"), "holderIdentity") ?? ""]),
     }),
     {

@@ -31,6 +31,23 @@ export function microTimestamp(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
 }
 
+/** Re-serialise a metav1.MicroTime value the way the real server does (6 fractional digits). */
+export function normalizeMicroTime(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) return value;
+  const fraction = /\.(\d+)/.exec(value)?.[1] ?? "";
+  const micros = (fraction + "000000").slice(0, 6);
+  return `${new Date(t).toISOString().slice(0, 19)}.${micros}Z`;
+}
+
+/** Re-serialise a metav1.Time value (second precision). */
+export function normalizeTime(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? value : timestamp(t);
+}
+
 const NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 
 /** `generateName` + 5 random chars; prefix cut to 58 chars (storage/names). */
