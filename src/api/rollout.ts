@@ -72,8 +72,6 @@ export const rolloutSpecSchema = z.strictObject({
   /** Abort (instead of only reporting) when the progress deadline is exceeded. */
   progressDeadlineAbort: z.boolean().default(false),
   paused: z.boolean().default(false),
-  /** Set by `sluice restart`: pods created before this time are replaced. */
-  restartAt: z.iso.datetime().optional(),
   strategy: strategySchema,
 }).superRefine((spec, ctx) => {
   for (const problem of rolloutSpecProblems(spec)) ctx.addIssue({ code: "custom", path: problem.path, message: problem.message });
