@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { applyDefaults, prune, structuralErrors, validate } from "../../src/sandbox/apiserver/crd-schema.ts";
+import { applyDefaults, prune, schemaDefaultErrors, structuralErrors, validate } from "../../src/sandbox/apiserver/crd-schema.ts";
 import { fieldErrorText } from "../../src/sandbox/apiserver/errors.ts";
 import type { JsonObject } from "../../src/sandbox/apiserver/json.ts";
 
@@ -77,4 +77,29 @@ test("structural schema check reports missing types like the real CRD validation
   assert.deepEqual(errors.map(fieldErrorText), ["spec.versions[0].schema.openAPIV3Schema.properties[spec].type: Required value: must not be empty for specified object fields"]);
   assert.equal(structuralErrors({ type: "object", properties: { a: { type: "array" } } }, "s").length, 1, "array without items");
   assert.equal(structuralErrors({ type: "object", additionalProperties: false }, "s").length, 1);
+});
+
+test("x-kubernetes-list-type set/map reject duplicates", () => {
+  const listSchema: JsonObject = {
+    type: "object",
+    properties: {
+      tags: { type: "array", "x-kubernetes-list-type": "set", items: { type: "string" } },
+      ports: { type: "array", "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["port"], items: { type: "object", properties: { port: { type: "integer" }, name: { type: "string" } } } },
+    },
+  };
+  const errors = validate({ tags: ["a", "b", "a"], ports: [{ port: 80, name: "x" }, { port: 80, name: "y" }] }, listSchema, "spec").map(fieldErrorText);
+  assert.deepEqual(errors, ['spec.tags[2]: Duplicate value: "a"', 'spec.ports[1]: Duplicate value: {"port":80}']);
+});
+
+test("CRD schema defaults must validate; metadata may only restrict name/generateName", () => {
+  const base = "spec.versions[0].schema.openAPIV3Schema";
+  const bad = schemaDefaultErrors({ type: "object", properties: { spec: { type: "object", properties: { replicas: { type: "integer", minimum: 1, default: 0 }, mode: { type: "string", enum: ["a"], default: "b" } } } } }, base);
+  assert.deepEqual(bad.map(fieldErrorText), [
+    `${base}.properties[spec].properties[replicas].default: Invalid value: 0: spec.replicas in body should be greater than or equal to 1`,
+    `${base}.properties[spec].properties[mode].default: Unsupported value: "b": supported values: "a"`,
+  ]);
+  const meta = schemaDefaultErrors({ type: "object", properties: { metadata: { type: "object", properties: { labels: { type: "object" } } } } }, base);
+  assert.equal(meta.length, 1);
+  assert.match(fieldErrorText(meta[0] ?? { type: "InternalError", field: "", message: "" }), /properties\[metadata\]: Forbidden: must not specify anything other than name and generateName/);
+  assert.deepEqual(schemaDefaultErrors({ type: "object", properties: { metadata: { type: "object" }, spec: { type: "object", properties: { n: { type: "integer", default: 2 } } } } }, base), []);
 });

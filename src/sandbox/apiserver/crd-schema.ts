@@ -199,6 +199,7 @@ function validateNode(value: JsonValue, schema: StructuralSchema, path: string, 
     }
     const items = schemaAt(schema, "items");
     if (items) value.forEach((item, i) => validateNode(item, items, `${path}[${i}]`, errors));
+    validateListType(value, schema, path, errors);
   }
   if (isObject(value)) {
     const count = Object.keys(value).length;
@@ -228,6 +229,59 @@ function validateNode(value: JsonValue, schema: StructuralSchema, path: string, 
     if (junctor === "anyOf" && passing === 0 && results.length > 0) errors.push(fieldErrors.invalid(shown, value, `${shown} in body must match at least one schema (anyOf)`));
     if (junctor === "oneOf" && passing !== 1 && results.length > 0) errors.push(fieldErrors.invalid(shown, value, `${shown} in body must validate one and only one schema (oneOf)`));
   }
+}
+
+/** `x-kubernetes-list-type: set|map` forbid duplicates (by value, or by the list-map keys). */
+function validateListType(value: JsonValue[], schema: StructuralSchema, path: string, errors: FieldError[]): void {
+  const listType = schema["x-kubernetes-list-type"];
+  if (listType !== "set" && listType !== "map") return;
+  const keys = Array.isArray(schema["x-kubernetes-list-map-keys"]) ? schema["x-kubernetes-list-map-keys"].filter((k): k is string => typeof k === "string") : [];
+  const seen = new Set<string>();
+  value.forEach((item, i) => {
+    const identity = listType === "map" && isObject(item) ? JSON.stringify(keys.map((k) => item[k] ?? null)) : JSON.stringify(item);
+    if (seen.has(identity)) {
+      const shown = listType === "map" && isObject(item) ? Object.fromEntries(keys.map((k) => [k, item[k] ?? null])) : item;
+      errors.push(fieldErrors.duplicate(`${path}[${i}]`, shown));
+    }
+    seen.add(identity);
+  });
+}
+
+/**
+ * Defaults must themselves validate against their schema (after pruning), and `metadata` may
+ * only restrict name/generateName — both checked on CRD create/update like the real server.
+ */
+export function schemaDefaultErrors(schema: StructuralSchema, basePath: string): FieldError[] {
+  const errors: FieldError[] = [];
+  const visit = (node: StructuralSchema, schemaPath: string, dataPath: string): void => {
+    const def = node["default"];
+    if (def !== undefined) {
+      const copy = deepClone(def);
+      if (isObject(copy)) pruneObject(copy, node, "", false, []);
+      for (const e of validate(copy, node, dataPath)) errors.push({ ...e, field: `${schemaPath}.default`, message: e.message });
+    }
+    const properties = schemaAt(node, "properties");
+    if (properties) {
+      for (const [name, child] of Object.entries(properties)) {
+        if (isObject(child)) visit(child, `${schemaPath}.properties[${name}]`, dataPath === "" ? name : `${dataPath}.${name}`);
+      }
+    }
+    const items = schemaAt(node, "items");
+    if (items) visit(items, `${schemaPath}.items`, `${dataPath}[0]`);
+    const additional = schemaAt(node, "additionalProperties");
+    if (additional) visit(additional, `${schemaPath}.additionalProperties`, `${dataPath}[key]`);
+  };
+  visit(schema, basePath, "");
+  const metadata = schemaAt(schemaAt(schema, "properties") ?? {}, "metadata");
+  if (metadata) {
+    const props = schemaAt(metadata, "properties") ?? {};
+    const extraKeys = Object.keys(metadata).filter((k) => k !== "type" && k !== "properties" && k !== "description");
+    const extraProps = Object.keys(props).filter((k) => k !== "name" && k !== "generateName");
+    if (extraKeys.length > 0 || extraProps.length > 0) {
+      errors.push(fieldErrors.forbidden(`${basePath}.properties[metadata]`, "must not specify anything other than name and generateName, but metadata is implicitly specified"));
+    }
+  }
+  return errors;
 }
 
 function validateNumber(value: number, schema: StructuralSchema, shown: string, errors: FieldError[]): void {

@@ -1,7 +1,7 @@
 // CustomResourceDefinition admission (defaults, validation incl. structural schema) and the
 // translation of a CRD into served ResourceTypes, one per served version (sheet §7.1, §7.2).
 import { fieldErrors, type FieldError } from "./errors.ts";
-import { structuralErrors } from "./crd-schema.ts";
+import { schemaDefaultErrors, structuralErrors } from "./crd-schema.ts";
 import { isObject, objectField, stringField, type JsonObject, type JsonValue } from "./json.ts";
 import { storageKeyOf, type PrinterColumn, type ResourceType, type ScaleSubresource } from "./resource-type.ts";
 
@@ -66,7 +66,9 @@ export function validateCrd(crd: JsonObject): FieldError[] {
     if (!schema) {
       errors.push(fieldErrors.required(`${base}.schema.openAPIV3Schema`, "schemas are required"));
     } else {
-      errors.push(...structuralErrors(schema, `${base}.schema.openAPIV3Schema`));
+      const structural = structuralErrors(schema, `${base}.schema.openAPIV3Schema`);
+      errors.push(...structural);
+      if (structural.length === 0) errors.push(...schemaDefaultErrors(schema, `${base}.schema.openAPIV3Schema`));
       if (schema["type"] !== undefined && schema["type"] !== "object") {
         errors.push(fieldErrors.invalid(`${base}.schema.openAPIV3Schema.type`, schema["type"], "must be object at the root"));
       }

@@ -114,7 +114,8 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   };
   const applyYaml = (text: string): JsonObject[] => {
     const out: JsonObject[] = [];
-    for (const doc of parseAllDocuments(text)) {
+    // merge: true — YAML merge keys (<<) are common in CRDs and kubectl accepts them.
+    for (const doc of parseAllDocuments(text, { merge: true })) {
       const value: unknown = doc.toJSON();
       if (isObject(value)) out.push(create(value));
     }
