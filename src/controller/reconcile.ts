@@ -39,6 +39,33 @@ async function writeStatus(kube: KubeClient, raw: KubeObject, status: RolloutSta
   return true;
 }
 
+/**
+ * While a Rollout routes traffic it carries a finalizer, so deleting it first puts 100% back on stable and
+ * removes the routes sluice added (objects sluice created go with owner references).
+ */
+export const ROUTING_FINALIZER = "sluice.dev/traffic-routing";
+
+const finalizersOf = (raw: KubeObject): string[] => (Array.isArray(raw.metadata.finalizers) ? (raw.metadata.finalizers as string[]) : []);
+const hasRoutingFinalizer = (raw: KubeObject) => finalizersOf(raw).includes(ROUTING_FINALIZER);
+
+/** True when the Rollout is being deleted (nothing else to do for it). */
+async function keepRoutingFinalizer(raw: KubeObject, rollout: Rollout, router: TrafficRouter | undefined, deps: ReconcileDeps): Promise<boolean> {
+  const ref = { apiVersion: raw.apiVersion, kind: raw.kind, namespace: raw.metadata.namespace ?? "default", name: raw.metadata.name };
+  const finalizers = finalizersOf(raw);
+  if (raw.metadata.deletionTimestamp) {
+    if (!finalizers.includes(ROUTING_FINALIZER)) return true;
+    const problem = router ? await router.reset(rollout, { stablePodHash: rollout.status?.stableRS, canaryPodHash: rollout.status?.stableRS }) : undefined;
+    if (problem && problem.code !== "ObjectNotFound") throw new Error(`cannot restore traffic before deletion: ${problem.message}`);
+    await deps.kube.mergePatch(ref, { metadata: { resourceVersion: raw.metadata.resourceVersion, finalizers: finalizers.filter((f) => f !== ROUTING_FINALIZER) } });
+    return true;
+  }
+  if (router && !finalizers.includes(ROUTING_FINALIZER)) {
+    const updated = await deps.kube.mergePatch(ref, { metadata: { resourceVersion: raw.metadata.resourceVersion, finalizers: [...finalizers, ROUTING_FINALIZER] } });
+    raw.metadata.resourceVersion = updated.metadata.resourceVersion;
+  }
+  return false;
+}
+
 export async function reconcile(key: string, deps: ReconcileDeps): Promise<ReconcileResult> {
   const [namespace = "default", name = ""] = key.split("/");
   const raw = await deps.kube.get({ apiVersion: API_GROUP_VERSION, kind: "Rollout", namespace, name });
@@ -59,6 +86,10 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Recon
   }
   const rollout = parsed.object.value;
   const router = deps.routerFor(rollout);
+  if (router || hasRoutingFinalizer(raw)) {
+    const finished = await keepRoutingFinalizer(raw, rollout, router, deps);
+    if (finished) return {};
+  }
   const observed = await observe(rollout, deps.view, router);
   const plan = decide(rollout, observed, now);
   if (plan.actions.length > 0) log.debug({ actions: plan.actions.map((a) => a.kind) }, "executing plan");

@@ -55,7 +55,13 @@ test("a canary through a Gateway API HTTPRoute: the missing route is a condition
           canaryService: "web-canary",
           trafficRouting: { gatewayAPI: { httpRoute: "web" } },
           abortScaleDownDelaySeconds: 0,
-          steps: [{ setWeight: 20 }, { pause: { duration: 1 } }, { setWeight: 60 }, { pause: {} }],
+          steps: [
+            { setHeaderRoute: { name: "testers", match: [{ headerName: "x-canary", headerValue: { exact: "1" } }] } },
+            { setWeight: 20 },
+            { pause: { duration: 1 } },
+            { setWeight: 60 },
+            { pause: {} },
+          ],
         },
       },
     },
@@ -76,7 +82,7 @@ test("a canary through a Gateway API HTTPRoute: the missing route is a condition
   await env.waitFor("paused at 60%", async () => {
     seen.add((await weights()).join("/"));
     const s = statusOf(await env.rollout("web"));
-    return s.phase === "Paused" && s.currentStepIndex === 3 ? s : undefined;
+    return s.phase === "Paused" && s.currentStepIndex === 4 ? s : undefined;
   }, 20_000);
   assert.deepEqual(await weights(), [40, 60]);
   assert.ok(seen.has("80/20"), `the route passed through 20%: ${[...seen]}`);
@@ -85,9 +91,24 @@ test("a canary through a Gateway API HTTPRoute: the missing route is a condition
   const route = await env.kube.get({ apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", namespace: "default", name: "web" });
   assert.deepEqual((route?.spec as { rules: unknown[] }).rules[1], adminRule);
 
+  const rulesNow = () => env.kube.get({ apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", namespace: "default", name: "web" }).then((r) => (r?.spec as { rules: { name?: string }[] }).rules);
+  assert.ok((await rulesNow()).some((r) => r.name?.startsWith("sluice-web-")), "the header route was added");
+  assert.ok((await env.rollout("web")).metadata.finalizers?.toString().includes("sluice.dev/traffic-routing"));
+
   await env.patchRolloutStatus("web", (s) => ({ ...s, abort: true }));
   await env.waitFor("Aborted with 100/0", async () => {
     const s = statusOf(await env.rollout("web"));
     return s.phase === "Aborted" && (await weights()).join("/") === "100/0" ? true : undefined;
   });
+  assert.equal((await rulesNow()).length, 2, "abort removed the managed header route");
+});
+
+test("deleting a Rollout mid-canary puts 100% back on stable, removes managed routes, then lets the Rollout go", async () => {
+  await env.kube.mergePatch({ apiVersion: API_GROUP_VERSION, kind: "Rollout", namespace: "default", name: "web" }, { spec: { template: { spec: { containers: [{ name: "app", image: "acme/web:3" }] } } } });
+  await env.waitFor("walking again", async () => ((await weights())[1] === 60 ? true : undefined), 20_000);
+  await env.kube.delete({ apiVersion: API_GROUP_VERSION, kind: "Rollout", namespace: "default", name: "web" });
+  await env.waitFor("Rollout gone", async () => ((await env.kube.get({ apiVersion: API_GROUP_VERSION, kind: "Rollout", namespace: "default", name: "web" })) ? undefined : true));
+  assert.deepEqual(await weights(), [100, 0]);
+  const route = await env.kube.get({ apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", namespace: "default", name: "web" });
+  assert.equal((route?.spec as { rules: unknown[] }).rules.length, 2, "only the user's rules remain");
 });
