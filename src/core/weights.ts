@@ -1,4 +1,4 @@
-/** Weight and replica arithmetic shared by both strategies and by the replica-ratio router. */
+/** Weight and replica arithmetic: pods for a routed weight, and the weight pods give when there is no router. */
 
 /** Canary pods needed to serve `weight`% of traffic through a router, with `total` stable replicas. */
 export function canaryReplicasForWeight(total: number, weight: number): number {
@@ -6,7 +6,15 @@ export function canaryReplicasForWeight(total: number, weight: number): number {
   return Math.min(total, Math.max(1, Math.ceil((total * weight) / 100)));
 }
 
-export type ReplicaSplit = { canary: number; stable: number; achievedWeight: number };
+export type ReplicaSplit = {
+  canary: number;
+  stable: number;
+  achievedWeight: number;
+  /** Set when the pods cannot give the weight asked for, saying what they give instead. */
+  note?: string;
+};
+
+const pods = (n: number) => `${n} pod${n === 1 ? "" : "s"}`;
 
 /**
  * Without a router the weight is the share of pods. Any weight above 0 gets at least one canary pod, any
@@ -18,7 +26,10 @@ export function replicaRatio(total: number, weight: number): ReplicaSplit {
   if (weight >= 100) return { canary: total, stable: 0, achievedWeight: 100 };
   const canary = Math.max(1, Math.round((total * weight) / 100));
   const stable = Math.max(1, total - canary);
-  return { canary, stable, achievedWeight: Math.round((100 * canary) / (canary + stable)) };
+  const achievedWeight = Math.round((100 * canary) / (canary + stable));
+  if (achievedWeight === weight) return { canary, stable, achievedWeight };
+  const note = `with ${total} replica${total === 1 ? "" : "s"}, ${weight}% is ${pods(canary)} beside ${pods(stable)} = ${achievedWeight}% of traffic; use more replicas or a traffic router for finer steps`;
+  return { canary, stable, achievedWeight, note };
 }
 
 /** Weight as seen from ready pods (no router): the share of ready pods that run the canary. */

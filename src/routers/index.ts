@@ -33,4 +33,3 @@ export { buildTrafficSplit } from "./smi/build.ts";
 export { readTrafficSplitWeights } from "./smi/read.ts";
 export { smiRouter, type SmiRouterOptions } from "./smi/router.ts";
 
-export { replicaRatio, type CanaryScale, type ReplicaRatio, type ReplicaRatioInput } from "./replica-ratio/replica-ratio.ts";

@@ -8,7 +8,7 @@ import type { RouterKubeClient, TrafficRouter } from "./types.ts";
 
 export type RouterOptions = { istio?: IstioRouterOptions; smi?: SmiRouterOptions };
 
-/** Undefined when the Rollout has no trafficRouting: traffic then follows the replica ratio (replica-ratio/). */
+/** Undefined when the Rollout has no trafficRouting: traffic then follows the replica ratio (src/core/weights.ts). */
 export function routerFor(rollout: Rollout, client: RouterKubeClient, options: RouterOptions = {}): TrafficRouter | undefined {
   const routing = rollout.spec.strategy.canary?.trafficRouting;
   if (!routing) return undefined;

@@ -267,6 +267,7 @@ export function decideCanary(ctx: DecideContext, canary: CanaryStrategy): void {
 
   if (index >= steps.length) return promote(ctx, canary, steps, stableHash);
   const detail = applyTargets(ctx, canary, steps, index, stableHash);
+  const ratioNote = canary.trafficRouting ? undefined : replicaRatio(ctx.rollout.spec.replicas, routingThrough(steps, index).canaryWeight).note;
   if (heldByBackground) {
     s.phase = "Paused";
     s.message = `paused at ${stepLabel(index, steps)}: background analysis inconclusive; promote to go on or abort`;
@@ -277,6 +278,7 @@ export function decideCanary(ctx: DecideContext, canary: CanaryStrategy): void {
     s.phase = "Progressing";
     s.message = `${stepLabel(index, steps)}: ${detail || "in progress"}`;
   }
+  if (ratioNote) s.message = `${s.message} (${ratioNote})`;
 }
 
 /** After the last step: the canary takes all traffic, becomes stable, and the old version is retired. */
