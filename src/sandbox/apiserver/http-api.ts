@@ -7,7 +7,7 @@ import { coreVersions, groupDocument, groupList, resourceList, versionDocument, 
 import type { FaultInjector, Verb } from "./faults.ts";
 import { decodeBody, listBody, mediaType, readBody, sendError, sendJson, sendJsonText, sendPlainNotFound, serialize, wantsTable, warningHeader } from "./http-util.ts";
 import { isObject, type JsonObject } from "./json.ts";
-import { groupVersionDocument, hashDocument, openApiRoot } from "./openapi.ts";
+import { groupVersionDocument, openApiRoot } from "./openapi.ts";
 import { openApiV2Json, openApiV2Protobuf } from "./openapi-v2.ts";
 import type { Registry } from "./registry.ts";
 import { apiVersionOf, storageKeyOf, type ResourceType } from "./resource-type.ts";
@@ -362,6 +362,3 @@ export class HttpApi {
     });
   }
 }
-
-/** Keep the hash helper reachable for tests that check OpenAPI cache busting. */
-export { hashDocument };

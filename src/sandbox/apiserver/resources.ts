@@ -9,25 +9,21 @@ import {
   expired,
   fieldErrors,
   forbidden,
-  internalError,
   invalid,
   notFound,
   unsupportedMediaType,
-  type FieldError,
 } from "./errors.ts";
 import { deepClone, deepEqual, getPath, isObject, objectField, setPath, stringField, type JsonObject, type JsonValue } from "./json.ts";
-import { applyDefaults, prune, validate } from "./crd-schema.ts";
-import { validateBuiltin } from "./builtin-validation.ts";
-import { crdStatus, CRD_CLEANUP_FINALIZER, defaultCrd, validateCrd, validateCrdUpdate } from "./crd-types.ts";
-import { generateName, pruneMetadata, timestamp, validateName, validateObjectMeta, type NameRule } from "./object-meta.ts";
+import { admit, checkTypeMeta, CRD_STORAGE_KEY, NAMESPACE_STORAGE_KEY, stringList, type WriteOptions } from "./admission.ts";
+import { crdStatus, CRD_CLEANUP_FINALIZER } from "./crd-types.ts";
+import { generateName, timestamp } from "./object-meta.ts";
+import { scaleOf } from "./scale.ts";
 import { applyJsonPatch, JsonPatchError } from "./patch/json-patch.ts";
 import { applyMergePatch } from "./patch/merge-patch.ts";
 import { applyStrategicMergePatch, StrategicMergeError } from "./patch/strategic-merge.ts";
 import type { Registry } from "./registry.ts";
 import { apiVersionOf, storageKeyOf, type ResourceType } from "./resource-type.ts";
 import {
-  formatLabelSelector,
-  labelSelectorFromObject,
   matchesFields,
   matchesLabels,
   parseFieldSelector,
@@ -39,16 +35,10 @@ import {
 import { metadataOf, nameOf, namespaceOf, Store } from "./store.ts";
 import { deliver, type WatchEventType, type Watcher } from "./watch.ts";
 
-export type FieldValidation = "Strict" | "Warn" | "Ignore";
+export { stringList, type FieldValidation, type WriteOptions } from "./admission.ts";
+
 export type Subresource = "status" | "scale" | undefined;
 export type PropagationPolicy = "Orphan" | "Background" | "Foreground";
-
-export interface WriteOptions {
-  fieldValidation: FieldValidation;
-  dryRun: boolean;
-  /** Warning texts for `Warning: 299 - "..."` headers, appended by the call. */
-  warnings: string[];
-}
 
 export interface DeleteOptions {
   propagationPolicy?: PropagationPolicy;
@@ -80,8 +70,6 @@ export interface WriteResult {
 
 export type PatchType = "json" | "merge" | "strategic" | "apply";
 
-const CRD_STORAGE_KEY = "customresourcedefinitions.apiextensions.k8s.io";
-const NAMESPACE_STORAGE_KEY = "namespaces";
 
 /** Field selectors beyond metadata.name/namespace that built-ins support. */
 const EXTRA_FIELD_SELECTORS: Record<string, string[]> = {
@@ -195,85 +183,12 @@ export class ResourceService {
     }
   }
 
-  private checkTypeMeta(t: ResourceType, body: JsonObject): void {
-    const apiVersion = body["apiVersion"];
-    const expected = apiVersionOf(t);
-    if (apiVersion !== undefined && apiVersion !== expected) {
-      throw badRequest(`the API version in the data (${String(apiVersion)}) does not match the expected API version (${expected})`);
-    }
-    const kind = body["kind"];
-    if (kind !== undefined && kind !== t.kind) {
-      throw badRequest(`${String(kind)} in version "${t.version}" cannot be handled as a ${t.kind}: the kind in the data (${String(kind)}) does not match the expected kind (${t.kind})`);
-    }
-    body["apiVersion"] = expected;
-    body["kind"] = t.kind;
-  }
-
-  private nameRule(t: ResourceType): NameRule {
-    if (t.storageKey === NAMESPACE_STORAGE_KEY) return "label";
-    if (t.storageKey === "services") return "dns1035";
-    return "subdomain";
-  }
-
-  /**
-   * Pruning, defaulting and validation shared by every write to the main resource or /status.
-   * `unknownAs` picks how Strict field validation fails (400 for POST/PUT, 422 for PATCH).
-   */
-  private admit(t: ResourceType, obj: JsonObject, old: JsonObject | undefined, opts: WriteOptions, unknownAs: "decode" | "patch"): void {
-    const metadata = objectField(obj, "metadata") ?? {};
-    obj["metadata"] = metadata;
-    const unknown = pruneMetadata(metadata);
-    const pruneSchema = t.schema ?? t.pruneSchema;
-    if (pruneSchema) unknown.push(...prune(obj, pruneSchema));
-    if (unknown.length > 0) {
-      const texts = unknown.map((p) => `unknown field ${JSON.stringify(p)}`);
-      if (opts.fieldValidation === "Strict") {
-        const detail = `strict decoding error: ${texts.join(", ")}`;
-        if (unknownAs === "decode") throw badRequest(`${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: ${detail}`);
-        // NewInvalid with an empty GroupKind: the message starts with ` "" is invalid` (sheet §2.4).
-        const err = fieldErrors.invalid("patch", JSON.stringify(obj), detail);
-        throw new ApiError(422, "Invalid", ` "" is invalid: patch: ${err.message}`, {
-          causes: [{ reason: err.type, message: err.message, field: "patch" }],
-        });
-      }
-      if (opts.fieldValidation === "Warn") opts.warnings.push(...texts);
-    }
-    if (t.schema) applyDefaults(obj, t.schema);
-    t.defaulter?.(obj);
-    if (t.storageKey === CRD_STORAGE_KEY) defaultCrd(obj);
-
-    const errors: FieldError[] = [];
-    const name = stringField(metadata, "name") ?? "";
-    errors.push(...validateName(name, this.nameRule(t)));
-    errors.push(...validateObjectMeta(metadata));
-    if (t.schema) {
-      const body: JsonObject = { ...obj };
-      delete body["metadata"];
-      delete body["apiVersion"];
-      delete body["kind"];
-      errors.push(...validate(body, t.schema, ""));
-    }
-    if (t.crdName === undefined) errors.push(...validateBuiltin(t.kind, obj));
-    if (t.storageKey === CRD_STORAGE_KEY) {
-      errors.push(...validateCrd(obj));
-      if (old) errors.push(...validateCrdUpdate(obj, old));
-    }
-    if (old && metadataOf(old)["deletionTimestamp"] !== undefined) {
-      const before = stringList(metadataOf(old)["finalizers"]);
-      const added = stringList(metadata["finalizers"]).filter((f) => !before.includes(f));
-      if (added.length > 0) {
-        errors.push(fieldErrors.forbidden("metadata.finalizers", `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(", ")}}`));
-      }
-    }
-    if (errors.length > 0) throw invalid(t, name, errors);
-  }
-
   // ---------- create ----------
 
   create(t: ResourceType, namespace: string, input: unknown, opts: WriteOptions): WriteResult {
     if (!isObject(input)) throw badRequest("the body of the request was in an unknown format");
     const obj = deepClone(input);
-    this.checkTypeMeta(t, obj);
+    checkTypeMeta(t, obj);
     const metadata = objectField(obj, "metadata") ?? {};
     obj["metadata"] = metadata;
     if (t.namespaced) {
@@ -298,7 +213,7 @@ export class ResourceService {
     }
     if (t.statusSubresource && t.storageKey !== NAMESPACE_STORAGE_KEY) delete obj["status"];
     for (const key of ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "managedFields", "selfLink"]) delete metadata[key];
-    this.admit(t, obj, undefined, opts, "decode");
+    admit(t, obj, undefined, opts, "decode");
     if (t.storageKey === CRD_STORAGE_KEY) obj["status"] = crdStatus(obj, undefined, timestamp(this.now()));
 
     if (this.store.get(t.storageKey, t.namespaced ? namespace : "", name)) throw alreadyExists(t, name);
@@ -320,7 +235,7 @@ export class ResourceService {
     if (!isObject(input)) throw badRequest("the body of the request was in an unknown format");
     const body = deepClone(input);
     if (subresource === "scale") return this.updateScale(t, namespace, name, body, opts);
-    this.checkTypeMeta(t, body);
+    checkTypeMeta(t, body);
     const metadata = objectField(body, "metadata") ?? {};
     body["metadata"] = metadata;
     const bodyName = stringField(metadata, "name") ?? "";
@@ -380,7 +295,7 @@ export class ResourceService {
     const nextMeta = objectField(next, "metadata") ?? {};
     next["metadata"] = nextMeta;
     nextMeta["resourceVersion"] = oldMeta["resourceVersion"] ?? "";
-    this.admit(t, next, old, opts, unknownAs);
+    admit(t, next, old, opts, unknownAs);
     if (t.storageKey === CRD_STORAGE_KEY && subresource === undefined) {
       next["status"] = crdStatus(next, objectField(old, "status"), timestamp(this.now()));
     }
@@ -418,7 +333,7 @@ export class ResourceService {
     if (patchType === "apply" || (patchType === "strategic" && !t.strategicMerge)) throw unsupportedMediaType(accepted);
     const old = this.store.get(t.storageKey, t.namespaced ? namespace : "", name);
     if (!old) throw notFound(t, name);
-    const current = subresource === "scale" ? this.scaleOf(t, old) : this.present(t, old);
+    const current = subresource === "scale" ? scaleOf(t, old) : this.present(t, old);
     let patched: JsonValue;
     try {
       if (patchType === "json") patched = applyJsonPatch(current, patchBody);
@@ -441,42 +356,16 @@ export class ResourceService {
       throw badRequest(`the name of the object (${String(patchedMeta["name"])}) does not match the name on the URL (${name})`);
     }
     if (subresource === "scale") return this.updateScale(t, namespace, name, patched, opts);
-    this.checkTypeMeta(t, patched);
+    checkTypeMeta(t, patched);
     return this.commitUpdate(t, old, patched, subresource, opts, "patch");
   }
 
   // ---------- scale ----------
 
-  private scaleOf(t: ResourceType, obj: JsonObject): JsonObject {
-    const scale = t.scale;
-    if (!scale) throw notFound(t, nameOf(obj));
-    const specPath = scale.specReplicasPath.split(".").filter(Boolean);
-    const replicas = getPath(obj, specPath);
-    if (typeof replicas !== "number") throw internalError(`the spec replicas field ${JSON.stringify(scale.specReplicasPath)} does not exist`);
-    const statusReplicas = getPath(obj, scale.statusReplicasPath.split(".").filter(Boolean));
-    let selector = "";
-    if (scale.labelSelectorPath) {
-      const raw = getPath(obj, scale.labelSelectorPath.split(".").filter(Boolean));
-      if (typeof raw === "string") selector = raw;
-      else if (isObject(raw) && t.crdName === undefined) selector = formatLabelSelector(labelSelectorFromObject(raw));
-    }
-    const m = metadataOf(obj);
-    const metadata: JsonObject = { name: nameOf(obj) };
-    if (t.namespaced) metadata["namespace"] = namespaceOf(obj);
-    for (const key of ["uid", "resourceVersion", "creationTimestamp"]) if (m[key] !== undefined) metadata[key] = m[key] as JsonValue;
-    return {
-      kind: "Scale",
-      apiVersion: "autoscaling/v1",
-      metadata,
-      spec: { replicas },
-      status: { replicas: typeof statusReplicas === "number" ? statusReplicas : 0, selector },
-    };
-  }
-
   getScale(t: ResourceType, namespace: string, name: string): JsonObject {
     const obj = this.store.get(t.storageKey, t.namespaced ? namespace : "", name);
     if (!obj) throw notFound(t, name);
-    return this.scaleOf(t, obj);
+    return scaleOf(t, obj);
   }
 
   private updateScale(t: ResourceType, namespace: string, name: string, scaleBody: JsonObject, opts: WriteOptions): WriteResult {
@@ -494,7 +383,7 @@ export class ResourceService {
     setPath(next, scale.specReplicasPath.split(".").filter(Boolean), replicas);
     const result = this.commitUpdate(t, old, next, undefined, opts, "decode");
     const stored = this.store.get(t.storageKey, t.namespaced ? namespace : "", name) ?? result.object;
-    return { object: this.scaleOf(t, stored), created: false };
+    return { object: scaleOf(t, stored), created: false };
   }
 
   // ---------- delete ----------
@@ -599,9 +488,6 @@ function markCrdTerminating(crd: JsonObject, now: string): void {
   status["conditions"] = conditions;
 }
 
-export function stringList(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
-}
 
 function compareKeys(a: JsonObject, b: JsonObject): number {
   const na = namespaceOf(a);
