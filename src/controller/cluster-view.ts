@@ -15,7 +15,7 @@ import {
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { API_GROUP, API_VERSION } from "../api/group.ts";
-import type { KubeObject } from "../routers/types.ts";
+import type { KubeObject } from "../kube/kube-object.ts";
 import { ROLLOUT_LABEL } from "./labels.ts";
 
 export interface ClusterView {

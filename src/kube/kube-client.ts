@@ -12,7 +12,8 @@ import {
   type KubeConfig,
   type KubernetesObject,
 } from "@kubernetes/client-node";
-import type { KubeObject, ObjectRef, RouterKubeClient } from "../routers/types.ts";
+import type { RouterKubeClient } from "../routers/types.ts";
+import type { KubeObject, ObjectRef } from "./kube-object.ts";
 
 export type { KubeObject, ObjectRef };
 

@@ -69,35 +69,8 @@ export type RouterContext = {
   canaryPodHash?: string;
 };
 
-/** Any Kubernetes object: the routers read a few fields (validated with zod) and keep the rest as is. */
-export type KubeObject = {
-  apiVersion: string;
-  kind: string;
-  metadata: KubeMetadata;
-  [field: string]: unknown;
-};
-
-export type KubeMetadata = {
-  name: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  ownerReferences?: OwnerReference[];
-  [field: string]: unknown;
-};
-
-export type OwnerReference = {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-};
-
-export type ObjectRef = { apiVersion: string; kind: string; namespace: string; name: string };
+export type { KubeMetadata, KubeObject, ObjectRef, OwnerReference } from "../kube/kube-object.ts";
+import type { KubeObject, ObjectRef } from "../kube/kube-object.ts";
 
 /**
  * The only Kubernetes calls the routers make. `replace` sends the object with its resourceVersion, so a

@@ -7,7 +7,7 @@ import type { RolloutArg } from "../../api/analysis-refs.ts";
 import type { AnalysisTemplateSpec } from "../../api/analysis-template.ts";
 import type { Rollout } from "../../api/rollout.ts";
 import type { Action } from "../../core/plan.ts";
-import type { KubeObject } from "../../routers/types.ts";
+import type { KubeObject } from "../../kube/kube-object.ts";
 import { ANALYSIS_ROLE_LABEL, ROLLOUT_LABEL } from "../labels.ts";
 import { ownerReferenceTo } from "./owner.ts";
 

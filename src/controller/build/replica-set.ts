@@ -1,7 +1,7 @@
 /** The ReplicaSet for one revision of a Rollout's pod template (pure). */
 import { POD_TEMPLATE_HASH_LABEL } from "../../api/group.ts";
 import type { Rollout } from "../../api/rollout.ts";
-import type { KubeObject } from "../../routers/types.ts";
+import type { KubeObject } from "../../kube/kube-object.ts";
 import { REVISION_ANNOTATION, ROLLOUT_LABEL } from "../labels.ts";
 import { ownerReferenceTo } from "./owner.ts";
 
