@@ -151,3 +151,18 @@ test("event ring keeps the newest events and reports what it dropped", () => {
   assert.deepEqual(ring.since(3).map((e) => e.rv), [4, 5]);
   assert.deepEqual(ring.since(0).map((e) => e.rv), [3, 4, 5]);
 });
+
+test("watch-list: sendInitialEvents streams state, then the initial-events-end bookmark; options validated", async () => {
+  await call(server, "POST", WIDGETS, widget("wl", { image: "i" }, { labels: { suite: "watchlist" } }));
+  const w = openWatch("sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&resourceVersion=&labelSelector=suite%3Dwatchlist");
+  await until(() => w.events.length >= 2, "initial events and bookmark");
+  w.close();
+  assert.equal(w.events[0]?.type, "ADDED");
+  assert.equal(w.events[1]?.type, "BOOKMARK");
+  assert.deepEqual(meta(w.events[1]?.object ?? {})["annotations"], { "k8s.io/initial-events-end": "true" });
+  const bad = await call(server, "GET", `${WIDGETS}?watch=1&sendInitialEvents=true&allowWatchBookmarks=true`);
+  assert.equal(bad.status, 422);
+  assert.match(String(bad.body["message"]), /sendInitialEvents requires setting resourceVersionMatch to NotOlderThan/);
+  const match = await call(server, "GET", `${WIDGETS}?watch=1&resourceVersionMatch=NotOlderThan`);
+  assert.equal(match.status, 422);
+});

@@ -346,15 +346,32 @@ export class HttpApi {
     const timeoutSeconds = timeoutParam === null ? undefined : Number(timeoutParam);
     const rv = url.searchParams.get("resourceVersion");
     const table = wantsTable(req.headers.accept);
+    const bookmarks = url.searchParams.get("allowWatchBookmarks") === "true" || url.searchParams.get("allowWatchBookmarks") === "1";
+    const sendInitialEvents = url.searchParams.get("sendInitialEvents");
+    const rvMatch = url.searchParams.get("resourceVersionMatch");
+    // Watch-list (sheet §8.4) validation, as apimachinery's ValidateListOptions.
+    const invalidOptions = (field: string, detail: string): ApiError =>
+      new ApiError(422, "Invalid", `ListOptions.meta.k8s.io "" is invalid: ${field}: Forbidden: ${detail}`, {
+        group: "meta.k8s.io", kind: "ListOptions", causes: [{ reason: "FieldValueForbidden", message: `Forbidden: ${detail}`, field }],
+      });
+    if (sendInitialEvents !== null) {
+      if (rvMatch !== "NotOlderThan") throw invalidOptions("resourceVersionMatch", "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan");
+      if (!bookmarks) throw invalidOptions("allowWatchBookmarks", "sendInitialEvents requires setting allowWatchBookmarks to true");
+    } else if (rvMatch !== null && rvMatch !== "") {
+      throw invalidOptions("resourceVersionMatch", "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided");
+    }
+    const initialEvents = sendInitialEvents === "true";
     streamWatch({
       req,
       res,
       service: this.o.service,
       type: route.type,
       namespace: route.namespace,
-      options: { ...this.listOptions(url), ...(rv !== null ? { resourceVersion: rv } : {}) },
+      // With sendInitialEvents=true the current state comes first whatever the resourceVersion.
+      options: { ...this.listOptions(url), ...(rv !== null && !initialEvents ? { resourceVersion: rv } : {}) },
+      initialEventsEndBookmark: initialEvents,
       table: table ? { includeObject: parseIncludeObject(url.searchParams.get("includeObject")) } : undefined,
-      bookmarks: url.searchParams.get("allowWatchBookmarks") === "true" || url.searchParams.get("allowWatchBookmarks") === "1",
+      bookmarks,
       bookmarkIntervalMs: this.o.bookmarkIntervalMs,
       timeoutSeconds: timeoutSeconds !== undefined && Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 ? timeoutSeconds : undefined,
       faults: this.o.faults,

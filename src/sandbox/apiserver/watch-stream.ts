@@ -21,6 +21,8 @@ export interface WatchStreamOptions {
   options: WatchOptions;
   table: { includeObject: IncludeObject } | undefined;
   bookmarks: boolean;
+  /** Watch-list: after the initial ADDED events, a BOOKMARK annotated k8s.io/initial-events-end. */
+  initialEventsEndBookmark?: boolean;
   bookmarkIntervalMs: number;
   timeoutSeconds: number | undefined;
   faults: FaultInjector;
@@ -107,6 +109,10 @@ export function streamWatch(o: WatchStreamOptions): void {
     throw error;
   }
   ensureHead();
+  if (o.initialEventsEndBookmark) {
+    const rv = String(o.service.store.currentRevision());
+    write(`{"type":"BOOKMARK","object":{"kind":"${type.kind}","apiVersion":"${apiVersionOf(type)}","metadata":{"resourceVersion":"${rv}","annotations":{"k8s.io/initial-events-end":"true"}}}}\n`);
+  }
 
   if (o.bookmarks) {
     const tick = (): void => {
