@@ -328,6 +328,29 @@ describe("lists, selectors, tables", () => {
     assert.match(String(meta(list.body)["resourceVersion"]), /^[1-9]\d*$/);
   });
 
+  test("limit/continue pages through a list at one resourceVersion", async () => {
+    for (let i = 0; i < 5; i++) await call(server, "POST", "/api/v1/namespaces/kube-public/configmaps", { metadata: { name: `page-${i}` } });
+    const names: string[] = [];
+    let cont = "";
+    const rvs = new Set<string>();
+    const remaining: unknown[] = [];
+    do {
+      const r = await call(server, "GET", `/api/v1/namespaces/kube-public/configmaps?limit=2${cont ? `&continue=${encodeURIComponent(cont)}` : ""}`);
+      assert.equal(r.status, 200);
+      for (const item of r.body["items"] as Record<string, unknown>[]) names.push(String(meta(item)["name"]));
+      rvs.add(String(meta(r.body)["resourceVersion"]));
+      remaining.push(meta(r.body)["remainingItemCount"]);
+      cont = String(meta(r.body)["continue"] ?? "");
+      if (names.length === 2) await call(server, "POST", "/api/v1/namespaces/kube-public/configmaps", { metadata: { name: "page-9" } });
+    } while (cont !== "");
+    assert.deepEqual(names, ["page-0", "page-1", "page-2", "page-3", "page-4", "page-9"]);
+    assert.equal(rvs.size, 1, "list resourceVersion is stable across pages");
+    assert.equal(remaining[0], 3);
+    const bad = await call(server, "GET", "/api/v1/namespaces/kube-public/configmaps?limit=2&continue=garbage");
+    assert.equal(bad.status, 410);
+    assert.equal(bad.body["reason"], "Expired");
+  });
+
   test("Table responses use printer columns", async () => {
     await call(server, "POST", WIDGETS, widget("t1", { image: "i", replicas: 4 }));
     const r = await call(server, "GET", `${WIDGETS}/t1`, undefined, { accept: "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json" });

@@ -11,7 +11,7 @@ import { groupVersionDocument, openApiRoot } from "./openapi.ts";
 import { openApiV2Json, openApiV2Protobuf } from "./openapi-v2.ts";
 import type { Registry } from "./registry.ts";
 import { apiVersionOf, storageKeyOf, type ResourceType } from "./resource-type.ts";
-import type { DeleteOptions, FieldValidation, PatchType, ResourceService, Subresource, WriteOptions } from "./resources.ts";
+import type { DeleteOptions, FieldValidation, ListOptions, PatchType, ResourceService, Subresource, WriteOptions } from "./resources.ts";
 import { parseIncludeObject, toTable } from "./table.ts";
 import { streamWatch } from "./watch-stream.ts";
 
@@ -248,14 +248,23 @@ export class HttpApi {
           if (url.searchParams.get("sendInitialEvents") !== null) {
             throw new ApiError(422, "Invalid", `ListOptions.meta.k8s.io "" is invalid: sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list`);
           }
+          const limit = url.searchParams.get("limit");
+          const cont = url.searchParams.get("continue");
+          if (limit !== null && limit !== "") listOptions.limit = Number(limit);
+          if (cont !== null && cont !== "") listOptions.continue = cont;
           const result = service.list(t, route.namespace, listOptions);
+          const listMeta: JsonObject = { resourceVersion: result.resourceVersion };
+          if (result.continue !== undefined) listMeta["continue"] = result.continue;
+          if (result.remainingItemCount !== undefined) listMeta["remainingItemCount"] = result.remainingItemCount;
           if (wantsTable(req.headers.accept)) {
             const includeObject = parseIncludeObject(url.searchParams.get("includeObject"));
-            return finish(200, toTable(t, result.items, { includeObject, now: this.o.now(), resourceVersion: result.resourceVersion }));
+            const table = toTable(t, result.items, { includeObject, now: this.o.now(), resourceVersion: result.resourceVersion });
+            table["metadata"] = listMeta;
+            return finish(200, table);
           }
           const all = [...warnings];
           if (all.length) headers["Warning"] = all.map(warningHeader);
-          return sendJsonText(res, 200, listBody(apiVersionOf(t), t.listKind, result.resourceVersion, result.items), headers);
+          return sendJsonText(res, 200, listBody(apiVersionOf(t), t.listKind, listMeta, result.items), headers);
         }
         case "watch":
           return this.watch(req, res, url, route);
@@ -306,8 +315,8 @@ export class HttpApi {
     }
   }
 
-  private listOptions(url: URL): { labelSelector?: string; fieldSelector?: string } {
-    const out: { labelSelector?: string; fieldSelector?: string } = {};
+  private listOptions(url: URL): ListOptions {
+    const out: ListOptions = {};
     const labelSelector = url.searchParams.get("labelSelector");
     const fieldSelector = url.searchParams.get("fieldSelector");
     if (labelSelector !== null) out.labelSelector = labelSelector;

@@ -97,7 +97,7 @@ export function wantsTable(accept: string | undefined): boolean {
   return false;
 }
 
-export function listBody(apiVersion: string, kind: string, resourceVersion: string, items: readonly JsonObject[]): string {
-  const head = JSON.stringify({ apiVersion, kind, metadata: { resourceVersion } });
+export function listBody(apiVersion: string, kind: string, listMeta: JsonObject, items: readonly JsonObject[]): string {
+  const head = JSON.stringify({ apiVersion, kind, metadata: listMeta });
   return `${head.slice(0, -1)},"items":[${items.map((i) => serialize(i)).join(",")}]}`;
 }

@@ -18,6 +18,7 @@ import { admit, checkTypeMeta, CRD_STORAGE_KEY, NAMESPACE_STORAGE_KEY, stringLis
 import { crdStatus, CRD_CLEANUP_FINALIZER } from "./crd-types.ts";
 import { generateName, timestamp } from "./object-meta.ts";
 import { scaleOf } from "./scale.ts";
+import { decodeContinue, encodeContinue } from "./paging.ts";
 import { applyJsonPatch, JsonPatchError } from "./patch/json-patch.ts";
 import { applyMergePatch } from "./patch/merge-patch.ts";
 import { applyStrategicMergePatch, StrategicMergeError } from "./patch/strategic-merge.ts";
@@ -50,11 +51,18 @@ export interface DeleteOptions {
 export interface ListOptions {
   labelSelector?: string;
   fieldSelector?: string;
+  /** Page size (absent or 0 = everything). */
+  limit?: number;
+  /** Token from a previous page's metadata.continue. */
+  continue?: string;
 }
 
 export interface ListResult {
   items: JsonObject[];
   resourceVersion: string;
+  /** Set when more items follow. */
+  continue?: string;
+  remainingItemCount?: number;
 }
 
 export interface WatchOptions extends ListOptions {
@@ -138,12 +146,21 @@ export class ResourceService {
   list(t: ResourceType, namespace: string | undefined, opts: ListOptions): ListResult {
     const ns = t.namespaced ? namespace : undefined;
     const matches = this.matcher(t, ns, opts);
-    const items = this.store
-      .list(t.storageKey, ns)
-      .filter(matches)
-      .sort((a, b) => compareKeys(a, b))
-      .map((o) => this.present(t, o));
-    return { items, resourceVersion: String(this.store.currentRevision()) };
+    const token = opts.continue ? decodeContinue(opts.continue, this.store.bucket(t.storageKey).history.droppedThrough) : undefined;
+    let all = this.store.list(t.storageKey, ns).filter(matches).sort(compareKeys);
+    if (token) all = all.filter((o) => `${namespaceOf(o)}/${nameOf(o)}` > token.start);
+    const resourceVersion = token?.rv ?? String(this.store.currentRevision());
+    const limit = opts.limit !== undefined && opts.limit > 0 ? opts.limit : undefined;
+    if (limit === undefined || all.length <= limit) return { items: all.map((o) => this.present(t, o)), resourceVersion };
+    const page = all.slice(0, limit);
+    const last = page[page.length - 1];
+    const result: ListResult = {
+      items: page.map((o) => this.present(t, o)),
+      resourceVersion,
+      continue: encodeContinue({ rv: resourceVersion, start: last ? `${namespaceOf(last)}/${nameOf(last)}` : "" }),
+    };
+    if (!opts.labelSelector && !opts.fieldSelector) result.remainingItemCount = all.length - limit;
+    return result;
   }
 
   /**
