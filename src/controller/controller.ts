@@ -7,7 +7,6 @@ import { hostname } from "node:os";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { Rollout } from "../api/rollout.ts";
-import { analysisReferences } from "../api/template-references.ts";
 import { EventRecorder } from "../kube/events.ts";
 import { ClientNodeKube, ConflictError, type KubeObject } from "../kube/kube-client.ts";
 import { LeaderElector } from "../kube/leader-election.ts";

@@ -4,11 +4,12 @@
  * Service's selector moves in one write; post-promotion analysis can still switch it back.
  */
 import type { BlueGreenStrategy } from "../../api/rollout.ts";
-import { analysisRunName, describeFailure, ensureAnalysis, stopAnalysesExcept, type AnalysisOutcome } from "../analysis-runs.ts";
+import { analysisGate, type Gate } from "../analysis-gate.ts";
+import { analysisRunName, stopAnalysesExcept } from "../analysis-runs.ts";
 import { act, nowIso, replicaSetFor, wakeAt, type DecideContext } from "../context.ts";
 import { endControllerPauses, pauseState, startPause } from "../pauses.ts";
 import { ensureReplicas, retireOthers, scaleDownAfter } from "../replica-sets.ts";
-import { abortWith, retryIfRequested, startRevisionIfNew } from "../revision-start.ts";
+import { retryIfRequested, startRevisionIfNew } from "../revision-start.ts";
 import { pinService, servicePinnedTo } from "../services.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -55,27 +56,6 @@ function aborted(ctx: DecideContext, bg: BlueGreenStrategy, stableHash: string):
   recordSelectors(ctx, bg);
   ctx.status.phase = "Aborted";
   if (!ctx.status.message?.startsWith("aborted")) ctx.status.message = "aborted by user; `sluice retry` runs this revision again";
-}
-
-type Gate = { open: true } | { open: false; phase: "Progressing" | "Paused"; message: string };
-
-/** Turn an analysis outcome into a gate; failure aborts, inconclusive pauses until promoted. */
-function analysisGate(ctx: DecideContext, name: string, outcome: AnalysisOutcome, what: string): Gate {
-  if (outcome.state === "successful") return { open: true };
-  if (outcome.state === "failed") {
-    abortWith(ctx, describeFailure(name, outcome.run), nowIso(ctx));
-    return { open: false, phase: "Progressing", message: ctx.status.message ?? "" };
-  }
-  if (outcome.state === "inconclusive") {
-    const pause = pauseState(ctx, "InconclusiveAnalysis");
-    if (pause.state === "promoted") return { open: true };
-    if (pause.state === "none") {
-      startPause(ctx, "InconclusiveAnalysis");
-      act(ctx, { kind: "Event", type: "Warning", reason: "InconclusiveAnalysis", message: `${what} ${name} is inconclusive; promote to go on or abort` });
-    }
-    return { open: false, phase: "Paused", message: `${what} inconclusive${outcome.run.message ? ` (${outcome.run.message})` : ""}; promote to go on or abort` };
-  }
-  return { open: false, phase: "Progressing", message: `${what} running (${name})` };
 }
 
 function promotionGate(ctx: DecideContext, bg: BlueGreenStrategy): Gate {
@@ -134,7 +114,7 @@ export function decideBlueGreen(ctx: DecideContext, bg: BlueGreenStrategy): void
     if (bg.prePromotionAnalysis && !s.promoteFull) {
       const name = analysisRunName(ctx, "prePromotion");
       s.blueGreen = { ...s.blueGreen, prePromotionAnalysisRun: name };
-      gate = analysisGate(ctx, name, ensureAnalysis(ctx, name, "prePromotion", bg.prePromotionAnalysis), "pre-promotion analysis");
+      gate = analysisGate(ctx, name, "prePromotion", bg.prePromotionAnalysis, "pre-promotion analysis");
       if (s.abort) return aborted(ctx, bg, stableHash);
     }
     if (gate.open && !s.promoteFull) gate = promotionGate(ctx, bg);
@@ -162,7 +142,7 @@ export function decideBlueGreen(ctx: DecideContext, bg: BlueGreenStrategy): void
   if (bg.postPromotionAnalysis && !s.promoteFull) {
     const name = analysisRunName(ctx, "postPromotion");
     s.blueGreen = { ...s.blueGreen, postPromotionAnalysisRun: name };
-    const gate = analysisGate(ctx, name, ensureAnalysis(ctx, name, "postPromotion", bg.postPromotionAnalysis), "post-promotion analysis");
+    const gate = analysisGate(ctx, name, "postPromotion", bg.postPromotionAnalysis, "post-promotion analysis");
     if (s.abort) return aborted(ctx, bg, stableHash);
     if (!gate.open) {
       s.phase = gate.phase;

@@ -6,12 +6,13 @@
 import { effectiveSteps } from "../../api/canary-steps.ts";
 import type { CanaryStrategy } from "../../api/rollout.ts";
 import type { CanaryStep } from "../../api/steps.ts";
-import { analysisRunName, describeFailure, ensureAnalysis, stopAnalysesExcept } from "../analysis-runs.ts";
+import { analysisGate } from "../analysis-gate.ts";
+import { analysisRunName, stopAnalysesExcept } from "../analysis-runs.ts";
 import { act, nowIso, replicaSetFor, wakeAt, type DecideContext } from "../context.ts";
 import { durationMsOf } from "../durations.ts";
 import { endControllerPauses, pauseState, startPause } from "../pauses.ts";
 import { ensureReplicas, isAvailable, retireOthers, scaleDownAfter } from "../replica-sets.ts";
-import { abortWith, retryIfRequested, startRevisionIfNew } from "../revision-start.ts";
+import { retryIfRequested, startRevisionIfNew } from "../revision-start.ts";
 import { pinService, servicePinnedTo } from "../services.ts";
 import { ALL_TO_STABLE, type DesiredRouting } from "../routing.ts";
 import { describeStep } from "../step-description.ts";
@@ -124,22 +125,10 @@ function runStep(ctx: DecideContext, steps: CanaryStep[], index: number): StepRe
   if (step.analysis) {
     const name = analysisRunName(ctx, "step", index);
     ctx.status.canary = { ...ctx.status.canary, currentStepAnalysisRun: name };
-    const outcome = ensureAnalysis(ctx, name, "step", step.analysis);
-    if (outcome.state === "successful") return { done: true };
-    if (outcome.state === "failed") {
-      abortWith(ctx, describeFailure(name, outcome.run), nowIso(ctx));
-      return { done: false, phase: "Progressing", message: ctx.status.message ?? "" };
-    }
-    if (outcome.state === "inconclusive") {
-      const pause = pauseState(ctx, "InconclusiveAnalysis");
-      if (pause.state === "promoted") return { done: true };
-      if (pause.state === "none") {
-        startPause(ctx, "InconclusiveAnalysis");
-        act(ctx, { kind: "Event", type: "Warning", reason: "InconclusiveAnalysis", message: `analysis ${name} is inconclusive${outcome.run.message ? `: ${outcome.run.message}` : ""}; promote to go on or abort` });
-      }
-      return { done: false, phase: "Paused", message: `paused at step ${index + 1}/${steps.length}: analysis inconclusive${outcome.run.message ? ` (${outcome.run.message})` : ""}; promote to go on or abort` };
-    }
-    return { done: false, phase: "Progressing", message: `${label}: running ${name}` };
+    const gate = analysisGate(ctx, name, "step", step.analysis, "analysis");
+    if (gate.open) return { done: true };
+    const paused = gate.phase === "Paused";
+    return { done: false, phase: gate.phase, message: paused ? `paused at step ${index + 1}/${steps.length}: ${gate.message}` : `${label}: ${gate.message}` };
   }
   return { done: true }; // setWeight, setCanaryScale, header and mirror routes: done once settled
 }
@@ -150,16 +139,8 @@ function backgroundAnalysis(ctx: DecideContext, canary: CanaryStrategy, index: n
   if (!bg || index < (bg.startingStep ?? 0) || index >= steps.length) return { runs: [], held: false };
   const name = analysisRunName(ctx, "background");
   ctx.status.canary = { ...ctx.status.canary, currentBackgroundAnalysisRun: name };
-  const outcome = ensureAnalysis(ctx, name, "background", bg);
-  if (outcome.state === "failed") abortWith(ctx, describeFailure(name, outcome.run), nowIso(ctx));
-  if (outcome.state !== "inconclusive") return { runs: [name], held: false };
-  const pause = pauseState(ctx, "InconclusiveAnalysis");
-  if (pause.state === "promoted") return { runs: [name], held: false };
-  if (pause.state === "none") {
-    startPause(ctx, "InconclusiveAnalysis");
-    act(ctx, { kind: "Event", type: "Warning", reason: "InconclusiveAnalysis", message: `background analysis ${name} is inconclusive; promote to go on or abort` });
-  }
-  return { runs: [name], held: true };
+  const gate = analysisGate(ctx, name, "background", bg, "background analysis");
+  return { runs: [name], held: !gate.open && gate.phase === "Paused" };
 }
 
 /** The template is the stable one: one ReplicaSet, all traffic on it, everything else retired. */
