@@ -37,18 +37,28 @@ export function httpRouteLocation(rollout: Rollout): { namespace: string; name: 
   return { namespace, name: routing.httpRoute, what: describeObject("HTTPRoute", namespace, routing.httpRoute), scope };
 }
 
-export function buildHTTPRoute(current: unknown, rollout: Rollout, want: DesiredRouting): HTTPRoute | RouterProblem {
+/**
+ * A validated copy of the HTTPRoute with its user rules (managed ones set aside) and the rules among them
+ * that send to the stable Service: what both the builder and the read-back start from.
+ */
+export function weightedHTTPRoute(current: unknown, rollout: Rollout) {
   const services = routedServices(rollout);
   if (isRouterProblem(services)) return services;
   const location = httpRouteLocation(rollout);
   if (isRouterProblem(location)) return location;
   const route = validatedCopy(httpRouteSchema, current, location.what);
   if (isRouterProblem(route)) return route;
-
   const userRules = (route.spec.rules ?? []).filter((rule) => !isManagedName(services.rolloutName, rule.name));
   const weighted = weightedRules(userRules, services, location.scope, location.what);
   if (isRouterProblem(weighted)) return weighted;
   if (weighted.length === 0) return noStableRuleProblem(location.what, services);
+  return { services, location, route, userRules, weighted };
+}
+
+export function buildHTTPRoute(current: unknown, rollout: Rollout, want: DesiredRouting): HTTPRoute | RouterProblem {
+  const prepared = weightedHTTPRoute(current, rollout);
+  if (isRouterProblem(prepared)) return prepared;
+  const { services, location, route, userRules, weighted } = prepared;
 
   const split = splitFor(want.canaryWeight);
   for (const target of weighted) {

@@ -1,12 +1,10 @@
 /** What an HTTPRoute routes now, read back for the Rollout's status and for verifying a write. */
 import type { Rollout } from "../../api/rollout.ts";
-import { validatedCopy } from "../kube-object.ts";
 import { isManagedName } from "../managed-names.ts";
-import { routedServices } from "../rollout-refs.ts";
 import { isRouterProblem, routerProblem, type RoutedWeights, type RouterProblem } from "../types.ts";
 import { percentagesOf } from "../weights.ts";
-import { noStableRuleProblem, ruleLabel, weightedRules } from "./backends.ts";
-import { httpRouteLocation } from "./build.ts";
+import { ruleLabel } from "./backends.ts";
+import { weightedHTTPRoute } from "./build.ts";
 import { httpRouteSchema } from "./schema.ts";
 
 /**
@@ -15,17 +13,9 @@ import { httpRouteSchema } from "./schema.ts";
  * Rules that disagree are reported rather than averaged: then no single number is true.
  */
 export function readHTTPRouteWeights(current: unknown, rollout: Rollout): RoutedWeights | RouterProblem {
-  const services = routedServices(rollout);
-  if (isRouterProblem(services)) return services;
-  const location = httpRouteLocation(rollout);
-  if (isRouterProblem(location)) return location;
-  const route = validatedCopy(httpRouteSchema, current, location.what);
-  if (isRouterProblem(route)) return route;
-
-  const userRules = (route.spec.rules ?? []).filter((rule) => !isManagedName(services.rolloutName, rule.name));
-  const weighted = weightedRules(userRules, services, location.scope, location.what);
-  if (isRouterProblem(weighted)) return weighted;
-  if (weighted.length === 0) return noStableRuleProblem(location.what, services);
+  const prepared = weightedHTTPRoute(current, rollout);
+  if (isRouterProblem(prepared)) return prepared;
+  const { services, location, weighted } = prepared;
 
   let result: RoutedWeights | undefined;
   for (const target of weighted) {
