@@ -3,6 +3,15 @@ import yargs from "yargs";
 import { controllerCommand } from "./commands/controller.ts";
 import { lintCommand } from "./commands/lint.ts";
 import { sandboxCommand } from "./commands/sandbox.ts";
+import { abortCommand } from "./commands/abort.ts";
+import { pauseCommand, resumeCommand } from "./commands/pause-resume.ts";
+import { promoteCommand } from "./commands/promote.ts";
+import { restartCommand } from "./commands/restart.ts";
+import { retryCommand } from "./commands/retry.ts";
+import { setCommand } from "./commands/set-image.ts";
+import { undoCommand } from "./commands/undo.ts";
+import { versionCommand } from "./commands/version.ts";
+import { UserError } from "./errors.ts";
 
 export async function runCli(args: string[]): Promise<number> {
   let exitCode = 0;
@@ -14,6 +23,17 @@ export async function runCli(args: string[]): Promise<number> {
     .command(lintCommand((code) => (exitCode = code)))
     .command(controllerCommand)
     .command(sandboxCommand)
+    .command(promoteCommand)
+    .command(abortCommand)
+    .command(retryCommand)
+    .command(pauseCommand)
+    .command(resumeCommand)
+    .command(restartCommand)
+    .command(setCommand)
+    .command(undoCommand)
+    .command(versionCommand)
+    // `sluice completion >> ~/.bashrc` (or ~/.zshrc): yargs' own completion script.
+    .completion("completion", "Print a bash/zsh completion script for sluice")
     .demandCommand(1, "Name a command; `sluice --help` lists them.")
     .strict()
     .recommendCommands()
@@ -28,8 +48,9 @@ export async function runCli(args: string[]): Promise<number> {
   try {
     await cli.parseAsync();
   } catch (error) {
+    // Messages only: user errors say what to do, API errors say what the server answered; stacks help no one here.
     process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
+    return error instanceof UserError ? error.exitCode : 1;
   }
   return exitCode;
 }
