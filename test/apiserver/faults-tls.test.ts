@@ -79,3 +79,31 @@ test("TLS: self-signed CA in the kubeconfig works for client-node and kubectl", 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("control endpoint /_sandbox/ sets fault rules, drops watches and compacts history from another process", async () => {
+  const server = await startTestServer();
+  try {
+    const put = await call(server, "PUT", "/_sandbox/faults", { rules: [{ fault: "throttle429", fraction: 1, verbs: ["get"] }] });
+    assert.equal(put.status, 200);
+    assert.equal((await call(server, "GET", `${WIDGETS}/x`)).status, 429);
+    const state = await call(server, "GET", "/_sandbox/faults");
+    assert.equal((state.body["injected"] as Record<string, number>)["throttle429"], 1);
+    const invalid = await call(server, "PUT", "/_sandbox/faults", { rules: [{ fault: "explode", fraction: 2 }] });
+    assert.equal(invalid.status, 400);
+    await call(server, "PUT", "/_sandbox/faults", { rules: [] });
+    assert.equal((await call(server, "GET", `${WIDGETS}/x`)).status, 404);
+
+    const controller = new AbortController();
+    const watch = fetch(`${server.url}${WIDGETS}?watch=1`, { signal: controller.signal }).then((r) => r.text().catch(() => "dropped"));
+    for (let i = 0; i < 100 && server.faults.openWatchCount() === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    const dropped = await call(server, "POST", "/_sandbox/drop-watches", { graceful: true });
+    assert.equal(dropped.body["dropped"], 1);
+    assert.equal(await watch, "", "stream ended cleanly");
+    assert.equal((await call(server, "POST", "/_sandbox/compact", {})).status, 200);
+    const expired = await fetch(`${server.url}${WIDGETS}?watch=1&resourceVersion=1`).then((r) => r.text());
+    assert.match(expired, /"reason":"Expired"/);
+    controller.abort();
+  } finally {
+    await server.stop();
+  }
+});

@@ -42,6 +42,10 @@ export class FaultInjector {
     this.rules.push({ ...rule });
   }
 
+  currentRules(): readonly FaultRule[] {
+    return this.rules.map((r) => ({ ...r }));
+  }
+
   clear(): void {
     this.rules = [];
   }

@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { ApiError, badRequest, conflict, internalError, methodNotAllowed } from "./errors.ts";
+import { CONTROL_PREFIX, handleControl } from "./control-api.ts";
 import { coreVersions, groupDocument, groupList, resourceList, versionDocument, type ServerVersion } from "./discovery.ts";
 import type { FaultInjector, Verb } from "./faults.ts";
 import { decodeBody, listBody, mediaType, readBody, sendError, sendJson, sendJsonText, sendPlainNotFound, serialize, wantsTable, warningHeader } from "./http-util.ts";
@@ -68,6 +69,7 @@ export class HttpApi {
     const url = new URL(req.url ?? "/", "http://localhost");
     const method = req.method ?? "GET";
     this.o.logger.debug({ method, url: url.pathname + url.search }, "request");
+    if (url.pathname.startsWith(CONTROL_PREFIX)) return handleControl(req, res, url.pathname, this.o.faults, this.o.service.store);
     const segments = url.pathname.split("/").filter((s) => s !== "").map(decodeURIComponent);
     const route = this.route(segments);
     if (route.kind === "notFound") {

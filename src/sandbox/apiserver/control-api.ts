@@ -1,0 +1,69 @@
+// An out-of-band control endpoint for tests and the sandbox when the server runs in another
+// process (`sluice sandbox api`): fault rules, dropping watches, compacting watch history.
+// Lives under /_sandbox/, a path no Kubernetes client uses.
+//   GET  /_sandbox/faults              → {"rules":[...],"injected":{...},"openWatches":n}
+//   PUT  /_sandbox/faults              ← {"rules":[...]} (replaces the rules; [] clears)
+//   POST /_sandbox/drop-watches        ← {"graceful":false}  → {"dropped":n}
+//   POST /_sandbox/compact             → {} (later watches from older RVs get 410)
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { z } from "zod";
+import { ApiError, badRequest } from "./errors.ts";
+import type { FaultInjector } from "./faults.ts";
+import { readBody, sendError, sendJson, sendPlainNotFound } from "./http-util.ts";
+import type { Store } from "./store.ts";
+
+export const CONTROL_PREFIX = "/_sandbox/";
+
+const verb = z.enum(["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"]);
+const faultRule = z.object({
+  fault: z.enum(["error500", "throttle429", "conflict409", "timeout"]),
+  fraction: z.number().min(0).max(1),
+  verbs: z.array(verb).optional(),
+  resources: z.array(z.string()).optional(),
+  timeoutMs: z.number().int().positive().optional(),
+  retryAfterSeconds: z.number().int().nonnegative().optional(),
+});
+const faultRules = z.object({ rules: z.array(faultRule) });
+const dropOptions = z.object({ graceful: z.boolean().optional() });
+
+async function jsonBody(req: IncomingMessage): Promise<unknown> {
+  const text = (await readBody(req)).toString("utf8");
+  if (text.trim() === "") return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw badRequest("request body is not JSON");
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw badRequest(result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+  return result.data;
+}
+
+export async function handleControl(req: IncomingMessage, res: ServerResponse, path: string, faults: FaultInjector, store: Store): Promise<void> {
+  try {
+    const action = path.slice(CONTROL_PREFIX.length);
+    if (action === "faults" && req.method === "GET") {
+      return sendJson(res, 200, { rules: JSON.parse(JSON.stringify(faults.currentRules())) as never, injected: { ...faults.injected }, openWatches: faults.openWatchCount() });
+    }
+    if (action === "faults" && req.method === "PUT") {
+      const { rules } = parse(faultRules, await jsonBody(req));
+      faults.setRules(rules.map((r) => ({ ...r })));
+      return sendJson(res, 200, { rules: JSON.parse(JSON.stringify(faults.currentRules())) as never });
+    }
+    if (action === "drop-watches" && req.method === "POST") {
+      const { graceful } = parse(dropOptions, await jsonBody(req));
+      return sendJson(res, 200, { dropped: faults.dropWatches({ graceful: graceful ?? false }) });
+    }
+    if (action === "compact" && req.method === "POST") {
+      store.compactHistory();
+      return sendJson(res, 200, {});
+    }
+    return sendPlainNotFound(res);
+  } catch (error) {
+    if (error instanceof ApiError) return sendError(res, error);
+    throw error;
+  }
+}
