@@ -1,0 +1,57 @@
+/**
+ * Success and failure conditions on a measured value: a structured threshold ({max}, {min}) or a CEL expression
+ * over `result` (@bufbuild/cel; never eval). `result` is a number when the query returned one value (a scalar or
+ * a one-element vector) and a list of numbers when it returned several. A threshold on a list holds when it holds
+ * for every element. An expression that cannot be evaluated, or does not give a boolean, is an error with the
+ * reason, never a pass.
+ */
+import { isCelError, run } from "@bufbuild/cel";
+import type { MetricCondition } from "../api/metric.ts";
+
+export type ConditionValue = number | readonly number[];
+
+export type ConditionOutcome = { readonly kind: "holds" } | { readonly kind: "fails" } | { readonly kind: "error"; readonly message: string };
+
+export function describeCondition(condition: MetricCondition): string {
+  if (typeof condition === "string") return condition;
+  const parts = [condition.min !== undefined ? `min ${condition.min}` : "", condition.max !== undefined ? `max ${condition.max}` : ""];
+  return parts.filter((p) => p !== "").join(", ");
+}
+
+function thresholdHolds(threshold: { min?: number | undefined; max?: number | undefined }, value: number): boolean {
+  if (Number.isNaN(value)) return false;
+  if (threshold.min !== undefined && !(value >= threshold.min)) return false;
+  if (threshold.max !== undefined && !(value <= threshold.max)) return false;
+  return true;
+}
+
+function celHint(message: string, value: ConditionValue): string {
+  if (typeof value === "number" && /index|no such overload|unsupported|not found/i.test(message)) {
+    return `${message} (result is a number here because the query returned one value; write e.g. "result < 0.01")`;
+  }
+  if (typeof value !== "number" && /no such overload|unsupported/i.test(message)) {
+    return `${message} (result is a list of ${value.length} values here; write e.g. "result.all(x, x < 0.01)")`;
+  }
+  return message;
+}
+
+export function evaluateCondition(condition: MetricCondition, value: ConditionValue): ConditionOutcome {
+  const values = typeof value === "number" ? [value] : value;
+  if (typeof condition !== "string") {
+    return values.every((v) => thresholdHolds(condition, v)) ? { kind: "holds" } : { kind: "fails" };
+  }
+  let outcome: unknown;
+  try {
+    outcome = run(condition, { result: typeof value === "number" ? value : [...value] });
+  } catch (error) {
+    return { kind: "error", message: `cannot evaluate "${condition}": ${error instanceof Error ? error.message : String(error)}` };
+  }
+  if (isCelError(outcome)) {
+    const message = outcome.message.split("\n")[0] ?? outcome.message;
+    return { kind: "error", message: `cannot evaluate "${condition}": ${celHint(message, value)}` };
+  }
+  if (typeof outcome !== "boolean") {
+    return { kind: "error", message: `"${condition}" must give true or false, got ${typeof outcome === "bigint" ? outcome.toString() : JSON.stringify(outcome) ?? String(outcome)}` };
+  }
+  return outcome ? { kind: "holds" } : { kind: "fails" };
+}

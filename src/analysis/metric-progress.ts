@@ -1,0 +1,96 @@
+/**
+ * One metric's progress through a run (pure): add a measurement to its counters, and decide its phase from the
+ * limits. Counting rules:
+ * - Failed when failed > failureLimit; Inconclusive when inconclusive > inconclusiveLimit; Failed when
+ *   consecutiveError > consecutiveErrorLimit (an unreachable Prometheus ends in a failure, never in a pass).
+ * - Successful early when consecutiveSuccess reaches consecutiveSuccessLimit.
+ * - `count` counts decided measurements (Successful, Failed, Inconclusive); Error measurements are retried at
+ *   the next interval instead, so `count: 4` with errors never completes on errors alone. Without an interval
+ *   the metric is measured once.
+ * - When the metric completes within its limits it is Successful only if at least one measurement was
+ *   Successful; otherwise Inconclusive (fail-safe).
+ */
+import type { AnalysisPhase, Measurement, MetricResult } from "../api/analysis-run.ts";
+import type { Metric } from "../api/metric.ts";
+
+export const TERMINAL_PHASES: ReadonlySet<AnalysisPhase> = new Set(["Successful", "Failed", "Inconclusive", "Error"]);
+
+export function emptyMetricResult(metric: Metric): MetricResult {
+  return {
+    name: metric.name,
+    phase: "Pending",
+    ...(metric.dryRun ? { dryRun: true } : {}),
+    measurements: [],
+    count: 0,
+    successful: 0,
+    failed: 0,
+    inconclusive: 0,
+    error: 0,
+    consecutiveError: 0,
+    consecutiveSuccess: 0,
+  };
+}
+
+/** Decided measurements so far (those `count` counts). */
+export function decidedCount(result: MetricResult): number {
+  return result.successful + result.failed + result.inconclusive;
+}
+
+/** Measurements this metric should take in all; undefined = until the run is terminated. */
+export function plannedCount(metric: Metric): number | undefined {
+  if (metric.count !== undefined) return metric.count;
+  return metric.interval === undefined ? 1 : undefined;
+}
+
+/** True when the next measurement would be the last one (the judge's fixed-horizon test speaks then). */
+export function nextIsFinal(metric: Metric, result: MetricResult): boolean {
+  const planned = plannedCount(metric);
+  return planned !== undefined && decidedCount(result) + 1 >= planned;
+}
+
+export function addMeasurement(metric: Metric, result: MetricResult, measurement: Measurement): MetricResult {
+  const phase = measurement.phase;
+  const next: MetricResult = {
+    ...result,
+    measurements: [...(result.measurements ?? []), measurement].slice(-metric.measurementRetention),
+    count: result.count + 1,
+    successful: result.successful + (phase === "Successful" ? 1 : 0),
+    failed: result.failed + (phase === "Failed" ? 1 : 0),
+    inconclusive: result.inconclusive + (phase === "Inconclusive" ? 1 : 0),
+    error: result.error + (phase === "Error" ? 1 : 0),
+    consecutiveError: phase === "Error" ? result.consecutiveError + 1 : 0,
+    // An error interrupts a success streak too: a streak must be measured, not assumed across an outage.
+    consecutiveSuccess: phase === "Successful" ? result.consecutiveSuccess + 1 : 0,
+  };
+  return { ...next, ...(measurement.message !== undefined ? { message: measurement.message } : {}) };
+}
+
+const lastMessage = (result: MetricResult) => result.measurements?.at(-1)?.message;
+
+/** The metric's phase (and a message when it is decided) from its counters; `terminated` stops it where it is. */
+export function decideMetric(metric: Metric, result: MetricResult, terminated: boolean): { phase: AnalysisPhase; message?: string } {
+  const last = lastMessage(result);
+  const tail = last ? `; last: ${last}` : "";
+  if (result.failed > metric.failureLimit) {
+    return { phase: "Failed", message: `${result.failed} failed measurement(s), limit ${metric.failureLimit}${tail}` };
+  }
+  if (result.consecutiveError > metric.consecutiveErrorLimit) {
+    return { phase: "Failed", message: `${result.consecutiveError} consecutive errors, limit ${metric.consecutiveErrorLimit}${tail}` };
+  }
+  if (result.inconclusive > metric.inconclusiveLimit) {
+    return { phase: "Inconclusive", message: `${result.inconclusive} inconclusive measurement(s), limit ${metric.inconclusiveLimit}${tail}` };
+  }
+  if (metric.consecutiveSuccessLimit !== undefined && result.consecutiveSuccess >= metric.consecutiveSuccessLimit) {
+    return { phase: "Successful", message: `${result.consecutiveSuccess} consecutive successful measurements${tail}` };
+  }
+  const planned = plannedCount(metric);
+  const complete = planned !== undefined && decidedCount(result) >= planned;
+  if (complete || terminated) {
+    if (result.successful > 0) {
+      return { phase: "Successful", message: `${result.successful} of ${result.count} measurements successful${terminated && !complete ? " (terminated)" : ""}${tail}` };
+    }
+    if (terminated && result.count === 0) return { phase: "Inconclusive", message: "terminated before any measurement" };
+    return { phase: "Inconclusive", message: `no successful measurement${terminated && !complete ? " before termination" : ""}${tail}` };
+  }
+  return { phase: result.count > 0 ? "Running" : "Pending" };
+}

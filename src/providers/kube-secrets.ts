@@ -1,0 +1,14 @@
+/** Secret values through the Kubernetes API (base64 `data`, or `stringData` as the sandbox may keep it). */
+import type { RouterKubeClient } from "../routers/types.ts";
+import type { SecretReader } from "./prometheus-connection.ts";
+
+export function kubeSecretReader(kube: Pick<RouterKubeClient, "get">): SecretReader {
+  return async (namespace, name, key) => {
+    const secret = await kube.get({ apiVersion: "v1", kind: "Secret", namespace, name });
+    if (!secret) return undefined;
+    const data = secret.data as Record<string, string> | undefined;
+    const encoded = data?.[key];
+    if (encoded !== undefined) return Buffer.from(encoded, "base64").toString("utf8");
+    return (secret.stringData as Record<string, string> | undefined)?.[key];
+  };
+}
