@@ -1,12 +1,15 @@
-/** Structured logs: pino, one JSON event per line (or pretty for people), with the rollout's namespace/name. */
+/** Structured logs: pino, one JSON event per line, or pino-pretty lines for people; always with the rollout's namespace/name. */
 import { pino, type Logger } from "pino";
+import pretty from "pino-pretty";
 
 export type LogFormat = "json" | "pretty";
 
-export function createLogger(level: string, format: LogFormat, destination: NodeJS.WritableStream = process.stderr): Logger {
+export function createLogger(level: string, format: LogFormat, destination: NodeJS.WritableStream & { fd?: number } = process.stderr): Logger {
+  const options = { level, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label: string) => ({ level: label }) } };
   if (format === "pretty") {
-    // pino-pretty is a dev dependency of pino users; without it we keep to compact readable lines ourselves.
-    return pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } }, destination);
+    const colorize = Boolean((destination as { isTTY?: boolean }).isTTY) && !process.env.NO_COLOR;
+    // Synchronous stream (no worker thread), so the last lines before an exit are not lost.
+    return pino({ ...options, base: undefined }, pretty({ colorize, sync: true, destination: destination.fd ?? 2, ignore: "pid,hostname" }));
   }
-  return pino({ level, base: { component: "sluice" }, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } }, destination);
+  return pino({ ...options, base: { component: "sluice" } }, destination);
 }
