@@ -1,0 +1,116 @@
+/**
+ * One canary-vs-stable measurement (a `compare` metric): the same query over the same window and step for the
+ * canary and the stable pods (`{{podTemplateHash}}` filled per side), then the judge (judge/judge.ts). The
+ * sequential test's state travels from one measurement to the next in the measurement's metadata
+ * (`sequentialState`), so a restarted runner continues it.
+ */
+import type { Measurement } from "../api/analysis-run.ts";
+import { durationToMs } from "../api/duration.ts";
+import type { QueryResult } from "../providers/types.ts";
+import { judge, type Judgement, type Point, type SequentialState } from "./judge/judge.ts";
+import { describeFailure, errorMeasurement, type MeasureInput } from "./measure-threshold.ts";
+import { formatNumber } from "./values.ts";
+
+export interface CompareInput extends MeasureInput {
+  readonly canaryHash: string | undefined;
+  readonly stableHash: string | undefined;
+  /** Metadata of this metric's previous measurement (carries the sequential state). */
+  readonly previous?: Readonly<Record<string, string>> | undefined;
+  /** This is the metric's last measurement: the fixed-horizon test decides. */
+  readonly final: boolean;
+}
+
+function previousState(previous: CompareInput["previous"]): SequentialState | undefined {
+  const text = previous?.sequentialState;
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as SequentialState;
+  } catch {
+    return undefined; // a damaged state starts afresh; the judge then counts from the window it sees
+  }
+}
+
+function pointsOf(result: QueryResult, side: string): readonly Point[] | string {
+  if (result.series.length > 1) {
+    return `compare.query returned ${result.series.length} series for the ${side}; aggregate it to one (e.g. sum(...) or histogram_quantile over sum by (le))`;
+  }
+  return result.series[0]?.points ?? [];
+}
+
+function phaseOf(judgement: Judgement): Measurement["phase"] {
+  switch (judgement.classification) {
+    case "High":
+    case "Low":
+      return "Failed";
+    case "Pass":
+      return "Successful";
+    case "NoData":
+      return "Inconclusive";
+  }
+}
+
+function metadataOf(judgement: Judgement): Record<string, string> {
+  const m: Record<string, string> = {
+    classification: judgement.classification,
+    decidedBy: judgement.decidedBy,
+    canarySamples: String(judgement.canary.samples),
+    stableSamples: String(judgement.stable.samples),
+  };
+  if (judgement.canary.median !== undefined) m.canaryMedian = formatNumber(judgement.canary.median);
+  if (judgement.stable.median !== undefined) m.stableMedian = formatNumber(judgement.stable.median);
+  if (judgement.shift) {
+    m.shift = formatNumber(judgement.shift.estimate);
+    m.shiftLower = formatNumber(judgement.shift.lower);
+    m.shiftUpper = formatNumber(judgement.shift.upper);
+  }
+  if (judgement.mannWhitney) m.pValue = formatNumber(judgement.mannWhitney.pValue);
+  if (judgement.sequentialState) m.sequentialState = JSON.stringify(judgement.sequentialState);
+  return m;
+}
+
+export async function measureCompare(input: CompareInput): Promise<Measurement> {
+  const { provider, metric, at } = input;
+  const compare = metric.compare;
+  if (!compare) return errorMeasurement(at, input.now(), "metric has no compare block");
+  if (!input.canaryHash || !input.stableHash) {
+    return errorMeasurement(
+      at,
+      input.now(),
+      `compare needs both pod-template hashes: pass args "canary-pod-hash" (podTemplateHashValue: Latest) and "stable-pod-hash" (podTemplateHashValue: Stable)`,
+    );
+  }
+  const windowMs = durationToMs(compare.window ?? metric.interval ?? "60s") ?? 60_000;
+  const stepSeconds = Math.max(1, (durationToMs(compare.step) ?? 10_000) / 1000);
+  const from = new Date(at.getTime() - windowMs);
+  const sides = { canary: input.canaryHash, stable: input.stableHash };
+  const points: Partial<Record<keyof typeof sides, readonly Point[]>> = {};
+  const warnings: string[] = [];
+  for (const side of ["canary", "stable"] as const) {
+    const rendered = provider.render(compare.query, input.args, new Map([["podTemplateHash", sides[side]]]));
+    if (!rendered.ok) return errorMeasurement(at, input.now(), rendered.message);
+    const outcome = await provider.range(metric, rendered.query, from, at, stepSeconds, input.context);
+    if (!outcome.ok) return errorMeasurement(at, input.now(), `${side}: ${describeFailure(outcome)}`, warnings);
+    warnings.push(...outcome.warnings);
+    const got = pointsOf(outcome.value, side);
+    if (typeof got === "string") return errorMeasurement(at, input.now(), got, warnings);
+    points[side] = got;
+  }
+  const judgement = judge({
+    name: metric.name,
+    canary: points.canary ?? [],
+    stable: points.stable ?? [],
+    compare,
+    sequentialState: previousState(input.previous),
+    final: input.final,
+  });
+  const shown = judgement.relativeShift ? `${formatNumber(judgement.relativeShift.estimate)}` : judgement.shift ? formatNumber(judgement.shift.estimate) : undefined;
+  return {
+    phase: phaseOf(judgement),
+    ...(shown !== undefined ? { value: shown } : {}),
+    startedAt: at.toISOString(),
+    finishedAt: input.now().toISOString(),
+    message: judgement.message,
+    ...(warnings.length > 0 ? { warnings } : {}),
+    metadata: metadataOf(judgement),
+  };
+}
