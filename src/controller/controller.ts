@@ -8,7 +8,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { Rollout } from "../api/rollout.ts";
 import { EventRecorder } from "../kube/events.ts";
-import { ClientNodeKube, ConflictError, type KubeObject } from "../kube/kube-client.ts";
+import { ClientNodeKube, ConflictError, type KubeClient, type KubeObject } from "../kube/kube-client.ts";
 import { LeaderElector } from "../kube/leader-election.ts";
 import type { TrafficRouter } from "../routers/types.ts";
 import { InformerClusterView, type WatchedKind } from "./cluster-view.ts";
@@ -27,7 +27,8 @@ export type ControllerOptions = {
   metricsAddr?: string | undefined;
   healthAddr?: string | undefined;
   log: Logger;
-  routerFor?: (rollout: Rollout) => TrafficRouter | undefined;
+  /** The router for a Rollout, given the controller's own client (so its requests are counted and retried alike). */
+  routerFor?: (rollout: Rollout, kube: KubeClient) => TrafficRouter | undefined;
   now?: () => Date;
 };
 
@@ -95,7 +96,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     kube,
     view,
     events,
-    routerFor: options.routerFor ?? (() => undefined),
+    routerFor: (rollout: Rollout) => options.routerFor?.(rollout, kube),
     log,
     now,
     onStatus: (rollout: Rollout, previous: Rollout["status"]) => {

@@ -140,7 +140,8 @@ export class ClientNodeKube implements KubeClient {
 
   async replaceStatus(object: KubeObject, plural: string): Promise<KubeObject> {
     const [group = "", version = ""] = object.apiVersion.split("/");
-    const ref = { kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name };
+    // Reported as kind "Rollout/status": a different permission (the status subresource) than the object.
+    const ref = { kind: `${object.kind}/status`, namespace: object.metadata.namespace, name: object.metadata.name };
     return (await this.call("update", ref, () =>
       this.custom.replaceNamespacedCustomObjectStatus(
         { group, version, namespace: object.metadata.namespace ?? "default", plural, name: object.metadata.name, body: object, fieldManager: "sluice" },

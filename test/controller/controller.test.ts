@@ -2,13 +2,16 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { API_GROUP_VERSION, POD_TEMPLATE_HASH_LABEL } from "../../src/api/group.ts";
 import type { KubeObject } from "../../src/kube/kube-client.ts";
+import type { RunningController } from "../../src/controller/controller.ts";
 import { startEnv, statusOf, type Env } from "../helpers/controller-env.ts";
+import { assertRequestsAllowedByRbac } from "../helpers/rbac.ts";
 
 let env: Env;
+let controller: RunningController;
 
 before(async () => {
   env = await startEnv();
-  await env.startController();
+  controller = await env.startController();
 });
 after(async () => env?.stop());
 
@@ -139,4 +142,9 @@ test("an invalid spec gets InvalidSpec and a Warning Event, nothing else is touc
   await env.kube.create(service("cart-canary", "cart"));
   const healthy = await env.waitFor("Healthy once the Services exist", phase("cart", "Healthy"));
   assert.equal(healthy.conditions?.find((c) => c.type === "InvalidSpec")?.status, "False");
+});
+
+test("every request the controller made is allowed by its least-privilege ClusterRole", async () => {
+  const kinds = await assertRequestsAllowedByRbac(controller.metrics);
+  assert.ok(kinds >= 6, `only ${kinds} kinds of request were seen`);
 });

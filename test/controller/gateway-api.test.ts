@@ -4,15 +4,18 @@ import { after, before, test } from "node:test";
 import { API_GROUP_VERSION } from "../../src/api/group.ts";
 import type { KubeObject } from "../../src/kube/kube-client.ts";
 import { routerFor } from "../../src/routers/router-for.ts";
+import type { RunningController } from "../../src/controller/controller.ts";
 import { startEnv, statusOf, type Env } from "../helpers/controller-env.ts";
+import { assertRequestsAllowedByRbac } from "../helpers/rbac.ts";
 import { REPO_ROOT } from "../helpers/run-cli.ts";
 
 const THIRD_PARTY = join(REPO_ROOT, "src", "sandbox", "crds");
 let env: Env;
+let controller: RunningController;
 
 before(async () => {
   env = await startEnv({ preload: [join(THIRD_PARTY, "gateway-api-httproutes.yaml")] });
-  await env.startController({ routerFor: (rollout) => routerFor(rollout, env.kube) });
+  controller = await env.startController({ routerFor });
 });
 after(async () => env?.stop());
 
@@ -111,4 +114,9 @@ test("deleting a Rollout mid-canary puts 100% back on stable, removes managed ro
   assert.deepEqual(await weights(), [100, 0]);
   const route = await env.kube.get({ apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", namespace: "default", name: "web" });
   assert.equal((route?.spec as { rules: unknown[] }).rules.length, 2, "only the user's rules remain");
+});
+
+test("every request the controller made is allowed by its least-privilege ClusterRole", async () => {
+  const kinds = await assertRequestsAllowedByRbac(controller.metrics);
+  assert.ok(kinds >= 6, `only ${kinds} kinds of request were seen`);
 });

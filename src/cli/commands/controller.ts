@@ -3,7 +3,6 @@ import type { CommandModule } from "yargs";
 import { loadKubeConfig } from "../../kube/kubeconfig.ts";
 import { createLogger, type LogFormat } from "../../kube/logger.ts";
 import { startController } from "../../controller/controller.ts";
-import { ClientNodeKube } from "../../kube/kube-client.ts";
 import { routerFor } from "../../routers/router-for.ts";
 
 type ControllerArgs = {
@@ -34,7 +33,6 @@ export const controllerCommand: CommandModule<object, ControllerArgs> = {
   handler: async (args) => {
     const log = createLogger(args["log-level"], args["log-format"] as LogFormat);
     const kc = loadKubeConfig(args);
-    const routerClient = new ClientNodeKube(kc);
     const controller = await startController({
       kc,
       namespace: args.namespace,
@@ -43,7 +41,7 @@ export const controllerCommand: CommandModule<object, ControllerArgs> = {
       metricsAddr: args["metrics-addr"] || undefined,
       healthAddr: args["health-addr"] || undefined,
       log,
-      routerFor: (rollout) => routerFor(rollout, routerClient),
+      routerFor,
     });
     await new Promise<void>((resolve) => {
       const shutdown = (signal: string) => {
