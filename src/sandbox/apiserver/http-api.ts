@@ -373,7 +373,6 @@ export class HttpApi {
     }
     const initialEvents = sendInitialEvents === "true";
     streamWatch({
-      req,
       res,
       service: this.o.service,
       type: route.type,

@@ -2,7 +2,7 @@
 // needs one event per line), optional Table objects (kubectl get -w), periodic BOOKMARKs,
 // `timeoutSeconds`, a 410 Expired ERROR event then close for too-old resourceVersions, and
 // registration with the fault injector so tests can drop the connection.
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
 import { ApiError } from "./errors.ts";
 import type { FaultInjector } from "./faults.ts";
 import { serialize } from "./http-util.ts";
@@ -13,7 +13,6 @@ import { toTable, type IncludeObject } from "./table.ts";
 import type { WatchEventType } from "./watch.ts";
 
 export interface WatchStreamOptions {
-  req: IncomingMessage;
   res: ServerResponse;
   service: ResourceService;
   type: ResourceType;
@@ -65,8 +64,9 @@ export function streamWatch(o: WatchStreamOptions): void {
     cleanup();
     res.destroy();
   });
+  // The response's "close" covers both ends: client gone, or we ended the stream. (The request's
+  // "close" is about its body having been consumed, not about the connection.)
   res.on("close", cleanup);
-  o.req.on("close", cleanup);
 
   const write = (line: string): void => {
     if (closed) return;
@@ -99,7 +99,7 @@ export function streamWatch(o: WatchStreamOptions): void {
     stopWatch = o.service.watch(type, o.namespace, o.options, send);
   } catch (error) {
     if (error instanceof ApiError && error.code === 410) {
-      // Too old resourceVersion (or a bad selector) after the request was accepted: one ERROR
+      // Too old resourceVersion after the request was accepted: one ERROR
       // event, then close — client-node relists only after the stream ends (sheet §8.2).
       write(`{"type":"ERROR","object":${JSON.stringify(error.toStatus())}}\n`);
       end();
