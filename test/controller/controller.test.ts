@@ -148,3 +148,14 @@ test("every request the controller made is allowed by its least-privilege Cluste
   const kinds = await assertRequestsAllowedByRbac(controller.metrics);
   assert.ok(kinds >= 6, `only ${kinds} kinds of request were seen`);
 });
+
+test("a spec the CRD accepts but sluice's rules reject (stableService == canaryService) is InvalidSpec with the field path; fixing it resumes", async () => {
+  await env.kube.create(service("inv", "inv"));
+  await env.kube.create(service("inv-canary", "inv"));
+  await env.kube.create(rollout("inv", { canary: { stableService: "inv", canaryService: "inv", steps: [{ setWeight: 50 }] } }));
+  const degraded = await env.waitFor("Degraded", phase("inv", "Degraded"));
+  assert.equal(degraded.message, 'invalid spec: spec.strategy.canary.canaryService: must differ from stableService (both are "inv"): each needs its own Service');
+  assert.equal((await replicaSets("inv")).size, 0, "nothing was created");
+  await env.kube.mergePatch({ apiVersion: API_GROUP_VERSION, kind: "Rollout", namespace: "default", name: "inv" }, { spec: { strategy: { canary: { canaryService: "inv-canary" } } } });
+  await env.waitFor("Healthy after the fix", phase("inv", "Healthy"));
+});

@@ -301,3 +301,14 @@ test("decide is deterministic: the same inputs give the same plan", () => {
   const now = new Date(cluster.now);
   assert.deepEqual(decide(v2, observed, now), decide(structuredClone(v2), structuredClone(observed), new Date(now)));
 });
+
+test("revisionHistoryLimit: old ReplicaSets are kept at zero replicas, the oldest beyond the limit deleted", () => {
+  const base = makeRollout({ ...rolloutInput({ canary: {} }), spec: { ...rolloutInput({ canary: {} }).spec, revisionHistoryLimit: 2 } });
+  const cluster = new SimulatedCluster("web", [], false);
+  let current = reconcileUntilSettled(base, cluster).rollout;
+  for (const image of ["acme/web:2", "acme/web:3", "acme/web:4", "acme/web:5"]) current = reconcileUntilSettled(withImage(current, image), cluster).rollout;
+  const sets = [...cluster.replicaSets.values()].sort((a, b) => a.revision - b.revision);
+  assert.deepEqual(sets.map((rs) => rs.revision), [3, 4, 5], "the current one and two idle ones");
+  assert.deepEqual(sets.map((rs) => rs.replicas), [0, 0, 4]);
+  assert.equal(cluster.log.filter((a) => a.kind === "DeleteReplicaSet").length, 2);
+});
