@@ -166,3 +166,12 @@ test("watch-list: sendInitialEvents streams state, then the initial-events-end b
   const match = await call(server, "GET", `${WIDGETS}?watch=1&resourceVersionMatch=NotOlderThan`);
   assert.equal(match.status, 422);
 });
+
+test("a client that goes away releases its watcher", async () => {
+  const before = server.faults.openWatchCount();
+  const w = openWatch("labelSelector=suite%3Dgone");
+  await until(() => server.faults.openWatchCount() === before + 1, "watch registered");
+  assert.equal(server.store.bucket("widgets.fixtures.sluice.dev").hub.count() >= 1, true);
+  w.close();
+  await until(() => server.faults.openWatchCount() === before, "watch released");
+});
