@@ -10,6 +10,7 @@ import { z } from "zod";
 import { ApiError, badRequest } from "./errors.ts";
 import type { FaultInjector } from "./faults.ts";
 import { readBody, sendError, sendJson, sendPlainNotFound } from "./http-util.ts";
+import type { JsonObject } from "./json.ts";
 import type { Store } from "./store.ts";
 
 export const CONTROL_PREFIX = "/_sandbox/";
@@ -42,16 +43,27 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   return result.data;
 }
 
+function rulesAsJson(faults: FaultInjector): JsonObject[] {
+  return faults.currentRules().map((rule) => {
+    const out: JsonObject = { fault: rule.fault, fraction: rule.fraction };
+    if (rule.verbs) out["verbs"] = [...rule.verbs];
+    if (rule.resources) out["resources"] = [...rule.resources];
+    if (rule.timeoutMs !== undefined) out["timeoutMs"] = rule.timeoutMs;
+    if (rule.retryAfterSeconds !== undefined) out["retryAfterSeconds"] = rule.retryAfterSeconds;
+    return out;
+  });
+}
+
 export async function handleControl(req: IncomingMessage, res: ServerResponse, path: string, faults: FaultInjector, store: Store): Promise<void> {
   try {
     const action = path.slice(CONTROL_PREFIX.length);
     if (action === "faults" && req.method === "GET") {
-      return sendJson(res, 200, { rules: JSON.parse(JSON.stringify(faults.currentRules())) as never, injected: { ...faults.injected }, openWatches: faults.openWatchCount() });
+      return sendJson(res, 200, { rules: rulesAsJson(faults), injected: { ...faults.injected }, openWatches: faults.openWatchCount() });
     }
     if (action === "faults" && req.method === "PUT") {
       const { rules } = parse(faultRules, await jsonBody(req));
       faults.setRules(rules.map((r) => ({ ...r })));
-      return sendJson(res, 200, { rules: JSON.parse(JSON.stringify(faults.currentRules())) as never });
+      return sendJson(res, 200, { rules: rulesAsJson(faults) });
     }
     if (action === "drop-watches" && req.method === "POST") {
       const { graceful } = parse(dropOptions, await jsonBody(req));
