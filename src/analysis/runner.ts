@@ -1,0 +1,186 @@
+/**
+ * The I/O half of the AnalysisRun executor. Watches AnalysisRuns (client-node informer, restarted on error),
+ * and for each run that is not finished: reads it fresh, takes the measurements that are due, advances the
+ * status with the pure `advanceRun`, writes it with `replaceStatus` (conditional on resourceVersion; on a
+ * conflict it re-reads and applies the same measurements to the fresh status), and sleeps until the next
+ * metric is due. When that is comes only from the stored measurements, so a restarted runner keeps the cadence.
+ */
+import { CustomObjectsApi, makeInformer, type KubeConfig, type KubernetesListObject, type KubernetesObject } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { analysisRunSchema, type AnalysisRunStatus } from "../api/analysis-run.ts";
+import { API_GROUP, API_GROUP_VERSION, API_VERSION } from "../api/group.ts";
+import { ROLLOUT_LABEL } from "../controller/labels.ts";
+import { ConflictError, type KubeClient, type KubeObject } from "../kube/kube-client.ts";
+import { kubeSecretReader } from "../providers/kube-secrets.ts";
+import { PrometheusProvider } from "../providers/prometheus.ts";
+import type { RetryPolicy } from "../providers/prometheus-http.ts";
+import type { MetricProvider } from "../providers/types.ts";
+import { resolveArgs } from "./resolve-args.ts";
+import { advanceRun, type TakenMeasurement } from "./run-progress.ts";
+import { takeMeasurements } from "./take-measurements.ts";
+
+export interface AnalysisRunnerOptions {
+  readonly kc: KubeConfig;
+  readonly kube: KubeClient;
+  /** Watch one namespace; absent = all. */
+  readonly namespace?: string | undefined;
+  readonly log: Logger;
+  /** Default Prometheus for metrics that name no address (`--prometheus-address`). */
+  readonly prometheusAddress?: string | undefined;
+  readonly now?: () => Date;
+  /** Replaces the Prometheus provider (tests). */
+  readonly provider?: MetricProvider;
+  readonly retry?: RetryPolicy;
+}
+
+export interface AnalysisRunner {
+  stop(): Promise<void>;
+}
+
+const PLURAL = "analysisruns";
+const MAX_CONFLICT_RETRIES = 5;
+/** Longest sleep between looks at a running run, so a missed watch event cannot stall it for long. */
+const MAX_SLEEP_MS = 30_000;
+
+type Key = string;
+const keyOf = (o: { metadata?: { namespace?: string | undefined; name?: string | undefined } }): Key => `${o.metadata?.namespace ?? "default"}/${o.metadata?.name ?? ""}`;
+
+export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promise<AnalysisRunner> {
+  const { kc, kube, log } = options;
+  const now = options.now ?? (() => new Date());
+  const readSecret = kubeSecretReader(kube);
+  const provider =
+    options.provider ??
+    new PrometheusProvider({ defaultAddress: options.prometheusAddress, readSecret, ...(options.retry ? { retry: options.retry } : {}) });
+  const timers = new Map<Key, NodeJS.Timeout>();
+  const chains = new Map<Key, Promise<void>>();
+  let stopped = false;
+
+  const schedule = (key: Key, delayMs: number) => {
+    if (stopped) return;
+    clearTimeout(timers.get(key));
+    timers.set(key, setTimeout(() => enqueue(key), Math.max(0, Math.min(delayMs, MAX_SLEEP_MS))));
+  };
+
+  /** One pass at a time per run: a pass started while another runs waits for it. */
+  const enqueue = (key: Key) => {
+    if (stopped) return;
+    const previous = chains.get(key) ?? Promise.resolve();
+    const next = previous.then(() => pass(key)).catch((error: unknown) => {
+      log.error({ analysisRun: key, err: error instanceof Error ? error.message : String(error) }, "analysis pass failed; retrying");
+      schedule(key, 2_000);
+    });
+    chains.set(key, next);
+    void next.finally(() => {
+      if (chains.get(key) === next) chains.delete(key);
+    });
+  };
+
+  const read = (namespace: string, name: string) => kube.get({ apiVersion: API_GROUP_VERSION, kind: "AnalysisRun", namespace, name });
+
+  async function rolloutHashes(object: KubeObject): Promise<{ canary?: string; stable?: string }> {
+    const rollout = object.metadata.labels?.[ROLLOUT_LABEL];
+    if (!rollout) return {};
+    const found = await kube.get({ apiVersion: API_GROUP_VERSION, kind: "Rollout", namespace: object.metadata.namespace ?? "default", name: rollout }).catch(() => undefined);
+    const status = (found?.status ?? {}) as { currentPodHash?: string; stableRS?: string };
+    return { ...(status.currentPodHash ? { canary: status.currentPodHash } : {}), ...(status.stableRS ? { stable: status.stableRS } : {}) };
+  }
+
+  async function writeStatus(object: KubeObject, status: AnalysisRunStatus): Promise<KubeObject> {
+    return kube.replaceStatus({ ...object, status: status as Record<string, unknown> }, PLURAL);
+  }
+
+  async function pass(key: Key): Promise<void> {
+    if (stopped) return;
+    const [namespace = "default", name = ""] = key.split("/");
+    const runLog = log.child({ namespace, analysisRun: name });
+    let object = await read(namespace, name);
+    if (!object) return; // deleted
+    const parsed = analysisRunSchema.safeParse(object);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const message = `invalid AnalysisRun: ${issue ? `${issue.path.join(".")}: ${issue.message}` : parsed.error.message}`;
+      const current = (object.status ?? {}) as { phase?: string; message?: string };
+      if (current.phase !== "Error" || current.message !== message) {
+        runLog.warn({ reason: message }, "analysis run cannot be executed");
+        await writeStatus(object, { phase: "Error", message, startedAt: now().toISOString(), completedAt: now().toISOString() });
+      }
+      return;
+    }
+    const run = parsed.data;
+    let progress = advanceRun(run.spec, run.status, [], now());
+    let taken: TakenMeasurement[] = [];
+    const at = now();
+    const dueNow = run.spec.terminate ? [] : progress.due.filter((d) => d.at.getTime() <= at.getTime()).map((d) => d.metric);
+    if (dueNow.length > 0) {
+      const args = await resolveArgs(run.spec.args, namespace, readSecret);
+      const metrics = run.spec.metrics.filter((m) => dueNow.includes(m.name));
+      const hashes = metrics.some((m) => m.compare) ? await rolloutHashes(object) : {};
+      taken = await takeMeasurements({ provider, metrics, status: progress.status, args, namespace, at, now, hashes });
+      for (const t of taken) runLog.info({ metric: t.metric, phase: t.measurement.phase, value: t.measurement.value, message: t.measurement.message }, "measurement");
+      progress = advanceRun(run.spec, run.status, taken, now());
+    }
+    for (let attempt = 0; ; attempt++) {
+      const before = JSON.stringify(run.status ?? null);
+      if (JSON.stringify(progress.status) !== before || object.status === undefined) {
+        try {
+          object = await writeStatus(object, progress.status);
+          if (progress.status.phase !== run.status?.phase) runLog.info({ phase: progress.status.phase, message: progress.status.message }, "analysis run phase");
+        } catch (error) {
+          if (!(error instanceof ConflictError) || attempt >= MAX_CONFLICT_RETRIES) throw error;
+          // Someone else wrote (the controller setting terminate, another pass): apply our measurements to the fresh object.
+          const fresh = await read(namespace, name);
+          if (!fresh) return;
+          const again = analysisRunSchema.safeParse(fresh);
+          if (!again.success) return enqueue(key);
+          object = fresh;
+          run.spec = again.data.spec;
+          run.status = again.data.status;
+          progress = advanceRun(run.spec, run.status, taken, now());
+          continue;
+        }
+      }
+      break;
+    }
+    const next = progress.due.reduce<number | undefined>((soonest, d) => (soonest === undefined || d.at.getTime() < soonest ? d.at.getTime() : soonest), undefined);
+    if (next !== undefined) schedule(key, next - now().getTime());
+    else clearTimeout(timers.get(key));
+  }
+
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const namespace = options.namespace;
+  const path = namespace ? `/apis/${API_GROUP}/${API_VERSION}/namespaces/${namespace}/${PLURAL}` : `/apis/${API_GROUP}/${API_VERSION}/${PLURAL}`;
+  const list = async () =>
+    (namespace
+      ? await custom.listNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace, plural: PLURAL })
+      : await custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: PLURAL })) as KubernetesListObject<KubernetesObject>;
+  const informer = makeInformer(kc, path, list);
+  const onChange = (object: KubernetesObject) => {
+    const phase = (object as { status?: { phase?: string } }).status?.phase;
+    if (phase === "Successful" || phase === "Failed" || phase === "Inconclusive" || phase === "Error") {
+      clearTimeout(timers.get(keyOf(object)));
+      return;
+    }
+    enqueue(keyOf(object));
+  };
+  informer.on("add", onChange);
+  informer.on("update", onChange);
+  informer.on("delete", (object) => clearTimeout(timers.get(keyOf(object))));
+  informer.on("error", (error: unknown) => {
+    // client-node stops the informer on errors other than 410; start it again (it lists afresh and resumes).
+    log.warn({ err: error instanceof Error ? error.message : String(error) }, "AnalysisRun watch failed; restarting");
+    if (!stopped) setTimeout(() => void informer.start().catch(() => undefined), 1000);
+  });
+  await informer.start();
+  log.info({ namespace: namespace ?? "(all)", prometheus: options.prometheusAddress }, "analysis runner started");
+
+  return {
+    async stop() {
+      stopped = true;
+      for (const timer of timers.values()) clearTimeout(timer);
+      timers.clear();
+      await informer.stop();
+      await Promise.allSettled([...chains.values()]);
+    },
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * The measurements due in one pass over a run, taken in parallel (I/O through the provider). Each comes back as
+ * a measurement, errors included; nothing throws.
+ */
+import type { AnalysisRunStatus } from "../api/analysis-run.ts";
+import type { Metric } from "../api/metric.ts";
+import type { MetricProvider } from "../providers/types.ts";
+import { measureCompare } from "./measure-compare.ts";
+import { errorMeasurement, measureThreshold } from "./measure-threshold.ts";
+import { emptyMetricResult, nextIsFinal } from "./metric-progress.ts";
+import { CANARY_HASH_ARG, STABLE_HASH_ARG, type ArgsOutcome } from "./resolve-args.ts";
+import type { TakenMeasurement } from "./run-progress.ts";
+
+export interface TakeInput {
+  readonly provider: MetricProvider;
+  readonly metrics: readonly Metric[];
+  readonly status: AnalysisRunStatus;
+  readonly args: ArgsOutcome;
+  readonly namespace: string;
+  readonly at: Date;
+  readonly now: () => Date;
+  /** Fallback pod-template hashes (from the Rollout's status) when the args do not carry them. */
+  readonly hashes?: { readonly canary?: string | undefined; readonly stable?: string | undefined };
+}
+
+export async function takeMeasurements(input: TakeInput): Promise<TakenMeasurement[]> {
+  const { args } = input;
+  return Promise.all(
+    input.metrics.map(async (metric): Promise<TakenMeasurement> => {
+      if (!args.ok) return { metric: metric.name, measurement: errorMeasurement(input.at, input.now(), args.message) };
+      const common = { provider: input.provider, metric, args: args.args, context: { namespace: input.namespace }, at: input.at, now: input.now };
+      if (!metric.compare) return { metric: metric.name, measurement: await measureThreshold(common) };
+      const result = input.status.metricResults?.find((r) => r.name === metric.name) ?? emptyMetricResult(metric);
+      const measurement = await measureCompare({
+        ...common,
+        canaryHash: args.args.get(CANARY_HASH_ARG) ?? input.hashes?.canary,
+        stableHash: args.args.get(STABLE_HASH_ARG) ?? input.hashes?.stable,
+        previous: result.measurements?.at(-1)?.metadata,
+        final: nextIsFinal(metric, result),
+      });
+      return { metric: metric.name, measurement };
+    }),
+  );
+}
