@@ -4,6 +4,8 @@ import { controllerCommand } from "./commands/controller.ts";
 import { lintCommand } from "./commands/lint.ts";
 import { sandboxCommand } from "./commands/sandbox.ts";
 import { abortCommand } from "./commands/abort.ts";
+import { getCommand } from "./commands/get.ts";
+import { statusCommand } from "./commands/status.ts";
 import { pauseCommand, resumeCommand } from "./commands/pause-resume.ts";
 import { promoteCommand } from "./commands/promote.ts";
 import { restartCommand } from "./commands/restart.ts";
@@ -23,6 +25,7 @@ export async function runCli(args: string[]): Promise<number> {
     .command(lintCommand((code) => (exitCode = code)))
     .command(controllerCommand)
     .command(sandboxCommand)
+    .command(getCommand)
     .command(promoteCommand)
     .command(abortCommand)
     .command(retryCommand)
@@ -31,6 +34,7 @@ export async function runCli(args: string[]): Promise<number> {
     .command(restartCommand)
     .command(setCommand)
     .command(undoCommand)
+    .command(statusCommand)
     .command(versionCommand)
     // `sluice completion >> ~/.bashrc` (or ~/.zshrc): yargs' own completion script.
     .completion("completion", "Print a bash/zsh completion script for sluice")
