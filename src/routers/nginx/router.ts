@@ -6,7 +6,7 @@
 import type { Rollout } from "../../api/rollout.ts";
 import { ALL_TO_STABLE, type DesiredRouting } from "../../core/routing.ts";
 import { withConflictRetry, writeIfChanged } from "../kube-write.ts";
-import { isRouterProblem, type ObservedRouting, type RouterKubeClient, type RouterProblem, type TrafficRouter } from "../types.ts";
+import { isRouterProblem, routerProblem, type ObservedRouting, type RouterKubeClient, type RouterProblem, type TrafficRouter } from "../types.ts";
 import { canaryAnnotationKeys } from "./annotations.ts";
 import { buildCanaryIngress, nginxTarget } from "./canary-ingress.ts";
 import { canaryIngressConflict } from "./conflicts.ts";
@@ -38,6 +38,13 @@ export function nginxRouter(client: RouterKubeClient): TrafficRouter {
     async observe(rollout): Promise<ObservedRouting | RouterProblem> {
       const target = nginxTarget(rollout);
       if (isRouterProblem(target)) return target;
+      // Without the user's Ingress there is nothing to clone or to route through: say so before anything else.
+      if (!(await ingress(target.namespace, target.stableIngressName))) {
+        return routerProblem(
+          "ObjectNotFound",
+          `Ingress ${target.namespace}/${target.stableIngressName} (trafficRouting.nginx.stableIngress) not found; create it or fix the name`,
+        );
+      }
       const current = await ingress(target.namespace, target.canaryIngressName);
       const weights = readCanaryIngressWeights(current, rollout);
       if (isRouterProblem(weights)) return weights;

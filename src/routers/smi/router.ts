@@ -36,6 +36,8 @@ export function smiRouter(client: RouterKubeClient, options: SmiRouterOptions = 
       const target = smiTarget(rollout);
       if (isRouterProblem(target)) return target;
       const current = await client.get({ apiVersion, kind: "TrafficSplit", namespace: target.namespace, name: target.name });
+      // No split yet: the root Service takes all the traffic, i.e. 100% stable. The first apply creates it.
+      if (!current) return { weights: { canary: 0, stable: 100 }, managedRoutes: [] };
       const weights = readTrafficSplitWeights(current, rollout);
       if (isRouterProblem(weights)) return weights;
       return { weights, managedRoutes: [] };
