@@ -1,0 +1,283 @@
+/**
+ * Analysis against a REAL Prometheus (Debian package `prometheus`) scraping real demo-app processes every second,
+ * driven by an open-loop load of 250 requests/s per process:
+ *   stable   healthy                       canary-err   5% of requests answer 500
+ *   canary-tail  0.5% of requests +250 ms  canary-good  healthy         canary-idle  no traffic
+ * The shipped templates (deploy/analysis-templates) are measured as they are, with a 20 s window argument.
+ * The last part runs AnalysisRun objects through the sandbox API server with startAnalysisRunner, and finally
+ * stops Prometheus under a running analysis.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { pino } from "pino";
+import type { Measurement } from "../../src/api/analysis-run.ts";
+import { API_GROUP_VERSION } from "../../src/api/group.ts";
+import { metricSchema, type Metric } from "../../src/api/metric.ts";
+import { measureCompare } from "../../src/analysis/measure-compare.ts";
+import { measureThreshold } from "../../src/analysis/measure-threshold.ts";
+import { startAnalysisRunner, type AnalysisRunner } from "../../src/analysis/runner.ts";
+import { PrometheusProvider } from "../../src/providers/prometheus.ts";
+import { prometheusInstalled, startPrometheus, type RunningPrometheus } from "../../src/sandbox/prometheus.ts";
+import { startEnv, type Env } from "../helpers/controller-env.ts";
+import { startDemoProcess, startLoad, type DemoProcess, type Load } from "./helpers/demo-fleet.ts";
+import { argsFor, shippedMetric } from "./helpers/templates.ts";
+
+const WINDOW = "20s";
+const RATE = 250;
+const skip = prometheusInstalled() ? false : "prometheus is not installed (apt-get install -y prometheus; .ci/setup does it)";
+
+describe("analysis against a real Prometheus", { skip, timeout: 170_000 }, () => {
+  let prometheus: RunningPrometheus;
+  let provider: PrometheusProvider;
+  const apps: DemoProcess[] = [];
+  let load: Load | undefined;
+  const hash = { stable: "stable1", err: "cerr", tail: "ctail", good: "cgood", idle: "cidle" };
+
+  before(async () => {
+    const started = Date.now();
+    apps.push(
+      ...(await Promise.all([
+        startDemoProcess("stable", hash.stable, { LATENCY_MS: "5" }),
+        startDemoProcess("canary-err", hash.err, { LATENCY_MS: "5", ERROR_RATE: "0.05" }),
+        startDemoProcess("canary-tail", hash.tail, { LATENCY_MS: "5", TAIL_LATENCY_MS: "250", TAIL_FRACTION: "0.005" }),
+        startDemoProcess("canary-good", hash.good, { LATENCY_MS: "5" }),
+        startDemoProcess("canary-idle", hash.idle, { LATENCY_MS: "5" }),
+      ])),
+    );
+    prometheus = await startPrometheus({ scrapeInterval: "1s", targets: apps.map((a) => ({ address: `127.0.0.1:${a.port}`, labels: { app: a.name } })) });
+    provider = new PrometheusProvider({ defaultAddress: prometheus.url, readSecret: async () => undefined, retry: { retries: 1, minDelayMs: 50, maxDelayMs: 100 } });
+    load = startLoad(apps.filter((a) => a.hash !== hash.idle).map((a) => a.port), RATE, 150_000);
+    // A full 20 s window of scrapes under load before anything is measured.
+    await new Promise((r) => setTimeout(r, Math.max(0, 23_000 - (Date.now() - started))));
+  });
+
+  after(async () => {
+    await load?.stop();
+    await Promise.all(apps.map((a) => a.stop()));
+    await prometheus?.stop();
+  });
+
+  const measure = (file: string, template: string, metricName: string, podHash: string, args: Record<string, string> = {}, edit?: (m: Metric) => Metric) => {
+    const shipped = shippedMetric(file, template, metricName);
+    return measureThreshold({
+      provider,
+      metric: edit ? edit(shipped) : shipped,
+      args: argsFor(file, template, { "pod-hash": podHash, window: WINDOW, ...args }),
+      context: { namespace: "default" },
+      at: new Date(),
+      now: () => new Date(),
+    });
+  };
+  const explain = (m: Measurement) => `${m.phase} value=${m.value ?? "-"}: ${m.message ?? ""}`;
+
+  it("runs the Debian Prometheus", () => {
+    assert.match(prometheus.version, /^\d+\.\d+/);
+  });
+
+  it("a canary returning 5% errors fails error-rate; stable passes with 0", async () => {
+    const bad = await measure("error-rate.yaml", "error-rate", "error-rate", hash.err);
+    assert.equal(bad.phase, "Failed", explain(bad));
+    const rate = Number(bad.value);
+    assert.ok(rate > 0.04 && rate < 0.06, `error rate ${rate}`);
+    assert.match(bad.message ?? "", /does not meet success condition \(max 0\.01\)/);
+    const stable = await measure("error-rate.yaml", "error-rate", "error-rate", hash.stable);
+    assert.equal(stable.phase, "Successful", explain(stable));
+    assert.equal(stable.value, "0");
+    assert.ok(Number(stable.metadata?.samples) > 1000, `samples ${stable.metadata?.samples}`);
+  });
+
+  it("a canary whose slowest 0.5% take +250 ms passes p99 but fails p99.9 and fraction-slower-than-250ms", async () => {
+    const p99 = await measure("latency.yaml", "latency", "p99-latency", hash.tail);
+    assert.equal(p99.phase, "Successful", explain(p99));
+    const p999 = await measure("latency.yaml", "latency", "p99.9-latency", hash.tail);
+    assert.equal(p999.phase, "Failed", explain(p999));
+    assert.ok(Number(p999.value) > 0.25 && Number(p999.value) <= 0.3, `p99.9 ${p999.value} should sit in the 0.25-0.3 bucket`);
+    const slower = await measure("latency.yaml", "latency", "slower-than-threshold", hash.tail, { "slow-le": "0.25" });
+    assert.equal(slower.phase, "Failed", explain(slower));
+    assert.ok(Math.abs(Number(slower.value) - 0.005) < 0.002, `fraction slower ${slower.value}`);
+  });
+
+  it("a healthy canary passes everything", async () => {
+    for (const [file, template, metric] of [
+      ["error-rate.yaml", "error-rate", "error-rate"],
+      ["latency.yaml", "latency", "p99-latency"],
+      ["latency.yaml", "latency", "p99.9-latency"],
+      ["latency.yaml", "latency", "slower-than-threshold"],
+    ] as const) {
+      const m = await measure(file, template, metric, hash.good, { "slow-le": "0.25" });
+      assert.equal(m.phase, "Successful", `${metric}: ${explain(m)}`);
+    }
+  });
+
+  it("no traffic is Inconclusive, never Successful, and says why", async () => {
+    const errors = await measure("error-rate.yaml", "error-rate", "error-rate", hash.idle);
+    assert.equal(errors.phase, "Inconclusive", explain(errors));
+    assert.match(errors.message ?? "", /no data: query returned NaN/);
+    // Prometheus fact: histogram_quantile over buckets with no observations is NaN (not 0, not absent).
+    const p99 = await measure("latency.yaml", "latency", "p99-latency", hash.idle);
+    assert.equal(p99.phase, "Inconclusive", explain(p99));
+    assert.equal(p99.value, "NaN");
+    // A hash nobody has: the ratio is an empty vector.
+    const none = await measure("error-rate.yaml", "error-rate", "error-rate", "no-such-hash");
+    assert.equal(none.phase, "Inconclusive", explain(none));
+    assert.match(none.message ?? "", /no data: query returned an empty vector; is the canary receiving traffic\?/);
+  });
+
+  it("a p99.9 that lands in the +Inf bucket is reported as capped, not as a pass", async () => {
+    // Keep only the buckets up to 0.1 s (and +Inf): the 255 ms tail now lies above the highest finite bucket.
+    const capped = await measure("latency.yaml", "latency", "p99.9-latency", hash.tail, {}, (m) => ({
+      ...m,
+      successCondition: { max: 0.2 },
+      provider: {
+        prometheus: {
+          ...m.provider.prometheus,
+          timeout: "10s",
+          query: `histogram_quantile(0.999, sum by (le) (rate(http_request_duration_seconds_bucket{rollouts_pod_template_hash="{{args.pod-hash}}", le=~"0.005|0.01|0.025|0.05|0.075|0.1|\\\\+Inf"}[{{args.window}}])))`,
+        },
+      },
+    }));
+    // Prometheus fact: the answer is exactly the highest finite bound, 0.1, which {max: 0.2} would have passed.
+    assert.equal(capped.value, "0.1", explain(capped));
+    assert.equal(capped.phase, "Inconclusive", explain(capped));
+    assert.equal(capped.metadata?.capped, "true");
+    assert.match(capped.message ?? "", /^capped: /);
+    const uncapped = await measure("latency.yaml", "latency", "p99.9-latency", hash.good);
+    assert.equal(uncapped.metadata?.capped, undefined, explain(uncapped));
+  });
+
+  it("injection strings in arguments never change the query's shape", async () => {
+    for (const attempt of ['"} or vector(1) #', 'x"} or vector(0) or {a="', "\\", 'cgood\\"}']) {
+      const m = await measure("error-rate.yaml", "error-rate", "error-rate", attempt);
+      // Escaped, the value is just a label value nobody has: no data, never a pass, never a Prometheus parse error.
+      assert.equal(m.phase, "Inconclusive", `${JSON.stringify(attempt)}: ${explain(m)}`);
+    }
+    const newline = await measure("error-rate.yaml", "error-rate", "error-rate", "cgood\n) or vector(0");
+    assert.equal(newline.phase, "Error");
+    assert.match(newline.message ?? "", /argument "pod-hash" must not contain newlines/);
+    const window = await measure("error-rate.yaml", "error-rate", "error-rate", hash.good, { window: "1m]) or vector(0) #" });
+    assert.equal(window.phase, "Error");
+    assert.match(window.message ?? "", /argument "window" must be a duration/);
+  });
+
+  it("a query Prometheus rejects is an Error with Prometheus' message, not retried", async () => {
+    const m = await measure("error-rate.yaml", "error-rate", "error-rate", hash.good, {}, (metric) => ({
+      ...metric,
+      provider: { prometheus: { ...metric.provider.prometheus, timeout: "10s", query: "sum(rate(http_requests_total[1m]" } },
+    }));
+    assert.equal(m.phase, "Error");
+    assert.match(m.message ?? "", /query rejected by Prometheus \(fix the query\): Prometheus bad_data \(HTTP 400\): .*parse error/);
+  });
+
+  describe("the judge (p99.9 canary vs stable, query_range)", () => {
+    const compareMetric = (): Metric => {
+      const shipped = shippedMetric("latency-vs-stable.yaml", "latency-vs-stable", "p99.9-vs-stable");
+      const compare = shipped.compare;
+      assert.ok(compare);
+      return { ...shipped, compare: { ...compare, window: WINDOW, step: "2s", minSamples: 8 } };
+    };
+    const judgeCanary = (canaryHash: string, final: boolean) =>
+      measureCompare({
+        provider,
+        metric: compareMetric(),
+        args: new Map(),
+        context: { namespace: "default" },
+        at: new Date(),
+        now: () => new Date(),
+        canaryHash,
+        stableHash: hash.stable,
+        final,
+      });
+
+    it("fails the tail canary (early, by the sequential test)", async () => {
+      const m = await judgeCanary(hash.tail, false);
+      assert.equal(m.phase, "Failed", explain(m));
+      assert.equal(m.metadata?.classification, "High");
+      assert.equal(m.metadata?.decidedBy, "sequential");
+      assert.ok(Number(m.metadata?.canarySamples) >= 8);
+    });
+
+    it("passes the healthy canary at the fixed horizon", async () => {
+      const m = await judgeCanary(hash.good, true);
+      assert.equal(m.phase, "Successful", explain(m));
+      assert.equal(m.metadata?.decidedBy, "fixed-horizon");
+    });
+
+    it("has no data for an idle canary", async () => {
+      const m = await judgeCanary(hash.idle, true);
+      assert.equal(m.phase, "Inconclusive", explain(m));
+      assert.equal(m.metadata?.classification, "NoData");
+    });
+  });
+
+  describe("AnalysisRuns through the sandbox API server", () => {
+    let env: Env;
+    let runner: AnalysisRunner;
+
+    before(async () => {
+      env = await startEnv();
+      runner = await startAnalysisRunner({
+        kc: env.kc,
+        kube: env.kube,
+        namespace: "default",
+        log: pino({ level: process.env.SLUICE_TEST_LOG ?? "silent" }),
+        prometheusAddress: prometheus.url,
+        retry: { retries: 1, minDelayMs: 50, maxDelayMs: 100 },
+      });
+    });
+    after(async () => {
+      await runner?.stop();
+      await env?.stop();
+    });
+
+    const errorRateMetric = (more: Record<string, unknown>) => {
+      const shipped = shippedMetric("error-rate.yaml", "error-rate", "error-rate");
+      return metricSchema.parse({ ...shipped, interval: "2s", ...more });
+    };
+    const createRun = (name: string, metrics: Metric[], podHash: string) =>
+      env.kube.create({
+        apiVersion: API_GROUP_VERSION,
+        kind: "AnalysisRun",
+        metadata: { name, namespace: "default" },
+        spec: { metrics, args: [{ name: "pod-hash", value: podHash }, { name: "window", value: WINDOW }] },
+      });
+    const status = async (name: string) =>
+      (await env.kube.get({ apiVersion: API_GROUP_VERSION, kind: "AnalysisRun", namespace: "default", name }))?.status as
+        | { phase?: string; message?: string; metricResults?: Array<{ consecutiveError: number; successful: number; measurements?: Measurement[] }> }
+        | undefined;
+    const phaseOf = (name: string, phases: string[], timeoutMs = 20_000) =>
+      env.waitFor(`${name} to reach ${phases.join("/")}`, async () => {
+        const s = await status(name);
+        return s?.phase && phases.includes(s.phase) ? s : undefined;
+      }, timeoutMs);
+
+    it("executes a run to Failed for the erroring canary and to Successful for the healthy one", async () => {
+      await createRun("bad-canary", [errorRateMetric({ count: 2, failureLimit: 0 })], hash.err);
+      await createRun("good-canary", [errorRateMetric({ count: 2 })], hash.good);
+      const bad = await phaseOf("bad-canary", ["Failed", "Successful", "Inconclusive", "Error"]);
+      assert.equal(bad.phase, "Failed", bad.message);
+      assert.match(bad.message ?? "", /metric "error-rate" failed/);
+      const good = await phaseOf("good-canary", ["Failed", "Successful", "Inconclusive", "Error"]);
+      assert.equal(good.phase, "Successful", good.message);
+      const measurements = good.metricResults?.[0]?.measurements ?? [];
+      assert.equal(measurements.length, 2);
+      // Two measurements one interval apart (2 s), not back to back.
+      const gap = Date.parse(measurements[1]?.startedAt ?? "") - Date.parse(measurements[0]?.startedAt ?? "");
+      assert.ok(gap >= 1900 && gap < 6000, `gap ${gap} ms`);
+    });
+
+    it("Prometheus stopped mid-run: Error measurements, then Failed after consecutiveErrorLimit", async () => {
+      await createRun("outage", [errorRateMetric({ consecutiveErrorLimit: 2 })], hash.good);
+      await env.waitFor("a successful measurement", async () => ((await status("outage"))?.metricResults?.[0]?.successful ?? 0) >= 1 || undefined);
+      await load?.stop();
+      await prometheus.stop();
+      const failed = await phaseOf("outage", ["Failed", "Successful", "Inconclusive", "Error"], 30_000);
+      assert.equal(failed.phase, "Failed", failed.message);
+      const result = failed.metricResults?.[0];
+      assert.equal(result?.consecutiveError, 3);
+      const last = result?.measurements?.at(-1);
+      assert.equal(last?.phase, "Error");
+      assert.match(last?.message ?? "", /Prometheus unreachable/);
+      assert.match(failed.message ?? "", /3 consecutive errors, limit 2/);
+    });
+  });
+});
