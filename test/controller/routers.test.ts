@@ -20,6 +20,8 @@ type Provider = {
   weights: (kube: KubeClient) => Promise<[number, number] | undefined>;
   /** Objects sluice created that must be gone after the Rollout is deleted. */
   owned?: { apiVersion: string; kind: string; name: string }[];
+  /** What of a user object must be as before after deletion (default: its spec). */
+  specOf?: (o: KubeObject | undefined) => unknown;
 };
 
 const get = (kube: KubeClient, apiVersion: string, kind: string, name: string) => kube.get({ apiVersion, kind, namespace: "default", name });
@@ -67,6 +69,37 @@ const providers: Provider[] = [
       const w = (host: string) => route?.route.find((d) => d.destination.host === host)?.weight ?? 0;
       return [w("shop-stable"), w("shop-canary")];
     },
+  },
+  {
+    name: "Istio (by DestinationRule subsets)",
+    trafficRouting: { istio: { virtualService: { name: "shop" }, destinationRule: { name: "shop", stableSubsetName: "stable", canarySubsetName: "canary" } } },
+    userObjects: () => [
+      {
+        apiVersion: "networking.istio.io/v1",
+        kind: "DestinationRule",
+        metadata: { name: "shop", namespace: "default" },
+        spec: { host: "shop-stable", subsets: [{ name: "stable", labels: { app: "shop" } }, { name: "canary", labels: { app: "shop" } }] },
+      },
+      {
+        apiVersion: "networking.istio.io/v1",
+        kind: "VirtualService",
+        metadata: { name: "shop", namespace: "default" },
+        spec: {
+          hosts: ["shop"],
+          http: [{ route: [{ destination: { host: "shop-stable", subset: "stable" }, weight: 100 }, { destination: { host: "shop-stable", subset: "canary" }, weight: 0 }] }],
+        },
+      },
+    ],
+    weights: async (kube) => {
+      const vs = await get(kube, "networking.istio.io/v1", "VirtualService", "shop");
+      if (!vs) return undefined;
+      const route = (vs.spec as { http: { route: { destination: { subset?: string }; weight?: number }[] }[] }).http[0];
+      const w = (subset: string) => route?.route.find((d) => d.destination.subset === subset)?.weight ?? 0;
+      return [w("stable"), w("canary")];
+    },
+    // The subsets were pinned to pod-template hashes while the canary ran; the spec check below compares
+    // the VirtualService only (DestinationRule pins are sluice's, like Service selectors).
+    specOf: (o) => (o?.kind === "DestinationRule" ? undefined : o?.spec),
   },
   {
     name: "SMI",
@@ -137,6 +170,13 @@ for (const provider of providers) {
       assert.deepEqual(await provider.weights(env.kube), [40, 60]);
       assert.ok(seen.has("80/20"), `passed through 20%: ${[...seen].join(" ")}`);
       assert.deepEqual(statusOf(await env.rollout("shop")).canary?.weights, { canary: 60, stable: 40 });
+      if (provider.name.includes("subsets")) {
+        const s = statusOf(await env.rollout("shop"));
+        const dr = await get(env.kube, "networking.istio.io/v1", "DestinationRule", "shop");
+        const subsets = (dr?.spec as { subsets: { name: string; labels: Record<string, string> }[] }).subsets;
+        assert.equal(subsets.find((x) => x.name === "stable")?.labels["rollouts-pod-template-hash"], s.stableRS);
+        assert.equal(subsets.find((x) => x.name === "canary")?.labels["rollouts-pod-template-hash"], s.currentPodHash);
+      }
 
       await env.patchRolloutStatus("shop", (s) => ({ ...s, abort: true }));
       await env.waitFor("Aborted at 100/0", async () => {
@@ -152,7 +192,8 @@ for (const provider of providers) {
       }
       // The user's objects are back to what they were before the canary (spec-wise).
       const afterwards = await Promise.all(userObjects.map((o) => env.kube.get({ apiVersion: o.apiVersion, kind: o.kind, namespace: "default", name: o.metadata.name })));
-      assert.deepEqual(afterwards.map((o) => o?.spec), before.map((o) => o?.spec));
+      const specOf = provider.specOf ?? ((o: KubeObject | undefined) => o?.spec);
+      assert.deepEqual(afterwards.map(specOf), before.map(specOf));
     });
   });
 }
