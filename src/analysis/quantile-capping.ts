@@ -73,7 +73,8 @@ export function checkCapping(quantile: number, buckets: readonly Series[]): Capp
   let result: CappingCheck = { capped: false };
   for (const group of groups.values()) {
     if (group.inf === undefined || !Number.isFinite(group.bound) || !(group.inf > 0)) continue;
-    const fractionAbove = Math.max(0, 1 - group.finite / group.inf);
+    const fractionAbove = Math.max(0, (group.inf - group.finite) / group.inf);
+    // The same float64 arithmetic as Prometheus (rank = q·total; first bucket with count >= rank).
     const capped = quantile * group.inf > group.finite;
     if (capped || result.highestFiniteBound === undefined) result = { capped, highestFiniteBound: group.bound, fractionAbove };
     if (capped) break;
