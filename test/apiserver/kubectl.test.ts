@@ -290,3 +290,16 @@ test("kubectl create namespace|configmap|secret (protobuf bodies) work; other ge
   assert.notEqual(dep.code, 0);
   assert.match(dep.stderr, /unknown format/);
 });
+
+test("kubectl apply --server-side: create, re-apply, conflict between managers, --force-conflicts", async () => {
+  const first = file("ssa-1.yaml", [subjectObj("ssa", "web:1")]);
+  assert.match(await ok(["apply", "--server-side", "-f", first]), /serverside-applied/);
+  assert.match(await ok(["apply", "--server-side", "-f", first]), /serverside-applied/);
+  const second = file("ssa-2.yaml", [subjectObj("ssa", "web:2")]);
+  const conflict = await run(["apply", "--server-side", "--field-manager=other", "-f", second]);
+  assert.notEqual(conflict.code, 0);
+  // CR lists without x-kubernetes-list-type are atomic, so the whole containers list conflicts.
+  assert.match(conflict.stderr, useProduct ? /Apply failed with 1 conflict: conflict with "kubectl": \.spec\.template\.spec\.containers\n/ : /Apply failed with 1 conflict: conflict with "kubectl": \.spec\.image\n/);
+  assert.match(await ok(["apply", "--server-side", "--field-manager=other", "--force-conflicts", "-f", second]), /serverside-applied/);
+  assert.equal(await ok(["get", subject.resource, "ssa", "-n", "conf", "-o", "jsonpath={.spec.template.spec.containers[0].image}"]), "web:2");
+});

@@ -205,7 +205,7 @@ describe("updates, generation, subresources", () => {
     assert.equal(meta(obj.body)["generation"], 2);
   });
 
-  test("patch types: SMP is 415 on CRs, JSON patch test failure is 422, merge patch RV precondition", async () => {
+  test("patch types: SMP is 415 on CRs, JSON patch test failure is 422, merge patch RV precondition, force only for apply", async () => {
     await call(server, "POST", WIDGETS, widget("p1"));
     const smp = await call(server, "PATCH", `${WIDGETS}/p1`, { spec: { replicas: 2 } }, { "content-type": "application/strategic-merge-patch+json" });
     assert.equal(smp.status, 415);
@@ -216,8 +216,11 @@ describe("updates, generation, subresources", () => {
     assert.equal((ok.body["spec"] as Record<string, unknown>)["replicas"], 7);
     const stale = await call(server, "PATCH", `${WIDGETS}/p1`, { metadata: { resourceVersion: "1" }, spec: { replicas: 3 } }, { "content-type": "application/merge-patch+json" });
     assert.equal(stale.status, 409);
-    const ssa = await call(server, "PATCH", `${WIDGETS}/p1?fieldManager=x`, "{}", { "content-type": "application/apply-patch+yaml" });
-    assert.equal(ssa.status, 415);
+    const ssaStatus = await call(server, "PATCH", `${WIDGETS}/p1/status?fieldManager=x`, "{}", { "content-type": "application/apply-patch+yaml" });
+    assert.equal(ssaStatus.status, 415, "apply on subresources is not implemented");
+    const forceNonApply = await call(server, "PATCH", `${WIDGETS}/p1?force=true`, { spec: {} }, { "content-type": "application/merge-patch+json" });
+    assert.equal(forceNonApply.status, 422);
+    assert.match(String(forceNonApply.body["message"]), /force: Forbidden: may not be specified for non-apply patch/);
   });
 
   test("strategic merge patch on a Deployment merges containers by name", async () => {

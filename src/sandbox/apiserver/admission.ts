@@ -17,6 +17,8 @@ export interface WriteOptions {
   dryRun: boolean;
   /** Warning texts for `Warning: 299 - "..."` headers, appended by the call. */
   warnings: string[];
+  /** Keep metadata.managedFields from the request (server-side apply computes them). */
+  preserveManagedFields?: boolean;
 }
 
 export const CRD_STORAGE_KEY = "customresourcedefinitions.apiextensions.k8s.io";

@@ -285,7 +285,7 @@ export class HttpApi {
         }
         case "patch": {
           const patchType = PATCH_TYPES[contentType];
-          const accepted = ["application/json-patch+json", "application/merge-patch+json", ...(t.strategicMerge ? ["application/strategic-merge-patch+json"] : [])];
+          const accepted = ["application/json-patch+json", "application/merge-patch+json", ...(t.strategicMerge ? ["application/strategic-merge-patch+json"] : []), "application/apply-patch+yaml"];
           if (!patchType) {
             throw new ApiError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: ${accepted.join(", ")}`);
           }
@@ -294,8 +294,11 @@ export class HttpApi {
             throw new ApiError(422, "Invalid", `PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch`);
           }
           const body = decodeBody(await readBody(req), contentType);
-          const result = service.patch(t, namespace, name, patchType, body, route.subresource, opts);
-          return finish(200, result.object, opts);
+          const fieldManager = url.searchParams.get("fieldManager");
+          const force = url.searchParams.get("force");
+          const apply = { force: force === "true", ...(fieldManager ? { fieldManager } : {}) };
+          const result = service.patch(t, namespace, name, patchType, body, route.subresource, opts, apply);
+          return finish(result.created ? 201 : 200, result.object, opts);
         }
         case "delete": {
           if (route.subresource !== undefined) throw methodNotAllowed("delete", t);

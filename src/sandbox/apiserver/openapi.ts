@@ -33,6 +33,7 @@ export function groupVersionDocument(registry: Registry, group: string, version:
     const content: JsonObject = {
       "application/json-patch+json": { schema: { type: "object" } },
       "application/merge-patch+json": { schema: { type: "object" } },
+      "application/apply-patch+yaml": { schema: { type: "object" } },
     };
     const ref = { $ref: `#/components/schemas/${schemaName(t)}` };
     const params: JsonObject[] = [

@@ -19,6 +19,8 @@ import { crdStatus, CRD_CLEANUP_FINALIZER } from "./crd-types.ts";
 import { generateName, timestamp } from "./object-meta.ts";
 import { scaleOf } from "./scale.ts";
 import { decodeContinue, encodeContinue } from "./paging.ts";
+import { ApplyConflictError, navFromPatchMeta, navFromSchema, serverSideApply } from "./patch/server-side-apply.ts";
+import { formatPath } from "./patch/field-paths.ts";
 import { applyJsonPatch, JsonPatchError } from "./patch/json-patch.ts";
 import { applyMergePatch } from "./patch/merge-patch.ts";
 import { applyStrategicMergePatch, StrategicMergeError } from "./patch/strategic-merge.ts";
@@ -77,6 +79,13 @@ export interface WriteResult {
 }
 
 export type PatchType = "json" | "merge" | "strategic" | "apply";
+
+export interface ApplyOptions {
+  /** `?fieldManager=`, mandatory for apply. */
+  fieldManager?: string;
+  /** `?force=true`: take over conflicting fields. */
+  force: boolean;
+}
 
 
 /** Field selectors beyond metadata.name/namespace that built-ins support. */
@@ -229,7 +238,8 @@ export class ResourceService {
       throw new ApiError(500, "InternalError", "resourceVersion should not be set on objects to be created");
     }
     if (t.statusSubresource && t.storageKey !== NAMESPACE_STORAGE_KEY) delete obj["status"];
-    for (const key of ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "managedFields", "selfLink"]) delete metadata[key];
+    for (const key of ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "selfLink"]) delete metadata[key];
+    if (!opts.preserveManagedFields) delete metadata["managedFields"];
     admit(t, obj, undefined, opts, "decode");
     if (t.storageKey === CRD_STORAGE_KEY) obj["status"] = crdStatus(obj, undefined, timestamp(this.now()));
 
@@ -303,7 +313,8 @@ export class ResourceService {
         if (oldMeta[key] === undefined) delete meta[key];
         else meta[key] = oldMeta[key] as JsonValue;
       }
-      delete meta["managedFields"];
+      // managedFields omitted from a write are kept (as the real server does).
+      if (meta["managedFields"] === undefined && oldMeta["managedFields"] !== undefined) meta["managedFields"] = oldMeta["managedFields"] as JsonValue;
       if (t.statusSubresource) {
         if (old["status"] === undefined) delete next["status"];
         else next["status"] = old["status"] as JsonValue;
@@ -345,8 +356,9 @@ export class ResourceService {
 
   // ---------- patch ----------
 
-  patch(t: ResourceType, namespace: string, name: string, patchType: PatchType, patchBody: unknown, subresource: Subresource, opts: WriteOptions): WriteResult {
-    const accepted = ["application/json-patch+json", "application/merge-patch+json", ...(t.strategicMerge ? ["application/strategic-merge-patch+json"] : [])];
+  patch(t: ResourceType, namespace: string, name: string, patchType: PatchType, patchBody: unknown, subresource: Subresource, opts: WriteOptions, apply: ApplyOptions = { force: false }): WriteResult {
+    const accepted = ["application/json-patch+json", "application/merge-patch+json", ...(t.strategicMerge ? ["application/strategic-merge-patch+json"] : []), "application/apply-patch+yaml"];
+    if (patchType === "apply" && subresource === undefined) return this.apply(t, namespace, name, patchBody, opts, apply);
     if (patchType === "apply" || (patchType === "strategic" && !t.strategicMerge)) throw unsupportedMediaType(accepted);
     const old = this.store.get(t.storageKey, t.namespaced ? namespace : "", name);
     if (!old) throw notFound(t, name);
@@ -375,6 +387,51 @@ export class ResourceService {
     if (subresource === "scale") return this.updateScale(t, namespace, name, patched, opts);
     checkTypeMeta(t, patched);
     return this.commitUpdate(t, old, patched, subresource, opts, "patch");
+  }
+
+  // ---------- server-side apply ----------
+
+  private apply(t: ResourceType, namespace: string, name: string, body: unknown, opts: WriteOptions, apply: ApplyOptions): WriteResult {
+    if (!apply.fieldManager) {
+      throw new ApiError(422, "Invalid", `PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch`, {
+        group: "meta.k8s.io", kind: "PatchOptions", causes: [{ reason: "FieldValueRequired", message: "Required value: is required for apply patch", field: "fieldManager" }],
+      });
+    }
+    if (!isObject(body)) throw badRequest("the body of the request was in an unknown format");
+    const applied = deepClone(body);
+    checkTypeMeta(t, applied);
+    const appliedMeta = objectField(applied, "metadata") ?? {};
+    applied["metadata"] = appliedMeta;
+    const bodyName = stringField(appliedMeta, "name") ?? "";
+    if (bodyName !== name) throw badRequest(`the name of the object (${bodyName}) does not match the name on the URL (${name})`);
+    if (t.namespaced) appliedMeta["namespace"] = namespace;
+    const old = this.store.get(t.storageKey, t.namespaced ? namespace : "", name);
+    const nav = t.schema ? navFromSchema(t.schema) : navFromPatchMeta(t.patchMeta);
+    let merged: JsonObject;
+    try {
+      merged = serverSideApply({
+        live: old ? this.present(t, old) : undefined,
+        applied,
+        manager: apply.fieldManager,
+        force: apply.force,
+        nav,
+        apiVersion: apiVersionOf(t),
+        now: timestamp(this.now()),
+      });
+    } catch (e) {
+      if (e instanceof ApplyConflictError) {
+        throw new ApiError(409, "Conflict", e.message, {
+          causes: e.conflicts.map((c) => ({ reason: "FieldManagerConflict", message: `conflict with ${JSON.stringify(c.manager)}`, field: formatPath(c.path) })),
+        });
+      }
+      throw e;
+    }
+    if (!old) {
+      const metadata = objectField(merged, "metadata") ?? {};
+      metadata["name"] = name;
+      return this.create(t, namespace, merged, { ...opts, preserveManagedFields: true });
+    }
+    return this.commitUpdate(t, old, merged, undefined, opts, "patch");
   }
 
   // ---------- scale ----------
