@@ -13,6 +13,7 @@ import { LeaderElector } from "../kube/leader-election.ts";
 import type { TrafficRouter } from "../routers/types.ts";
 import { InformerClusterView, type WatchedKind } from "./cluster-view.ts";
 import { ROLLOUT_LABEL } from "./labels.ts";
+import { startAnalysisRunner, type AnalysisRunner } from "../analysis/runner.ts";
 import { createMetrics, type ControllerMetrics } from "./metrics.ts";
 import { reconcile } from "./reconcile.ts";
 import { WorkQueue } from "./work-queue.ts";
@@ -27,6 +28,8 @@ export type ControllerOptions = {
   metricsAddr?: string | undefined;
   healthAddr?: string | undefined;
   log: Logger;
+  /** Run AnalysisRuns in this process (default on); `prometheusAddress` serves metrics that name no address. */
+  analysis?: { prometheusAddress?: string | undefined } | false;
   /** The router for a Rollout, given the controller's own client (so its requests are counted and retried alike). */
   routerFor?: (rollout: Rollout, kube: KubeClient) => TrafficRouter | undefined;
   now?: () => Date;
@@ -141,6 +144,26 @@ export async function startController(options: ControllerOptions): Promise<Runni
   };
 
   await view.start();
+
+  // AnalysisRuns are measured by the leader only, like every other write.
+  let analysisRunner: Promise<AnalysisRunner> | undefined;
+  const startAnalysis = () => {
+    if (options.analysis === false || analysisRunner) return;
+    analysisRunner = startAnalysisRunner({
+      kc: options.kc,
+      kube,
+      namespace: options.namespace,
+      log,
+      prometheusAddress: options.analysis?.prometheusAddress,
+      ...(options.now ? { now: options.now } : {}),
+    });
+  };
+  const stopAnalysis = async () => {
+    const running = analysisRunner;
+    analysisRunner = undefined;
+    if (running) await (await running).stop();
+  };
+
   const enqueueAll = () => {
     for (const r of view.rollouts()) queue.add(keyOf(r));
   };
@@ -159,15 +182,20 @@ export async function startController(options: ControllerOptions): Promise<Runni
       onStartedLeading: () => {
         leading = true;
         metrics.isLeader.set(1);
+        startAnalysis();
         enqueueAll();
       },
       onStoppedLeading: () => {
         leading = false;
         metrics.isLeader.set(0);
+        void stopAnalysis();
       },
     });
     elector.start();
-  } else metrics.isLeader.set(1);
+  } else {
+    metrics.isLeader.set(1);
+    startAnalysis();
+  }
 
   const workers = Array.from({ length: Math.max(1, options.workers ?? 2) }, () => worker());
   enqueueAll();
@@ -221,6 +249,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
       queue.shutDown();
       await Promise.all([...inFlight]);
       await Promise.all(workers);
+      await stopAnalysis();
       await elector?.stop();
       await view.stop();
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));

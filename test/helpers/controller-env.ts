@@ -37,7 +37,8 @@ export async function startEnv(options: { readyDelayMs?: number; preload?: strin
     kc,
     kube,
     async startController(extra = {}) {
-      const c = await startController({ kc, namespace: "default", workers: 2, log: pino({ level: process.env.SLUICE_TEST_LOG ?? "silent" }), ...extra });
+      // AnalysisRuns are played by the tests unless they ask for the real executor.
+      const c = await startController({ kc, namespace: "default", workers: 2, analysis: false, log: pino({ level: process.env.SLUICE_TEST_LOG ?? "silent" }), ...extra });
       controllers.push(c);
       return c;
     },

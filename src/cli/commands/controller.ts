@@ -16,6 +16,7 @@ type ControllerArgs = {
   "health-addr": string;
   "log-level": string;
   "log-format": string;
+  "prometheus-address"?: string | undefined;
 };
 
 export const controllerCommand: CommandModule<object, ControllerArgs> = {
@@ -28,6 +29,7 @@ export const controllerCommand: CommandModule<object, ControllerArgs> = {
       .option("leader-elect-namespace", { type: "string", default: process.env.POD_NAMESPACE ?? "default", describe: "Namespace of the leader-election Lease" })
       .option("metrics-addr", { type: "string", default: ":8090", describe: "host:port serving /metrics (empty = off)" })
       .option("health-addr", { type: "string", default: ":8091", describe: "host:port serving /healthz and /readyz (empty = off)" })
+      .option("prometheus-address", { type: "string", describe: "Prometheus for analysis metrics that name no address, e.g. http://prometheus.monitoring:9090" })
       .option("log-level", { type: "string", default: "info", choices: ["trace", "debug", "info", "warn", "error"] })
       .option("log-format", { type: "string", default: "json", choices: ["json", "pretty"] }),
   handler: async (args) => {
@@ -42,6 +44,7 @@ export const controllerCommand: CommandModule<object, ControllerArgs> = {
       healthAddr: args["health-addr"] || undefined,
       log,
       routerFor,
+      analysis: { prometheusAddress: args["prometheus-address"] },
     });
     await new Promise<void>((resolve) => {
       const shutdown = (signal: string) => {
