@@ -12,6 +12,8 @@ export interface DemoAppConfig {
   readonly tailFraction: number;
   /** Exported on every metric as the constant label `rollouts_pod_template_hash`. */
   readonly podTemplateHash: string | undefined;
+  /** Exit when stdin ends: the parent holds the other end of the pipe, so its death (even SIGKILL) ends us too. */
+  readonly exitOnStdinEnd: boolean;
 }
 
 export class DemoConfigError extends Error {
@@ -38,5 +40,6 @@ export function demoConfigFrom(env: NodeJS.ProcessEnv): DemoAppConfig {
     tailLatencyMs: number(env, "TAIL_LATENCY_MS", 0, 0, 600_000),
     tailFraction: number(env, "TAIL_FRACTION", 0, 0, 1),
     podTemplateHash: env.POD_TEMPLATE_HASH || undefined,
+    exitOnStdinEnd: env.EXIT_ON_STDIN_END === "1",
   };
 }

@@ -9,6 +9,9 @@ import type { DemoAppConfig } from "./config.ts";
 import { createDemoMetrics } from "./metrics.ts";
 import { EvenSpread } from "./spread.ts";
 
+/** Response header naming the pod-template hash of the version that served the request. */
+export const POD_HASH_HEADER = "x-sluice-pod-hash";
+
 export interface DemoApp {
   readonly server: Server;
   readonly port: number;
@@ -37,6 +40,8 @@ export async function startDemoApp(config: DemoAppConfig): Promise<DemoApp> {
     const delay = config.latencyMs + (tail.next() ? config.tailLatencyMs : 0);
     const code = errors.next() ? 500 : 200;
     setTimeout(() => {
+      // Which version answered, so clients (the sandbox's load generator) can count canary and stable apart.
+      if (config.podTemplateHash) res.setHeader(POD_HASH_HEADER, config.podTemplateHash);
       res.writeHead(code, { "Content-Type": "text/plain" });
       res.end(code === 200 ? "ok\n" : "injected error\n");
       metrics.observe(code, Number(process.hrtime.bigint() - started) / 1e9);
