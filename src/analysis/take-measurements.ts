@@ -35,7 +35,8 @@ export async function takeMeasurements(input: TakeInput): Promise<TakenMeasureme
         ...common,
         canaryHash: args.args.get(CANARY_HASH_ARG) ?? input.hashes?.canary,
         stableHash: args.args.get(STABLE_HASH_ARG) ?? input.hashes?.stable,
-        previous: result.measurements?.at(-1)?.metadata,
+        // The latest measurement that carried judge state (an Error in between carries none).
+        previous: result.measurements?.findLast((m) => m.metadata?.sequentialState !== undefined)?.metadata,
         final: nextIsFinal(metric, result),
       });
       return { metric: metric.name, measurement };
