@@ -5,6 +5,7 @@ import { lintCommand } from "./commands/lint.ts";
 import { sandboxCommand } from "./commands/sandbox.ts";
 import { abortCommand } from "./commands/abort.ts";
 import { getCommand } from "./commands/get.ts";
+import { importCommand } from "./commands/import.ts";
 import { statusCommand } from "./commands/status.ts";
 import { pauseCommand, resumeCommand } from "./commands/pause-resume.ts";
 import { promoteCommand } from "./commands/promote.ts";
@@ -35,6 +36,7 @@ export async function runCli(args: string[]): Promise<number> {
     .command(setCommand)
     .command(undoCommand)
     .command(statusCommand)
+    .command(importCommand((code) => (exitCode = code)))
     .command(versionCommand)
     // `sluice completion >> ~/.bashrc` (or ~/.zshrc): yargs' own completion script.
     .completion("completion", "Print a bash/zsh completion script for sluice")

@@ -1,0 +1,239 @@
+/**
+ * Argo Rollouts (argoproj.io/v1alpha1) Rollout, AnalysisTemplate and ClusterAnalysisTemplate -> sluice.
+ * sluice's API follows Argo's where the behaviour is the same, so most fields carry over as they are; the
+ * rest is reported field by field.
+ */
+import { API_GROUP_VERSION } from "../../api/group.ts";
+import { translateCondition } from "./argo-conditions.ts";
+import { asArray, asRecord, duration, isRecord, Notes, same, translateFields, type Json } from "./notes.ts";
+
+export const ARGO_API_VERSION = "argoproj.io/v1alpha1";
+
+const HISTORY = { severity: "info" as const, message: "sluice keeps AnalysisRuns with their ReplicaSet's history (revisionHistoryLimit)" };
+const METADATA = { severity: "dropped" as const, message: "sluice does not label canary/stable pods beyond rollouts-pod-template-hash" };
+
+function analysisRef(value: unknown, path: string, notes: Notes): Json {
+  return translateFields(asRecord(value), path, notes, {
+    templates: (templates) =>
+      asArray(templates).map((t, i) => translateFields(asRecord(t), `${path}.templates[${i}]`, notes, { templateName: same, clusterScope: same })),
+    args: (args) => asArray(args).map((a, i) => rolloutArg(a, `${path}.args[${i}]`, notes)),
+    startingStep: same,
+  }, {
+    dryRun: { severity: "dropped", message: "set dryRun on the metric in the AnalysisTemplate instead" },
+    measurementRetention: { severity: "dropped", message: "set measurementRetention on the metric in the AnalysisTemplate instead" },
+    analysisRunMetadata: { severity: "dropped", message: "AnalysisRuns carry sluice's own labels only" },
+  });
+}
+
+function rolloutArg(value: unknown, path: string, notes: Notes): Json {
+  return translateFields(asRecord(value), path, notes, {
+    name: same,
+    value: same,
+    valueFrom: (from) =>
+      translateFields(asRecord(from), `${path}.valueFrom`, notes, {
+        podTemplateHashValue: same,
+        fieldRef: same,
+        secretKeyRef: same,
+      }),
+  });
+}
+
+function step(value: unknown, path: string, notes: Notes): Json | undefined {
+  const source = asRecord(value);
+  if ("experiment" in source) {
+    notes.dropped(`${path}.experiment`, "experiments are not supported; the step is left out (use an analysis step against the canary)");
+    return undefined;
+  }
+  if ("plugin" in source) {
+    notes.dropped(`${path}.plugin`, "step plugins are not supported; the step is left out");
+    return undefined;
+  }
+  return translateFields(source, path, notes, {
+    setWeight: same,
+    pause: (p) => translateFields(asRecord(p), `${path}.pause`, notes, { duration }),
+    analysis: (a) => analysisRef(a, `${path}.analysis`, notes),
+    setCanaryScale: same,
+    setHeaderRoute: same,
+    setMirrorRoute: same,
+  });
+}
+
+function trafficRouting(value: unknown, path: string, notes: Notes): Json | undefined {
+  const source = asRecord(value);
+  const out: Json = {};
+  for (const [key, router] of Object.entries(source)) {
+    const at = `${path}.${key}`;
+    if (key === "istio") {
+      const istio = asRecord(router);
+      const services = istio.virtualServices !== undefined ? asArray(istio.virtualServices) : [istio.virtualService];
+      if (services.length > 1) notes.dropped(`${at}.virtualServices`, `sluice routes through one VirtualService; only "${String(asRecord(services[0]).name)}" is kept`);
+      const vs = asRecord(services[0]);
+      out.istio = {
+        virtualService: { name: vs.name, ...(Array.isArray(vs.routes) ? { routes: vs.routes } : {}) },
+        ...(istio.destinationRule ? { destinationRule: istio.destinationRule } : {}),
+      };
+      if (vs.tlsRoutes || vs.tcpRoutes) notes.dropped(`${at}.virtualService`, "TLS and TCP routes are not weighted by sluice (HTTP routes only)");
+    } else if (key === "nginx") {
+      const nginx = asRecord(router);
+      out.nginx = translateFields(nginx, at, notes, { stableIngress: same, annotationPrefix: same, additionalIngressAnnotations: same }, {
+        stableIngresses: { severity: "dropped", message: "sluice manages one stable Ingress (stableIngress)" },
+      });
+    } else if (key === "smi") {
+      out.smi = translateFields(asRecord(router), at, notes, { rootService: same, trafficSplitName: same });
+    } else if (key === "plugins" && isRecord(asRecord(router)["argoproj-labs/gatewayAPI"])) {
+      const gateway = asRecord(asRecord(router)["argoproj-labs/gatewayAPI"]);
+      out.gatewayAPI = { httpRoute: gateway.httpRoute ?? asRecord(asArray(gateway.httpRoutes)[0]).name, ...(gateway.namespace ? { namespace: gateway.namespace } : {}) };
+    } else if (key === "managedRoutes") {
+      notes.info(at, "not needed: sluice names and removes the routes that steps add");
+    } else {
+      notes.dropped(at, `traffic router "${key}" is not supported (gatewayAPI, istio, nginx, smi are); without a router sluice splits traffic by replica count`);
+    }
+  }
+  return Object.keys(out).length === 1 ? out : undefined;
+}
+
+function canary(value: unknown, path: string, notes: Notes): Json {
+  return translateFields(asRecord(value), path, notes, {
+    stableService: same,
+    canaryService: same,
+    trafficRouting: (t) => trafficRouting(t, `${path}.trafficRouting`, notes),
+    steps: (steps) => asArray(steps).map((s, i) => step(s, `${path}.steps[${i}]`, notes)).filter((s): s is Json => s !== undefined),
+    analysis: (a) => analysisRef(a, `${path}.analysis`, notes),
+    maxSurge: same,
+    maxUnavailable: same,
+    scaleDownDelaySeconds: same,
+    abortScaleDownDelaySeconds: same,
+  }, {
+    canaryMetadata: METADATA,
+    stableMetadata: METADATA,
+    antiAffinity: { severity: "dropped", message: "not supported; put pod anti-affinity in the pod template" },
+    dynamicStableScale: { severity: "dropped", message: "not supported: with a router sluice keeps the stable ReplicaSet at full size" },
+    scaleDownDelayRevisionLimit: { severity: "dropped", message: "not supported" },
+    minPodsPerReplicaSet: { severity: "dropped", message: "not supported" },
+    pingPong: { severity: "dropped", message: "ping-pong Services are not supported; use stableService and canaryService" },
+  });
+}
+
+function blueGreen(value: unknown, path: string, notes: Notes): Json {
+  return translateFields(asRecord(value), path, notes, {
+    activeService: same,
+    previewService: same,
+    autoPromotionEnabled: same,
+    autoPromotionSeconds: same,
+    previewReplicaCount: same,
+    scaleDownDelaySeconds: same,
+    abortScaleDownDelaySeconds: same,
+    prePromotionAnalysis: (a) => analysisRef(a, `${path}.prePromotionAnalysis`, notes),
+    postPromotionAnalysis: (a) => analysisRef(a, `${path}.postPromotionAnalysis`, notes),
+  }, {
+    previewMetadata: METADATA,
+    activeMetadata: METADATA,
+    antiAffinity: { severity: "dropped", message: "not supported; put pod anti-affinity in the pod template" },
+    scaleDownDelayRevisionLimit: { severity: "dropped", message: "not supported" },
+  });
+}
+
+function metadata(value: unknown): Json {
+  // Server-set fields (uid, resourceVersion, ...) belong to the old object, not to a manifest.
+  const m = asRecord(value);
+  return Object.fromEntries(Object.entries({ name: m.name, namespace: m.namespace, labels: m.labels, annotations: m.annotations }).filter(([, v]) => v !== undefined));
+}
+
+export function translateArgoRollout(doc: Json, notes: Notes): Json {
+  const spec = translateFields(asRecord(doc.spec), "spec", notes, {
+    replicas: same,
+    selector: same,
+    template: same,
+    revisionHistoryLimit: same,
+    progressDeadlineSeconds: same,
+    progressDeadlineAbort: same,
+    paused: same,
+    strategy: (s) =>
+      translateFields(asRecord(s), "spec.strategy", notes, {
+        canary: (c) => canary(c, "spec.strategy.canary", notes),
+        blueGreen: (b) => blueGreen(b, "spec.strategy.blueGreen", notes),
+      }),
+  }, {
+    workloadRef: { severity: "dropped", message: "sluice needs the pod template in the Rollout: copy the Deployment's spec.template and spec.selector here" },
+    minReadySeconds: { severity: "dropped", message: "not supported; pods count as available once ready" },
+    analysis: HISTORY,
+    restartAt: { severity: "info", message: "use `sluice restart NAME` instead" },
+  });
+  return { apiVersion: API_GROUP_VERSION, kind: "Rollout", metadata: metadata(doc.metadata), spec };
+}
+
+const ARGO_DEFAULT_CONSECUTIVE_ERRORS = 4;
+
+function prometheus(value: unknown, path: string, notes: Notes): Json {
+  const insecure = asRecord(value).insecure === true;
+  const out = translateFields(asRecord(value), path, notes, {
+    address: same,
+    query: same,
+    // Argo's timeout is a number of seconds.
+    timeout: (t) => (typeof t === "number" ? `${t}s` : t),
+    headers: same,
+    insecure: () => undefined,
+  }, {
+    authentication: { severity: "dropped", message: "SigV4 and OAuth2 are not supported; use bearerTokenSecretRef or basic in provider.prometheus.authentication" },
+  });
+  return insecure ? { ...out, tls: { insecureSkipVerify: true } } : out;
+}
+
+function metric(value: unknown, path: string, notes: Notes, dryRun: Set<string>, retention: Map<string, unknown>): Json | undefined {
+  const source = asRecord(value);
+  const name = String(source.name ?? "");
+  const provider = asRecord(source.provider);
+  const others = Object.keys(provider).filter((k) => k !== "prometheus");
+  if (others.length > 0 || !provider.prometheus) {
+    notes.dropped(`${path}.provider`, `provider ${others.join(", ") || "(none)"} is not supported (Prometheus is); metric "${name}" is left out`);
+    return undefined;
+  }
+  let lost = false;
+  const condition = (field: string) => (text: unknown) => {
+    if (typeof text !== "string") return text;
+    const translated = translateCondition(text);
+    if (translated === undefined) {
+      notes.dropped(`${path}.${field}`, `"${text}" has no CEL equivalent here; metric "${name}" is left out (write it as a threshold {min, max} or CEL over result)`);
+      lost = true;
+    }
+    return translated;
+  };
+  const out = translateFields(source, path, notes, {
+    name: same,
+    interval: duration,
+    initialDelay: duration,
+    count: (c) => (typeof c === "string" && /^\d+$/.test(c) ? Number(c) : c),
+    successCondition: condition("successCondition"),
+    failureCondition: condition("failureCondition"),
+    failureLimit: (l) => {
+      if (l === -1) notes.dropped(`${path}.failureLimit`, "-1 (never fail) is not supported; left at the default 0");
+      return l === -1 ? undefined : l;
+    },
+    inconclusiveLimit: same,
+    consecutiveErrorLimit: (l) => (l === ARGO_DEFAULT_CONSECUTIVE_ERRORS ? undefined : l),
+    provider: () => ({ prometheus: prometheus(provider.prometheus, `${path}.provider.prometheus`, notes) }),
+  });
+  if (lost) return undefined;
+  if (dryRun.has(name) || dryRun.has("*")) out.dryRun = true;
+  const keep = retention.get(name) ?? retention.get("*");
+  if (keep !== undefined) out.measurementRetention = keep;
+  return out;
+}
+
+/** undefined when no metric survives (the notes say why). */
+export function translateArgoTemplate(doc: Json, notes: Notes): Json | undefined {
+  const source = asRecord(doc.spec);
+  const dryRun = new Set(asArray(source.dryRun).map((d) => String(asRecord(d).metricName)));
+  const retention = new Map(asArray(source.measurementRetention).map((m) => [String(asRecord(m).metricName), asRecord(m).limit] as const));
+  const spec = translateFields(source, "spec", notes, {
+    args: (args) => asArray(args).map((a, i) => rolloutArg(a, `spec.args[${i}]`, notes)),
+    metrics: (metrics) => asArray(metrics).map((m, i) => metric(m, `spec.metrics[${i}]`, notes, dryRun, retention)).filter((m): m is Json => m !== undefined),
+    dryRun: () => undefined,
+    measurementRetention: () => undefined,
+  });
+  if (asArray(spec.metrics).length === 0) {
+    notes.dropped("spec.metrics", "no metric could be translated, so the template is left out");
+    return undefined;
+  }
+  return { apiVersion: API_GROUP_VERSION, kind: String(doc.kind), metadata: metadata(doc.metadata), spec };
+}

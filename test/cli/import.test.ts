@@ -1,0 +1,113 @@
+/** `sluice import`: every fixture translates, the output lints clean, and what is lost is said and exits 1. */
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { effectiveSteps } from "../../src/api/canary-steps.ts";
+import { splitManifest } from "../../src/api/manifest-documents.ts";
+import type { CanaryStrategy } from "../../src/api/rollout.ts";
+import { translateCondition } from "../../src/cli/import/argo-conditions.ts";
+import { importDocuments, joinDocuments } from "../../src/cli/import/import-documents.ts";
+import { lintDocuments } from "../../src/cli/lint/lint-manifests.ts";
+import { REPO_ROOT, runCli } from "../helpers/run-cli.ts";
+
+const FIXTURES = join("test", "fixtures", "import");
+const fixtureFiles = ["argo", "flagger"].flatMap((dir) => readdirSync(join(REPO_ROOT, FIXTURES, dir)).map((f) => join(FIXTURES, dir, f)));
+
+function expectedDrops(file: string): string[] {
+  const first = readFileSync(join(REPO_ROOT, file), "utf8").split("\n")[0] ?? "";
+  const match = /^# expect-not-translated:(.*)$/.exec(first);
+  assert.ok(match, `${file} must start with "# expect-not-translated: path, ..."`);
+  return (match[1] ?? "").split(",").map((p) => p.trim()).filter((p) => p !== "").sort();
+}
+
+const droppedPaths = (text: string) => [...text.matchAll(/^#   NOT TRANSLATED: ([^:]+):/gm)].map((m) => m[1] ?? "").sort();
+
+test("each fixture: exactly the expected fields are reported as not translated", () => {
+  assert.ok(fixtureFiles.length >= 7);
+  for (const file of fixtureFiles) {
+    const imported = importDocuments(splitManifest(file, readFileSync(join(REPO_ROOT, file), "utf8")));
+    const text = joinDocuments(imported);
+    assert.deepEqual(droppedPaths(text), expectedDrops(file), file);
+    assert.equal(imported.reduce((n, d) => n + d.dropped, 0), expectedDrops(file).length, file);
+  }
+});
+
+test("the whole fixture directory imports into manifests that pass lint, one sluice object per translatable source", () => {
+  const result = runCli(["import", FIXTURES]);
+  assert.equal(result.code, 1, "some fixtures hold things sluice cannot do");
+  assert.match(result.stderr, /^15 document\(s\) imported, 7 thing\(s\) not translated \(see the NOT TRANSLATED comments\)\n$/);
+  const docs = splitManifest("imported.yaml", result.stdout);
+  const lint = lintDocuments(docs);
+  assert.deepEqual(lint.findings, []);
+  const names = lint.valid.map((v) => `${v.object.kind} ${v.object.value.metadata.name}`).sort();
+  assert.deepEqual(names, [
+    "AnalysisTemplate podinfo-analysis",
+    "AnalysisTemplate podinfo-analysis",
+    "AnalysisTemplate success-rate",
+    "ClusterAnalysisTemplate smoke-errors",
+    "Rollout billing",
+    "Rollout checkout",
+    "Rollout guestbook",
+    "Rollout podinfo",
+    "Rollout podinfo",
+    "Rollout search",
+  ]);
+  // Nothing of Argo's or Flagger's is left in the output.
+  assert.doesNotMatch(result.stdout, /^apiVersion: (argoproj\.io|flagger\.app)/m);
+});
+
+test("a Flagger canary with stepWeight 10, maxWeight 50 becomes the same steps; threshold 5 = four failures tolerated", () => {
+  const file = join(FIXTURES, "flagger", "podinfo-istio.yaml");
+  const out = joinDocuments(importDocuments(splitManifest(file, readFileSync(join(REPO_ROOT, file), "utf8"))));
+  const lint = lintDocuments(splitManifest("out.yaml", out));
+  assert.deepEqual(lint.findings, []);
+  const rollout = lint.valid.find((v) => v.object.kind === "Rollout")?.object.value as { spec: { strategy: { canary: CanaryStrategy } } };
+  const steps = effectiveSteps(rollout.spec.strategy.canary);
+  const expected = [10, 20, 30, 40, 50].flatMap((w) => [{ setWeight: w }, { pause: { duration: "1m" } }]);
+  assert.deepEqual(steps, expected);
+  assert.deepEqual(rollout.spec.strategy.canary.trafficRouting, { istio: { virtualService: { name: "podinfo", routes: ["primary"] } } });
+  const template = lint.valid.find((v) => v.object.kind === "AnalysisTemplate")?.object.value as { spec: { metrics: { name: string; failureLimit: number; successCondition: unknown; provider: { prometheus: { query: string } } }[] } };
+  assert.deepEqual(template.spec.metrics.map((m) => [m.name, m.failureLimit, m.successCondition]), [
+    ["request-success-rate", 4, { min: 99 }],
+    ["request-duration", 4, { max: 500 }],
+    ["404s-percentage", 4, { max: 5 }],
+  ]);
+  // Flagger's template variables are filled in for this Canary.
+  const custom = template.spec.metrics[2]?.provider.prometheus.query ?? "";
+  assert.match(custom, /destination_workload_namespace="test",destination_workload="podinfo"/);
+  assert.match(custom, /\[1m\]/);
+  assert.doesNotMatch(custom, /\{\{/);
+});
+
+test("explicit Flagger stepWeights become one setWeight and pause each", () => {
+  const file = join(FIXTURES, "flagger", "podinfo-nginx.yaml");
+  const lint = lintDocuments(splitManifest("out.yaml", joinDocuments(importDocuments(splitManifest(file, readFileSync(join(REPO_ROOT, file), "utf8"))))));
+  const rollout = lint.valid.find((v) => v.object.kind === "Rollout")?.object.value as { spec: { strategy: { canary: CanaryStrategy } } };
+  assert.deepEqual(effectiveSteps(rollout.spec.strategy.canary), [5, 10, 25, 50].flatMap((w) => [{ setWeight: w }, { pause: { duration: "2m" } }]));
+  assert.deepEqual(rollout.spec.strategy.canary.trafficRouting, { nginx: { stableIngress: "podinfo", annotationPrefix: "nginx.ingress.kubernetes.io" } });
+});
+
+test("-o DIR writes one file per input file; a clean import exits 0", () => {
+  const out = mkdtempSync(join(tmpdir(), "sluice-import-"));
+  const result = runCli(["import", join(FIXTURES, "argo", "rollout-canary.yaml"), join(FIXTURES, "argo", "cluster-analysis-template.yaml"), "-o", out]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, "");
+  assert.deepEqual(readdirSync(out).sort(), ["cluster-analysis-template.yaml", "rollout-canary.yaml"]);
+  const lint = lintDocuments(splitManifest("x", readFileSync(join(out, "rollout-canary.yaml"), "utf8")));
+  assert.deepEqual(lint.findings, []);
+  const canary = (lint.valid[0]?.object.value as { spec: { strategy: { canary: CanaryStrategy } } }).spec.strategy.canary;
+  assert.deepEqual(canary.steps?.[3], { pause: { duration: 10 } }, "a bare number of seconds stays one");
+});
+
+test("Argo expr-lang conditions: inclusive bounds become thresholds, the rest CEL, unknown functions nothing", () => {
+  assert.deepEqual(translateCondition("result[0] >= 0.95"), { min: 0.95 });
+  assert.deepEqual(translateCondition("result[0] <= 0.3"), { max: 0.3 });
+  assert.deepEqual(translateCondition("0.3 >= result"), { max: 0.3 });
+  assert.equal(translateCondition("result[0] > 0.05"), "result > 0.05");
+  assert.equal(translateCondition("result[0] <= 0.3 and result[0] >= 0"), "result <= 0.3 && result >= 0");
+  assert.equal(translateCondition("len(result) == 0 or result[0] < 1"), "size(result) == 0 || result < 1");
+  assert.equal(translateCondition("isNaN(result[0]) || result[0] < 0.1"), undefined);
+  assert.equal(translateCondition("result.ok == true"), undefined);
+});
