@@ -1,0 +1,118 @@
+/** The pure decisions behind promote/abort/retry/pause/set image/undo: each state's status change or refusal. */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { abort, retry } from "../../src/cli/actions/abort-retry.ts";
+import { withoutServerDefaults } from "../../src/cli/actions/pod-defaults.ts";
+import { promote } from "../../src/cli/actions/promote.ts";
+import { parseImageAssignment, restart, setImage, setPaused } from "../../src/cli/actions/spec-changes.ts";
+import { undo } from "../../src/cli/actions/undo.ts";
+import { RefusedError, UserError } from "../../src/cli/errors.ts";
+import { rolloutSchema, type Rollout, type RolloutStatus } from "../../src/api/rollout.ts";
+import type { KubeObject } from "../../src/kube/kube-client.ts";
+import { runCli } from "../helpers/run-cli.ts";
+
+const T = "2026-11-23T14:00:00Z";
+
+function canary(status: RolloutStatus, paused = false): Rollout {
+  return rolloutSchema.parse({
+    apiVersion: "sluice.dev/v1alpha1",
+    kind: "Rollout",
+    metadata: { name: "web" },
+    spec: {
+      paused,
+      selector: { matchLabels: { app: "web" } },
+      template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "app", image: "a:1" }] } },
+      strategy: { canary: { steps: [{ setWeight: 10 }, { analysis: { templates: [{ templateName: "t" }] } }, { pause: {} }] } },
+    },
+    status,
+  });
+}
+
+const inFlight: RolloutStatus = { phase: "Progressing", stableRS: "aaa", currentPodHash: "bbb", currentStepIndex: 1 };
+
+test("promote ends controller pauses but keeps the user's, and leaves controllerPause as the marker", () => {
+  const r = canary({ ...inFlight, phase: "Paused", controllerPause: true, pauseConditions: [{ reason: "InconclusiveAnalysis", startTime: T }, { reason: "UserPause", startTime: T }] });
+  const { status, said } = promote(r, { full: false });
+  assert.deepEqual(status.pauseConditions, [{ reason: "UserPause", startTime: T }]);
+  assert.equal(status.controllerPause, true);
+  assert.equal(status.currentStepIndex, 1, "the step itself is not skipped");
+  assert.equal(said, 'rollout "web" promoted: ended the pause for an inconclusive analysis');
+});
+
+test("promote without a pause skips the step in progress; --full sets promoteFull", () => {
+  assert.equal(promote(canary(inFlight), { full: false }).status.currentStepIndex, 2);
+  const full = promote(canary(inFlight), { full: true }).status;
+  assert.equal(full.promoteFull, true);
+  assert.equal(full.currentStepIndex, 1);
+});
+
+test("promote refuses Healthy, aborted and user-paused rollouts, with what to do instead", () => {
+  const refusals: [Rollout, RegExp][] = [
+    [canary({ phase: "Healthy", stableRS: "aaa", currentPodHash: "aaa", currentStepIndex: 3 }), /is Healthy: nothing to promote/],
+    [canary({ ...inFlight, phase: "Aborted", abort: true }), /use `sluice retry web` first/],
+    [canary(inFlight, true), /use `sluice resume web`/],
+  ];
+  for (const [r, message] of refusals) assert.throws(() => promote(r, { full: false }), (e: unknown) => e instanceof RefusedError && message.test(e.message));
+});
+
+test("abort and retry write the controller's fields and refuse when they make no sense", () => {
+  assert.equal(abort(canary(inFlight)).status.abort, true);
+  assert.throws(() => abort(canary({ ...inFlight, abort: true, phase: "Aborted" })), /already aborted/);
+  const retried = retry(canary({ ...inFlight, abort: true, abortedAt: T, phase: "Aborted" })).status;
+  assert.equal(retried.abort, false);
+  assert.equal(retried.abortedAt, T, "abortedAt stays: it is how the controller tells a retry");
+  assert.throws(() => retry(canary(inFlight)), /is not aborted \(Progressing\)/);
+});
+
+const object = (): KubeObject => ({
+  apiVersion: "sluice.dev/v1alpha1",
+  kind: "Rollout",
+  metadata: { name: "web", resourceVersion: "42" },
+  spec: { template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "app", image: "a:1" }, { name: "sidecar", image: "s:1" }], initContainers: [{ name: "migrate", image: "m:1" }] } } },
+});
+
+test("spec changes keep the resourceVersion read (a conditional write) and touch only their field", () => {
+  const paused = setPaused(object(), true).object;
+  assert.equal(paused.metadata.resourceVersion, "42");
+  assert.equal((paused.spec as { paused: boolean }).paused, true);
+  assert.throws(() => setPaused(object(), false), RefusedError);
+  const image = setImage(object(), "migrate", "m:2").object.spec as { template: { spec: { containers: { image: string }[]; initContainers: { image: string }[] } } };
+  assert.deepEqual(image.template.spec.containers.map((c) => c.image), ["a:1", "s:1"]);
+  assert.equal(image.template.spec.initContainers[0]?.image, "m:2");
+  assert.throws(() => setImage(object(), "db", "x"), /no container "db"; its containers: app, sidecar, migrate/);
+  assert.throws(() => parseImageAssignment("app"), UserError);
+  assert.deepEqual(parseImageAssignment("app=registry:5000/a:2"), { container: "app", image: "registry:5000/a:2" });
+  const restarted = restart(object(), new Date("2026-11-23T14:00:00.123Z")).object.spec as { template: { metadata: { annotations: Record<string, string>; labels: Record<string, string> } } };
+  assert.deepEqual(restarted.template.metadata, { labels: { app: "web" }, annotations: { "kubectl.kubernetes.io/restartedAt": "2026-11-23T14:00:00Z" } });
+});
+
+test("undo takes the highest revision below the current one, without the hash label or the server's defaults", () => {
+  const rs = (hash: string, revision: number, image: string): KubeObject => ({
+    apiVersion: "apps/v1",
+    kind: "ReplicaSet",
+    metadata: { name: `web-${hash}`, labels: { "rollouts-pod-template-hash": hash }, annotations: { "sluice.dev/revision": String(revision) } },
+    spec: { template: { metadata: { labels: { app: "web", "rollouts-pod-template-hash": hash } }, spec: { dnsPolicy: "ClusterFirst", containers: [{ name: "app", image, imagePullPolicy: "IfNotPresent", terminationMessagePath: "/dev/termination-log", resources: {} }] } } },
+  });
+  const sets = [rs("one", 1, "a:1"), rs("three", 3, "a:3"), rs("two", 2, "a:2")];
+  const change = undo(object(), sets, "three", undefined);
+  assert.deepEqual((change.object.spec as { template: unknown }).template, { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "app", image: "a:2" }] } });
+  assert.equal(change.object.metadata.resourceVersion, "42");
+  assert.match(undo(object(), sets, "three", 1).said, /revision 1 \(one\)/);
+  assert.throws(() => undo(object(), sets, "three", 3), /already at revision 3/);
+  assert.throws(() => undo(object(), [sets[0]!], "one", undefined), /no revision before the current one/);
+  // A value the user set that differs from the default stays.
+  const kept = withoutServerDefaults({ spec: { restartPolicy: "Never", containers: [{ name: "a", image: "x:latest", imagePullPolicy: "IfNotPresent" }] } });
+  assert.deepEqual(kept, { spec: { restartPolicy: "Never", containers: [{ name: "a", image: "x:latest", imagePullPolicy: "IfNotPresent" }] } });
+});
+
+test("version, completion, and user errors without stack traces", () => {
+  const version = runCli(["version"]);
+  assert.equal(version.code, 0);
+  assert.equal(version.stdout, `sluice 0.1.0\nnode ${process.version}\n`);
+  const completion = runCli(["completion"]);
+  assert.equal(completion.code, 0);
+  assert.match(completion.stdout, /complete -o bashdefault -o default -F _sluice_yargs_completions sluice/);
+  const noConfig = runCli(["get", "rollouts", "--kubeconfig", "/nonexistent/kubeconfig"]);
+  assert.equal(noConfig.code, 1);
+  assert.match(noConfig.stderr, /^error: cannot read kubeconfig \/nonexistent\/kubeconfig: .*; pass --kubeconfig FILE\n$/);
+});
