@@ -166,3 +166,48 @@ describe("advanceRun: schedule", () => {
     assert.deepEqual(p.due.map((d) => d.metric), ["b"]);
   });
 });
+
+describe("advanceRun: compare metrics and the judge's score", () => {
+  const compareSpec = (critical: boolean) =>
+    analysisRunSpecSchema.parse({
+      metrics: [
+        { name: "p99", interval: "1s", count: 1, compare: { query: "q", critical }, provider: { prometheus: {} } },
+        { name: "errors", interval: "1s", count: 1, compare: { query: "q" }, provider: { prometheus: {} } },
+      ],
+    });
+  const judged = (phase: AnalysisPhase, classification: string) => measurement(phase, 1, { metadata: { classification } });
+
+  it("all Pass: Successful with score 100", () => {
+    const s = compareSpec(false);
+    const out = advanceRun(s, undefined, [{ metric: "p99", measurement: judged(S, "Pass") }, { metric: "errors", measurement: judged(S, "Pass") }], at(1));
+    assert.equal(out.status.phase, "Successful");
+    assert.equal(out.status.score, 100);
+  });
+
+  it("a metric without data: Inconclusive, never Successful", () => {
+    const s = compareSpec(false);
+    const seen = advanceRun(
+      analysisRunSpecSchema.parse({ ...s, metrics: s.metrics.map((m) => ({ ...m, inconclusiveLimit: 1 })) }),
+      undefined,
+      [{ metric: "p99", measurement: judged(S, "Pass") }, { metric: "errors", measurement: judged(I, "NoData") }],
+      at(1),
+    );
+    assert.equal(seen.status.phase, "Inconclusive");
+    assert.match(seen.status.message ?? "", /metric "errors" was inconclusive: no successful measurement/);
+  });
+
+  it("a compare metric whose latest measurement had no data holds the score back (Inconclusive, score 0)", () => {
+    const s = compareSpec(false);
+    const tolerant = analysisRunSpecSchema.parse({ ...s, metrics: s.metrics.map((m) => ({ ...m, count: 2, inconclusiveLimit: 1 })) });
+    let status = advanceRun(tolerant, undefined, [{ metric: "p99", measurement: judged(S, "Pass") }, { metric: "p99", measurement: judged(S, "Pass") }], at(1)).status;
+    status = advanceRun(tolerant, status, [{ metric: "errors", measurement: judged(S, "Pass") }, { metric: "errors", measurement: judged(I, "NoData") }], at(2)).status;
+    assert.equal(status.phase, "Inconclusive");
+    assert.equal(status.score, 0);
+    assert.match(status.message ?? "", /judge score 0; judge: 1 of 2 metrics without data: errors/);
+  });
+
+  it("a High metric fails the run", () => {
+    const out = advanceRun(compareSpec(true), undefined, [{ metric: "p99", measurement: judged(F, "High") }], at(1));
+    assert.equal(out.status.phase, "Failed");
+  });
+});
