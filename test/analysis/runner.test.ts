@@ -90,6 +90,26 @@ describe("startAnalysisRunner (sandbox API server, scripted provider)", () => {
     runners.splice(runners.indexOf(second), 1);
   });
 
+  it("conflicts on status writes and dropped watches lose or duplicate no measurement", async () => {
+    const r = await start();
+    env.server.faults.setRules([{ fault: "conflict409", fraction: 0.5, verbs: ["update"], resources: ["analysisruns.sluice.dev"] }]);
+    const drops = setInterval(() => env.server.faults.dropWatches(), 700);
+    try {
+      await create("faults", { metrics: [threshold({ interval: "1s", count: 4 })], args: [{ name: "pod-hash", value: "abc" }] });
+      const done = await until("completion under faults", "faults", (s) => s.phase === "Successful", 20_000);
+      const result = done.metricResults?.[0];
+      assert.equal(result?.count, 4);
+      const times = (result?.measurements ?? []).map((m) => Date.parse(m.startedAt ?? ""));
+      for (let i = 1; i < times.length; i++) assert.ok((times[i] ?? 0) - (times[i - 1] ?? 0) >= 900, `measurements ${i - 1}/${i} too close`);
+      assert.ok(env.server.faults.injected.conflict409 > 0, "the fault rule never fired");
+    } finally {
+      clearInterval(drops);
+      env.server.faults.clear();
+      await r.stop();
+      runners.splice(runners.indexOf(r), 1);
+    }
+  });
+
   it("terminate stops measuring and settles the run", async () => {
     await start();
     await create("terminate", { metrics: [threshold()], args: [{ name: "pod-hash", value: "abc" }] });
