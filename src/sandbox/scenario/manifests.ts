@@ -1,0 +1,177 @@
+/**
+ * The objects a sandbox scenario applies to its API server: Services, the HTTPRoute(s) the gateway serves,
+ * analysis templates tuned for a laptop (short windows, a 1 s scrape), and the Rollout. `speed` divides
+ * every wait, so CI can run the same scenario faster.
+ */
+import { formatDuration } from "../../api/duration.ts";
+import { API_GROUP_VERSION } from "../../api/group.ts";
+import type { KubeObject } from "../../kube/kube-object.ts";
+import type { DemoVersion, Scenario } from "./scenarios.ts";
+
+export const NAMESPACE = "default";
+export const ROLLOUT = "demo";
+const APP = { app: "demo" };
+
+/** A duration string for `seconds / speed`, at least 1 s. */
+export const scaled = (seconds: number, speed: number) => formatDuration(Math.max(1, Math.round(seconds / speed)) * 1000);
+
+const meta = (name: string) => ({ name, namespace: NAMESPACE });
+
+function service(name: string): KubeObject {
+  return { apiVersion: "v1", kind: "Service", metadata: meta(name), spec: { selector: APP, ports: [{ name: "http", port: 80, targetPort: 8080 }] } };
+}
+
+function httpRoute(name: string, backends: string[]): KubeObject {
+  return {
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "HTTPRoute",
+    metadata: meta(name),
+    spec: {
+      parentRefs: [{ name: "sandbox" }],
+      rules: [{ matches: [{ path: { type: "PathPrefix", value: "/" } }], backendRefs: backends.map((b, i) => ({ name: b, port: 80, weight: i === 0 ? 100 : 0 })) }],
+    },
+  };
+}
+
+const hash = '{{args.pod-hash}}';
+const selector = `rollouts_pod_template_hash="${hash}"`;
+
+function templates(speed: number): KubeObject[] {
+  const template = (name: string, metrics: unknown[], extra: Record<string, unknown> = {}): KubeObject => ({
+    apiVersion: API_GROUP_VERSION,
+    kind: "ClusterAnalysisTemplate",
+    metadata: { name },
+    spec: { args: [{ name: "pod-hash" }], metrics, ...extra },
+  });
+  const every = { interval: scaled(4, speed), count: 3 };
+  return [
+    template("sandbox-error-rate", [
+      {
+        name: "error-rate",
+        initialDelay: scaled(10, speed),
+        ...every,
+        successCondition: { max: 0.01 },
+        minSamples: { query: `sum(increase(http_requests_total{${selector}}[10s]))`, min: 50 },
+        provider: {
+          prometheus: { query: `sum(rate(http_requests_total{${selector}, code=~"5.."}[10s])) / sum(rate(http_requests_total{${selector}}[10s]))` },
+        },
+      },
+    ]),
+    template("sandbox-latency", [
+      {
+        name: "p99-latency",
+        initialDelay: scaled(20, speed),
+        ...every,
+        successCondition: { max: 0.1 },
+        provider: { prometheus: { query: `histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{${selector}}[20s])))` } },
+      },
+      {
+        name: "p99.9-latency",
+        initialDelay: scaled(20, speed),
+        ...every,
+        successCondition: { max: 0.15 },
+        minSamples: { query: `sum(increase(http_request_duration_seconds_count{${selector}}[20s]))`, min: 500 },
+        provider: { prometheus: { query: `histogram_quantile(0.999, sum by (le) (rate(http_request_duration_seconds_bucket{${selector}}[20s])))` } },
+      },
+    ]),
+    {
+      apiVersion: API_GROUP_VERSION,
+      kind: "ClusterAnalysisTemplate",
+      metadata: { name: "sandbox-judge" },
+      spec: {
+        metrics: [
+          {
+            name: "p99.9-vs-stable",
+            initialDelay: scaled(20, speed),
+            ...every,
+            compare: {
+              query: 'histogram_quantile(0.999, sum by (le) (rate(http_request_duration_seconds_bucket{rollouts_pod_template_hash="{{podTemplateHash}}"}[10s])))',
+              direction: "increase",
+              maxIncrease: "20%",
+              minSamples: 10,
+              window: "20s",
+              step: "1s",
+            },
+            provider: { prometheus: {} },
+          },
+        ],
+      },
+    },
+  ];
+}
+
+function podTemplate(version: DemoVersion) {
+  return {
+    metadata: { labels: APP, annotations: { "sluice.dev/version": version.name } },
+    spec: {
+      containers: [
+        {
+          name: "demo",
+          image: `sluice/demo-app:${version.name}`,
+          env: Object.entries(version.env).map(([name, value]) => ({ name, value })),
+        },
+      ],
+    },
+  };
+}
+
+const hashArg = [{ name: "pod-hash", valueFrom: { podTemplateHashValue: "Latest" } }];
+
+function strategy(scenario: Scenario, speed: number, autoPromote: boolean): Record<string, unknown> {
+  if (scenario.strategy === "blueGreen") {
+    return {
+      blueGreen: {
+        activeService: "demo-active",
+        previewService: "demo-preview",
+        autoPromotionEnabled: autoPromote,
+        scaleDownDelaySeconds: Math.max(1, Math.round(10 / speed)),
+        prePromotionAnalysis: { templates: [{ templateName: "sandbox-error-rate", clusterScope: true }], args: hashArg },
+      },
+    };
+  }
+  return {
+    canary: {
+      stableService: "demo-stable",
+      canaryService: "demo-canary",
+      trafficRouting: { gatewayAPI: { httpRoute: "demo" } },
+      scaleDownDelaySeconds: Math.max(1, Math.round(5 / speed)),
+      abortScaleDownDelaySeconds: Math.max(1, Math.round(5 / speed)),
+      steps: [
+        { setWeight: 20 },
+        { analysis: { templates: [{ templateName: "sandbox-error-rate", clusterScope: true }], args: hashArg } },
+        { setWeight: 50 },
+        {
+          analysis: {
+            templates: [
+              { templateName: "sandbox-latency", clusterScope: true },
+              { templateName: "sandbox-judge", clusterScope: true },
+            ],
+            args: hashArg,
+          },
+        },
+        { pause: { duration: scaled(5, speed) } },
+      ],
+    },
+  };
+}
+
+export function rolloutFor(scenario: Scenario, version: DemoVersion, speed: number, autoPromote: boolean, replicas = 3): KubeObject {
+  return {
+    apiVersion: API_GROUP_VERSION,
+    kind: "Rollout",
+    metadata: meta(ROLLOUT),
+    spec: { replicas, selector: { matchLabels: APP }, template: podTemplate(version), strategy: strategy(scenario, speed, autoPromote) },
+  };
+}
+
+/** Everything but the Rollout, in apply order. */
+export function baseObjects(scenario: Scenario, speed: number): KubeObject[] {
+  const routing =
+    scenario.strategy === "canary"
+      ? [service("demo-stable"), service("demo-canary"), httpRoute("demo", ["demo-stable", "demo-canary"])]
+      : [service("demo-active"), service("demo-preview"), httpRoute("demo", ["demo-active"]), httpRoute("demo-preview", ["demo-preview"])];
+  return [...routing, ...templates(speed)];
+}
+
+/** The pod template of a version, for switching the Rollout to it. */
+export { podTemplate };
