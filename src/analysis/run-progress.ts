@@ -61,7 +61,12 @@ export function advanceRun(spec: AnalysisRunSpec, previous: AnalysisRunStatus | 
   const results = spec.metrics.map((metric) => {
     let result = resultFor(metric, previous);
     if (TERMINAL_PHASES.has(result.phase)) return { metric, result };
-    for (const t of taken) if (t.metric === metric.name) result = addMeasurement(metric, result, t.measurement);
+    for (const t of taken) {
+      if (t.metric !== metric.name) continue;
+      // Applying the same measurement twice (a retried write after a conflict) must not count it twice.
+      if (result.measurements?.some((m) => m.startedAt !== undefined && m.startedAt === t.measurement.startedAt)) continue;
+      result = addMeasurement(metric, result, t.measurement);
+    }
     const decided = decideMetric(metric, result, terminated);
     result = { ...result, phase: decided.phase, ...(decided.message !== undefined ? { message: decided.message } : {}) };
     return { metric, result };

@@ -76,6 +76,13 @@ describe("advanceRun: limits and phases", () => {
     assert.ok(last?.completedAt);
   });
 
+  it("applying the same measurement twice counts it once", () => {
+    const s = spec({ interval: "1s" });
+    const once = advanceRun(s, undefined, [{ metric: "m", measurement: measurement(S, 1) }], at(1)).status;
+    const twice = advanceRun(s, once, [{ metric: "m", measurement: measurement(S, 1) }], at(1)).status;
+    assert.deepEqual(twice, once);
+  });
+
   it("a completed run does not change any more", () => {
     const s = spec({ interval: "1s", count: 1 });
     const done = play(s, [F]).at(-1);
@@ -175,7 +182,7 @@ describe("advanceRun: compare metrics and the judge's score", () => {
         { name: "errors", interval: "1s", count: 1, compare: { query: "q" }, provider: { prometheus: {} } },
       ],
     });
-  const judged = (phase: AnalysisPhase, classification: string) => measurement(phase, 1, { metadata: { classification } });
+  const judged = (phase: AnalysisPhase, classification: string, second = 1) => measurement(phase, second, { metadata: { classification } });
 
   it("all Pass: Successful with score 100", () => {
     const s = compareSpec(false);
@@ -199,8 +206,8 @@ describe("advanceRun: compare metrics and the judge's score", () => {
   it("a compare metric whose latest measurement had no data holds the score back (Inconclusive, score 0)", () => {
     const s = compareSpec(false);
     const tolerant = analysisRunSpecSchema.parse({ ...s, metrics: s.metrics.map((m) => ({ ...m, count: 2, inconclusiveLimit: 1 })) });
-    let status = advanceRun(tolerant, undefined, [{ metric: "p99", measurement: judged(S, "Pass") }, { metric: "p99", measurement: judged(S, "Pass") }], at(1)).status;
-    status = advanceRun(tolerant, status, [{ metric: "errors", measurement: judged(S, "Pass") }, { metric: "errors", measurement: judged(I, "NoData") }], at(2)).status;
+    let status = advanceRun(tolerant, undefined, [{ metric: "p99", measurement: judged(S, "Pass", 1) }, { metric: "p99", measurement: judged(S, "Pass", 2) }], at(2)).status;
+    status = advanceRun(tolerant, status, [{ metric: "errors", measurement: judged(S, "Pass", 1) }, { metric: "errors", measurement: judged(I, "NoData", 2) }], at(2)).status;
     assert.equal(status.phase, "Inconclusive");
     assert.equal(status.score, 0);
     assert.match(status.message ?? "", /judge score 0; judge: 1 of 2 metrics without data: errors/);
