@@ -159,7 +159,7 @@ test("restart makes a new revision through the steps; undo puts the previous tem
   assert.match(none.stderr, /has no revision 9; known revisions: 2 \(\w+\), 1 \(\w+\)/);
   const undone = await sluice("undo", "cart");
   assert.equal(undone.code, 0, undone.stderr);
-  assert.equal(undone.stdout, `rollout "cart" rolled back to revision 1 (${v1.stableRS}): it rolls out as a new revision through the steps\n`);
+  assert.equal(undone.stdout, `rollout "cart" rolled back to revision 1 (${v1.stableRS}): the controller rolls it out through the steps\n`);
   const template = specOf(await env.rollout("cart")).template as { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> } };
   assert.equal(template.metadata?.annotations?.["kubectl.kubernetes.io/restartedAt"], undefined, "revision 1 had no restart annotation");
   assert.deepEqual(template.metadata?.labels, { app: "cart" }, "no pod-template-hash label in the Rollout's template");

@@ -42,6 +42,6 @@ export function undo(object: KubeObject, replicaSets: KubeObject[], current: str
   template.metadata = { ...template.metadata, labels };
   return {
     object: { ...object, spec: { ...(object.spec as Record<string, unknown>), template } },
-    said: `rollout "${name}" rolled back to revision ${revisionOf(target)} (${hashOf(target)}): it rolls out as a new revision through the steps`,
+    said: `rollout "${name}" rolled back to revision ${revisionOf(target)} (${hashOf(target)}): the controller rolls it out through the steps`,
   };
 }
