@@ -4,6 +4,7 @@ import { controllerCommand } from "./commands/controller.ts";
 import { lintCommand } from "./commands/lint.ts";
 import { sandboxCommand } from "./commands/sandbox.ts";
 import { abortCommand } from "./commands/abort.ts";
+import { analyzeCommand } from "./commands/analyze.ts";
 import { getCommand } from "./commands/get.ts";
 import { importCommand } from "./commands/import.ts";
 import { statusCommand } from "./commands/status.ts";
@@ -37,6 +38,7 @@ export async function runCli(args: string[]): Promise<number> {
     .command(undoCommand)
     .command(statusCommand)
     .command(importCommand((code) => (exitCode = code)))
+    .command(analyzeCommand)
     .command(versionCommand)
     // `sluice completion >> ~/.bashrc` (or ~/.zshrc): yargs' own completion script.
     .completion("completion", "Print a bash/zsh completion script for sluice")
