@@ -26,7 +26,7 @@ export async function runCli(args: string[]): Promise<number> {
     .option("namespace", { alias: "n", type: "string", describe: "Namespace (default: the context's)", global: true })
     .command(lintCommand((code) => (exitCode = code)))
     .command(controllerCommand)
-    .command(sandboxCommand)
+    .command(sandboxCommand((code) => (exitCode = code)))
     .command(getCommand)
     .command(promoteCommand)
     .command(abortCommand)
@@ -45,10 +45,10 @@ export async function runCli(args: string[]): Promise<number> {
     .demandCommand(1, "Name a command; `sluice --help` lists them.")
     .strict()
     .recommendCommands()
-    .fail((message, error, y) => {
+    // Throwing (rather than printing) stops yargs there: a command with missing arguments must not run anyway.
+    .fail((message, error) => {
       if (error) throw error;
-      process.stderr.write(`${y.help() ? "" : ""}error: ${message}\nRun with --help for usage.\n`);
-      exitCode = 2;
+      throw new UserError(`${message}\nRun with --help for usage.`, 2);
     })
     .help()
     .version(false)

@@ -1,12 +1,12 @@
 /** `sluice set image NAME CONTAINER=IMAGE...`: start a new revision with other images. */
-import type { CommandModule } from "yargs";
+import type { Argv, CommandModule } from "yargs";
 import { parseImageAssignment, setImage } from "../actions/spec-changes.ts";
 import { connect, type GlobalArgs } from "../cluster.ts";
 import { updateRollout } from "../rollout-access.ts";
 
 type SetImageArgs = GlobalArgs & { name: string; assignments: string[] };
 
-const setImageCommand: CommandModule<object, SetImageArgs> = {
+const setImageCommand: CommandModule<GlobalArgs, SetImageArgs> = {
   command: "image <name> <assignments..>",
   describe: "Change container images (CONTAINER=IMAGE ...): a new revision that walks the steps",
   builder: (y) =>
@@ -30,9 +30,9 @@ const setImageCommand: CommandModule<object, SetImageArgs> = {
   },
 };
 
-export const setCommand: CommandModule<object, GlobalArgs> = {
+export const setCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   command: "set",
   describe: "Change a Rollout's spec (set image)",
-  builder: (y) => y.command(setImageCommand).demandCommand(1, "Name what to set: `sluice set image NAME CONTAINER=IMAGE`") as never,
+  builder: (y: Argv<GlobalArgs>) => y.command(setImageCommand).demandCommand(1, "Name what to set: `sluice set image NAME CONTAINER=IMAGE`"),
   handler: () => undefined,
 };

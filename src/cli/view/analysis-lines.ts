@@ -67,12 +67,12 @@ export function analysisLines(runs: AnalysisRun[], width: number, paint: Paint):
       const latest = result.measurements?.at(-1);
       // While a metric still runs, its latest measurement says which way it is going.
       const verdict = result.phase === "Running" || result.phase === "Pending" ? (latest?.phase ?? result.phase) : result.phase;
-      const result_ = PHASE_MARK[verdict] ?? { mark: "·", colour: "dim" as Colour };
+      const shown = PHASE_MARK[verdict] ?? { mark: "·", colour: "dim" as Colour };
       return [
         { text: `${result.name}${result.dryRun ? " (dry run)" : ""}` },
         { text: latest?.value ?? "-" },
         { text: describeMetricCondition(metric) },
-        { text: `${result_.mark} ${tally(result)}`, colour: result_.colour },
+        { text: `${shown.mark} ${tally(result)}`, colour: shown.colour },
       ];
     });
     // Metrics not measured yet still show what they will be judged against.
