@@ -9,6 +9,7 @@ import { undo } from "../../src/cli/actions/undo.ts";
 import { RefusedError, UserError } from "../../src/cli/errors.ts";
 import { rolloutSchema, type Rollout, type RolloutStatus } from "../../src/api/rollout.ts";
 import type { KubeObject } from "../../src/kube/kube-client.ts";
+import { useColour } from "../../src/cli/view/style.ts";
 import { runCli } from "../helpers/run-cli.ts";
 
 const T = "2026-11-23T14:00:00Z";
@@ -115,4 +116,17 @@ test("version, completion, and user errors without stack traces", () => {
   const noConfig = runCli(["get", "rollouts", "--kubeconfig", "/nonexistent/kubeconfig"]);
   assert.equal(noConfig.code, 1);
   assert.match(noConfig.stderr, /^error: cannot read kubeconfig \/nonexistent\/kubeconfig: .*; pass --kubeconfig FILE\n$/);
+  // A usage error stops before the command runs (here it would have reached for the kubeconfig).
+  const usage = runCli(["set", "image", "web", "--kubeconfig", "/nonexistent/kubeconfig"]);
+  assert.equal(usage.code, 2);
+  assert.equal(usage.stderr, "error: Not enough non-option arguments: got 1, need at least 2\nRun with --help for usage.\n");
+});
+
+test("colours: a terminal gets them unless --no-color or NO_COLOR; FORCE_COLOR gives them to a pipe", () => {
+  assert.equal(useColour({ noColor: false, isTTY: true, env: {} }), true);
+  assert.equal(useColour({ noColor: true, isTTY: true, env: {} }), false);
+  assert.equal(useColour({ noColor: false, isTTY: true, env: { NO_COLOR: "1" } }), false);
+  assert.equal(useColour({ noColor: false, isTTY: false, env: {} }), false);
+  assert.equal(useColour({ noColor: false, isTTY: false, env: { FORCE_COLOR: "1" } }), true);
+  assert.equal(useColour({ noColor: true, isTTY: false, env: { FORCE_COLOR: "1" } }), false);
 });
