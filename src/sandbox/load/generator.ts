@@ -11,8 +11,8 @@ import { windowStats, type LoadStats, type TimeWindow } from "./stats.ts";
 import { loadTarget, LoadTargetError } from "./target.ts";
 
 export const DEFAULT_VERSION_HEADER = "x-sluice-pod-hash";
-/** How often the scheduler wakes; requests that fell due meanwhile leave together, each with its own intended time. */
-const TICK_MS = 2;
+/** Longest sleep of the scheduler; requests that fell due meanwhile leave together, each with its own intended time. */
+const MAX_SLEEP_MS = 50;
 
 export interface LoadOptions {
   /** http://127.0.0.1:PORT/path */
@@ -110,7 +110,9 @@ export function startLoad(options: LoadOptions): RunningLoad {
       finishSchedule();
       return;
     }
-    timer = setTimeout(tick, TICK_MS);
+    // Wake for the next due request, not on a fixed beat, so requests leave as close to on time as timers allow.
+    const nextDue = startedAt + sent * intervalMs;
+    timer = setTimeout(tick, Math.max(0, Math.min(MAX_SLEEP_MS, nextDue - preciseNow())));
   };
   tick();
 
