@@ -44,7 +44,9 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
         if (event.kind === "deleted") {
           stop();
           reject(new UserError(`rollout "${args.name}" was deleted`, 1));
-        } else if (event.kind === "state" && report(event.state.rollout)) {
+        } else if (event.kind === "error") {
+          process.stderr.write(`${event.message}\n`);
+        } else if (report(event.state.rollout)) {
           stop();
           resolve(event.state.rollout);
         }
