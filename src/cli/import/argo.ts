@@ -139,8 +139,28 @@ function metadata(value: unknown): Json {
   return Object.fromEntries(Object.entries({ name: m.name, namespace: m.namespace, labels: m.labels, annotations: m.annotations }).filter(([, v]) => v !== undefined));
 }
 
-export function translateArgoRollout(doc: Json, notes: Notes): Json {
-  const spec = translateFields(asRecord(doc.spec), "spec", notes, {
+export type DeploymentLookup = (name: string, namespace: string) => Json | undefined;
+
+/** workloadRef: sluice keeps the pod template in the Rollout, so it is copied from the Deployment when given. */
+function fromWorkloadRef(doc: Json, notes: Notes, deployments: DeploymentLookup): Json {
+  const spec = asRecord(doc.spec);
+  const ref = asRecord(spec.workloadRef);
+  const namespace = String(asRecord(doc.metadata).namespace ?? "default");
+  const deployment = ref.kind === "Deployment" ? deployments(String(ref.name), namespace) : undefined;
+  const { workloadRef: _ref, ...rest } = spec;
+  if (!deployment) {
+    notes.dropped("spec.workloadRef", `${String(ref.kind ?? "workload")} ${String(ref.name)} is not among the inputs; import its manifest too, or copy its spec.template and spec.selector into the Rollout`);
+    return rest;
+  }
+  const source = asRecord(deployment.spec);
+  notes.info("spec.workloadRef", `pod template copied from Deployment ${String(ref.name)}; scale that Deployment to 0 once the Rollout is Healthy`);
+  if (ref.scaleDown !== undefined && ref.scaleDown !== "never") notes.dropped("spec.workloadRef.scaleDown", `"${String(ref.scaleDown)}" is not automated: sluice leaves the Deployment as it is`);
+  return { ...rest, selector: rest.selector ?? source.selector, template: source.template };
+}
+
+export function translateArgoRollout(doc: Json, notes: Notes, deployments: DeploymentLookup = () => undefined): Json {
+  const source = asRecord(doc.spec).workloadRef ? fromWorkloadRef(doc, notes, deployments) : asRecord(doc.spec);
+  const spec = translateFields(source, "spec", notes, {
     replicas: same,
     selector: same,
     template: same,
@@ -154,7 +174,6 @@ export function translateArgoRollout(doc: Json, notes: Notes): Json {
         blueGreen: (b) => blueGreen(b, "spec.strategy.blueGreen", notes),
       }),
   }, {
-    workloadRef: { severity: "dropped", message: "sluice needs the pod template in the Rollout: copy the Deployment's spec.template and spec.selector here" },
     minReadySeconds: { severity: "dropped", message: "not supported; pods count as available once ready" },
     analysis: HISTORY,
     restartAt: { severity: "info", message: "use `sluice restart NAME` instead" },

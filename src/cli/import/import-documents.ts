@@ -41,6 +41,7 @@ export function importDocuments(docs: ManifestDocument[]): ImportedDocument[] {
   const canaries = ofKind(FLAGGER_API_VERSION, "Canary");
   const usedDeployments = new Map<string, string>();
   const usedTemplates = new Map<string, string>();
+  // An Argo Rollout's workloadRef Deployment stays (Argo scales it down rather than deleting it), so it passes through.
   for (const c of canaries) {
     const meta = asRecord(c.content.metadata);
     const spec = asRecord(c.content.spec);
@@ -60,7 +61,7 @@ export function importDocuments(docs: ManifestDocument[]): ImportedDocument[] {
     const meta = asRecord(content.metadata);
     const apiVersion = String(content.apiVersion ?? "");
     let objects: Json[];
-    if (apiVersion === ARGO_API_VERSION && content.kind === "Rollout") objects = [translateArgoRollout(content, notes)];
+    if (apiVersion === ARGO_API_VERSION && content.kind === "Rollout") objects = [translateArgoRollout(content, notes, lookup(deployments))];
     else if (apiVersion === ARGO_API_VERSION && (content.kind === "AnalysisTemplate" || content.kind === "ClusterAnalysisTemplate")) {
       const template = translateArgoTemplate(content, notes);
       objects = template ? [template] : [];
