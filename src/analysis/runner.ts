@@ -56,6 +56,11 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
   const chains = new Map<Key, Promise<void>>();
   let stopped = false;
 
+  const forget = (key: Key) => {
+    clearTimeout(timers.get(key));
+    timers.delete(key);
+  };
+
   const schedule = (key: Key, delayMs: number) => {
     if (stopped) return;
     clearTimeout(timers.get(key));
@@ -144,7 +149,7 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
     }
     const next = progress.due.reduce<number | undefined>((soonest, d) => (soonest === undefined || d.at.getTime() < soonest ? d.at.getTime() : soonest), undefined);
     if (next !== undefined) schedule(key, next - now().getTime());
-    else clearTimeout(timers.get(key));
+    else forget(key);
   }
 
   const custom = kc.makeApiClient(CustomObjectsApi);
@@ -158,14 +163,14 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
   const onChange = (object: KubernetesObject) => {
     const phase = (object as { status?: { phase?: string } }).status?.phase;
     if (phase === "Successful" || phase === "Failed" || phase === "Inconclusive" || phase === "Error") {
-      clearTimeout(timers.get(keyOf(object)));
+      forget(keyOf(object));
       return;
     }
     enqueue(keyOf(object));
   };
   informer.on("add", onChange);
   informer.on("update", onChange);
-  informer.on("delete", (object) => clearTimeout(timers.get(keyOf(object))));
+  informer.on("delete", (object) => forget(keyOf(object)));
   informer.on("error", (error: unknown) => {
     // client-node stops the informer on errors other than 410; start it again (it lists afresh and resumes).
     log.warn({ err: error instanceof Error ? error.message : String(error) }, "AnalysisRun watch failed; restarting");

@@ -48,6 +48,12 @@ const errorEnvelope = z.object({
   warnings: z.array(z.string()).optional(),
 });
 
+/** A vector or matrix whose samples are native histograms (`histogram`/`histograms` instead of `value`/`values`). */
+const nativeHistogramSamples = z.object({
+  status: z.literal("success"),
+  data: z.object({ result: z.array(z.union([z.object({ histogram: z.unknown() }), z.object({ histograms: z.unknown() })])).min(1) }),
+});
+
 export type PrometheusErrorType = "bad_data" | "execution" | "timeout" | "canceled" | "internal" | "not_found" | "not_acceptable" | "unavailable" | string;
 
 export type ParsedEnvelope =
@@ -82,6 +88,9 @@ export function parseEnvelope(body: unknown): ParsedEnvelope {
   const failure = errorEnvelope.safeParse(body);
   if (failure.success) return { status: "error", errorType: failure.data.errorType, error: failure.data.error };
   if (typeof body === "string") return { status: "invalid", reason: `not a Prometheus API response: ${body.slice(0, 120).replace(/\s+/g, " ")}` };
+  if (nativeHistogramSamples.safeParse(body).success) {
+    return { status: "invalid", reason: "the query returned native histogram samples; wrap it in histogram_quantile(), histogram_count() or histogram_fraction() to get numbers" };
+  }
   const issue = success.error.issues[0];
   return { status: "invalid", reason: `unexpected response shape${issue ? ` at ${issue.path.join(".") || "(root)"}: ${issue.message}` : ""}` };
 }

@@ -76,6 +76,12 @@ describe("parseEnvelope", () => {
     assert.deepEqual(v.status === "success" ? v.warnings : [], ["w1", "info: i1"]);
   });
 
+  it("explains native histogram samples instead of failing on their shape", () => {
+    const out = parseEnvelope({ status: "success", data: { resultType: "vector", result: [{ metric: {}, histogram: [1, { count: "3", sum: "1", buckets: [] }] }] } });
+    assert.equal(out.status, "invalid");
+    assert.match(out.status === "invalid" ? out.reason : "", /native histogram samples; wrap it in histogram_quantile/);
+  });
+
   it("reports what is wrong with a malformed body", () => {
     assert.deepEqual(parseEnvelope("<html>502 Bad Gateway</html>"), { status: "invalid", reason: "not a Prometheus API response: <html>502 Bad Gateway</html>" });
     const bad = parseEnvelope({ status: "success", data: { resultType: "vector", result: [{ metric: {}, value: [1, "abc"] }] } });
