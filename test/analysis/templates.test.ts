@@ -9,7 +9,7 @@ import { renderPromQL } from "../../src/providers/promql-args.ts";
 import { REPO_ROOT } from "../helpers/run-cli.ts";
 
 const DIR = join(REPO_ROOT, "deploy/analysis-templates");
-const files = readdirSync(DIR).filter((f) => f.endsWith(".yaml"));
+const files = readdirSync(DIR).filter((f) => f.endsWith(".yaml") && f !== "kustomization.yaml");
 
 /** A plausible value per argument name, to render every query as a user's Rollout would. */
 const SAMPLE: Record<string, string> = { "pod-hash": "6d4f8b9c7", namespace: "shop", service: "checkout-canary", window: "1m", "slow-le": "0.5", "canary-pod-hash": "a1", "stable-pod-hash": "b2" };
@@ -35,6 +35,12 @@ describe("shipped analysis templates", () => {
       });
     }
   }
+
+  it("the kustomization lists every template file", () => {
+    const kustomization = parseAllDocuments(readFileSync(join(DIR, "kustomization.yaml"), "utf8"));
+    const first = Array.isArray(kustomization) ? kustomization[0] : kustomization;
+    assert.deepEqual([...((first?.toJS() as { resources: string[] }).resources)].sort(), [...files].sort());
+  });
 
   it("examples/analysis-*.yaml are copies of the shipped templates", () => {
     const pairs = [
