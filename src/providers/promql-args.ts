@@ -16,7 +16,8 @@ type Position = "double-quoted" | "single-quoted" | "raw" | "duration" | "bare" 
 
 const PLACEHOLDER = /\{\{\s*(?:args\.([A-Za-z0-9_][-A-Za-z0-9_.]*)|([A-Za-z][A-Za-z0-9_]*))\s*\}\}/y;
 const DURATION = /^(?:\d+(?:ms|s|m|h|d|w|y))+$/;
-const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+// Unsigned: a sign could join the surrounding expression ("x_{{args.v}}" with "-1" would subtract).
+const NUMBER = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const KEYWORDS = new Set([
   "and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right", "offset", "bool", "atan2", "start", "end",

@@ -78,7 +78,7 @@ describe("renderPromQL", () => {
   it("outside quotes allows only numbers, durations and non-keyword names", () => {
     assert.equal(render("histogram_quantile({{args.q}}, x)", { q: "0.99" }).ok, true);
     assert.equal(render("{{args.m}}{job=\"a\"}", { m: "http_requests_total" }).ok, true);
-    for (const v of ["1) or vector(1", "or", "x or y", '"a"', "1 + 1"]) {
+    for (const v of ["1) or vector(1", "or", "x or y", '"a"', "1 + 1", "-1", "+1"]) {
       const out = render("histogram_quantile({{args.q}}, x)", { q: v });
       assert.equal(out.ok, false, v);
     }
