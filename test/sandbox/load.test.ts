@@ -116,7 +116,8 @@ describe("open-loop load generator", () => {
     const url = await serve(() => undefined);
     const records: readonly LoadRecord[] = await startLoad({ url, ratePerSecond: 100, durationMs: 100, timeoutMs: 200 }).done;
     assert.equal(records.length, 10);
-    assert.ok(records.every((r) => r.status === 0 && r.error === "timeout" && r.latencyMs >= 199));
+    // Timers may fire a millisecond early by the precise clock; the point is that the wait counts in full.
+    for (const r of records) assert.ok(r.status === 0 && r.error === "timeout" && r.latencyMs >= 195, JSON.stringify(r));
     assert.throws(() => startLoad({ url: "http://example.com/", ratePerSecond: 1, durationMs: 1 }), LoadTargetError);
     assert.throws(() => startLoad({ url: "http://10.0.0.1:80/", ratePerSecond: 1, durationMs: 1 }), LoadTargetError);
   });
