@@ -92,6 +92,9 @@ describe("startAnalysisRunner (sandbox API server, scripted provider)", () => {
 
   it("conflicts on status writes and dropped watches lose or duplicate no measurement", async () => {
     const r = await start();
+    // Every other status write conflicts (deterministic, so the test cannot pass by luck).
+    let flip = 0;
+    env.server.faults.setRandom(() => (flip++ % 2 === 0 ? 0.1 : 0.9));
     env.server.faults.setRules([{ fault: "conflict409", fraction: 0.5, verbs: ["update"], resources: ["analysisruns.sluice.dev"] }]);
     const drops = setInterval(() => env.server.faults.dropWatches(), 700);
     try {
@@ -105,6 +108,7 @@ describe("startAnalysisRunner (sandbox API server, scripted provider)", () => {
     } finally {
       clearInterval(drops);
       env.server.faults.clear();
+      env.server.faults.setRandom(Math.random);
       await r.stop();
       runners.splice(runners.indexOf(r), 1);
     }
@@ -121,6 +125,24 @@ describe("startAnalysisRunner (sandbox API server, scripted provider)", () => {
     const count = done.metricResults?.[0]?.count;
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal((await status("terminate")).metricResults?.[0]?.count, count);
+  });
+
+  it("without a namespace it executes runs in every namespace", async () => {
+    const r = await startAnalysisRunner({ kc: env.kc, kube: env.kube, log: pino({ level: "silent" }), provider });
+    runners.push(r);
+    await env.kube.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "team-b" } });
+    await env.kube.create({
+      apiVersion: API_GROUP_VERSION,
+      kind: "AnalysisRun",
+      metadata: { name: "elsewhere", namespace: "team-b" },
+      spec: { metrics: [threshold({ interval: "1s", count: 1 })], args: [{ name: "pod-hash", value: "abc" }] },
+    });
+    const done = await env.waitFor("team-b run", async () => {
+      const run = await env.kube.get({ apiVersion: API_GROUP_VERSION, kind: "AnalysisRun", namespace: "team-b", name: "elsewhere" });
+      const phase = (run?.status as { phase?: string } | undefined)?.phase;
+      return phase === "Successful" || phase === "Failed" ? phase : undefined;
+    });
+    assert.equal(done, "Successful");
   });
 
   it("an AnalysisRun the schema rejects becomes Error with the reason", async () => {
