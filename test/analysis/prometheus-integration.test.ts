@@ -91,7 +91,8 @@ describe("analysis against a real Prometheus", { skip, timeout: 170_000 }, () =>
     assert.equal(p99.phase, "Successful", explain(p99));
     const p999 = await measure("latency.yaml", "latency", "p99.9-latency", hash.tail);
     assert.equal(p999.phase, "Failed", explain(p999));
-    assert.ok(Number(p999.value) > 0.25 && Number(p999.value) <= 0.3, `p99.9 ${p999.value} should sit in the 0.25-0.3 bucket`);
+    // 255 ms requests: the 0.25-0.3 bucket (0.4 allows for a busy CI machine delaying some of them).
+    assert.ok(Number(p999.value) > 0.25 && Number(p999.value) <= 0.4, `p99.9 ${p999.value} should sit just above 0.25`);
     const slower = await measure("latency.yaml", "latency", "slower-than-threshold", hash.tail, { "slow-le": "0.25" });
     assert.equal(slower.phase, "Failed", explain(slower));
     assert.ok(Math.abs(Number(slower.value) - 0.005) < 0.002, `fraction slower ${slower.value}`);
