@@ -32,6 +32,8 @@ export interface RunningPrometheus {
   readonly url: string;
   readonly port: number;
   readonly version: string;
+  /** Config, targets file and TSDB; removed by stop(). */
+  readonly directory: string;
   setTargets(targets: readonly ScrapeTarget[]): Promise<void>;
   stop(): Promise<void>;
 }
@@ -140,5 +142,5 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
     throw error;
   }
   const build = (await (await fetch(`${url}/api/v1/status/buildinfo`)).json()) as { data?: { version?: string } };
-  return { url, port, version: build.data?.version ?? "unknown", setTargets: (targets) => writeTargets(targetsFile, targets), stop };
+  return { url, port, version: build.data?.version ?? "unknown", directory: dir, setTargets: (targets) => writeTargets(targetsFile, targets), stop };
 }
