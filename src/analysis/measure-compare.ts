@@ -37,6 +37,17 @@ function pointsOf(result: QueryResult, side: string): readonly Point[] | string 
   return result.series[0]?.points ?? [];
 }
 
+/**
+ * Both sides over the same span: points before the later side's first point are dropped, so stable data from
+ * before the canary existed never enters the comparison (time is the biggest confounder; compare side by side).
+ */
+export function commonStart(canary: readonly Point[], stable: readonly Point[]): { canary: readonly Point[]; stable: readonly Point[] } {
+  const first = (side: readonly Point[]) => side.reduce((min, [t]) => Math.min(min, t), Number.POSITIVE_INFINITY);
+  if (canary.length === 0 || stable.length === 0) return { canary, stable };
+  const start = Math.max(first(canary), first(stable));
+  return { canary: canary.filter(([t]) => t >= start), stable: stable.filter(([t]) => t >= start) };
+}
+
 function phaseOf(judgement: Judgement): Measurement["phase"] {
   switch (judgement.classification) {
     case "High":
@@ -95,10 +106,11 @@ export async function measureCompare(input: CompareInput): Promise<Measurement> 
     if (typeof got === "string") return errorMeasurement(at, input.now(), got, warnings);
     points[side] = got;
   }
+  const aligned = commonStart(points.canary ?? [], points.stable ?? []);
   const judgement = judge({
     name: metric.name,
-    canary: points.canary ?? [],
-    stable: points.stable ?? [],
+    canary: aligned.canary,
+    stable: aligned.stable,
     compare,
     sequentialState: previousState(input.previous),
     final: input.final,
