@@ -43,7 +43,9 @@ function templates(speed: number): KubeObject[] {
     metadata: { name },
     spec: { args: [{ name: "pod-hash" }], metrics, ...extra },
   });
+  // One noisy measurement is forgiven (failureLimit 1): a real regression fails every one.
   const every = { interval: scaled(4, speed), count: 3 };
+  const tolerant = { ...every, failureLimit: 1 };
   return [
     template("sandbox-error-rate", [
       {
@@ -61,17 +63,32 @@ function templates(speed: number): KubeObject[] {
       {
         name: "p99-latency",
         initialDelay: scaled(20, speed),
-        ...every,
-        successCondition: { max: 0.1 },
+        ...tolerant,
+        successCondition: { max: 0.25 },
         provider: { prometheus: { query: `histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{${selector}}[20s])))` } },
       },
       {
+        // A laptop running Prometheus, the API server and every pod shares its cores: p99.9 of a healthy
+        // 20 ms app reaches ~0.2 s here, so the threshold sits above that and below the tail scenario's 0.27 s.
         name: "p99.9-latency",
         initialDelay: scaled(20, speed),
-        ...every,
-        successCondition: { max: 0.15 },
+        ...tolerant,
+        successCondition: { max: 0.25 },
         minSamples: { query: `sum(increase(http_request_duration_seconds_count{${selector}}[20s]))`, min: 500 },
         provider: { prometheus: { query: `histogram_quantile(0.999, sum by (le) (rate(http_request_duration_seconds_bucket{${selector}}[20s])))` } },
+      },
+      {
+        // The robust tail check: no interpolation inside a bucket, so it cannot be capped or smoothed away.
+        name: "slower-than-250ms",
+        initialDelay: scaled(20, speed),
+        ...tolerant,
+        successCondition: { max: 0.002 },
+        minSamples: { query: `sum(increase(http_request_duration_seconds_count{${selector}}[20s]))`, min: 500 },
+        provider: {
+          prometheus: {
+            query: `1 - sum(rate(http_request_duration_seconds_bucket{${selector}, le="0.25"}[20s])) / sum(rate(http_request_duration_seconds_count{${selector}}[20s]))`,
+          },
+        },
       },
     ]),
     {

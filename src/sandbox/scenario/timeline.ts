@@ -20,7 +20,7 @@ export type Segment = {
   label: string;
   from: number;
   to: number;
-  /** Highest canary weight reported during the segment. */
+  /** The canary weight last reported during the segment. */
   weight: number;
   /** How the segment ended: the next step, an abort, the promotion. */
   decision: string;
@@ -52,22 +52,23 @@ function labelFor(rollout: Rollout, snap: StatusSnapshot, startHash: string | un
   return step ? `${index + 1}/${steps.length} ${describeStep(step)}` : "promotion";
 }
 
-/** Cut the snapshots (taken after the new version was applied) into segments that share a label. */
-export function segmentsOf(rollout: Rollout, snapshots: StatusSnapshot[], end: number): Segment[] {
-  const first = snapshots[0];
-  if (!first) return [];
-  const startHash = first.stableHash;
+/**
+ * Cut the snapshots into segments that share a label. Snapshots from before the new version was seen
+ * (still on `startHash`) are left out.
+ */
+export function segmentsOf(rollout: Rollout, all: StatusSnapshot[], startHash: string | undefined, end: number): Segment[] {
+  const snapshots = all.filter((s) => s.currentHash !== startHash || s.stableHash !== startHash);
   const segments: Segment[] = [];
   for (const snap of snapshots) {
     const label = labelFor(rollout, snap, startHash);
     const current = segments.at(-1);
     if (current && current.label === label) {
-      current.weight = Math.max(current.weight, snap.canaryWeight ?? 0);
+      current.weight = snap.canaryWeight ?? current.weight;
       continue;
     }
     if (current) {
       current.to = snap.at;
-      current.decision = label === "aborted" ? `abort: ${snap.message?.replace(/^aborted: /, "") ?? ""}` : label === "promoted" ? "promoted" : "next step";
+      current.decision = label === "aborted" ? "abort" : label === "promoted" ? "promote" : "next step";
     }
     segments.push({ label, from: snap.at, to: end, weight: snap.canaryWeight ?? 0, decision: "", stableHash: snap.stableHash, canaryHash: snap.currentHash });
   }
