@@ -70,3 +70,16 @@ export async function updateRollout<T>(
     return { object, said };
   });
 }
+
+/** A merge patch of the main resource: `decide` returns it with the resourceVersion read (see spec-changes.ts). */
+export async function patchRollout<T>(
+  cluster: Cluster,
+  name: string,
+  decide: (raw: KubeObject) => { patch: Record<string, unknown>; said: T },
+): Promise<{ object: KubeObject; said: T }> {
+  return withConflictRetry(cluster, name, async (raw) => {
+    const { patch, said } = decide(raw);
+    const object = await cluster.kube.mergePatch(rolloutRef(cluster, name), patch);
+    return { object, said };
+  });
+}

@@ -72,10 +72,8 @@ const object = (): KubeObject => ({
   spec: { template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "app", image: "a:1" }, { name: "sidecar", image: "s:1" }], initContainers: [{ name: "migrate", image: "m:1" }] } } },
 });
 
-test("spec changes keep the resourceVersion read (a conditional write) and touch only their field", () => {
-  const paused = setPaused(object(), true).object;
-  assert.equal(paused.metadata.resourceVersion, "42");
-  assert.equal((paused.spec as { paused: boolean }).paused, true);
+test("spec changes carry the resourceVersion read (a conditional write) and touch only their field", () => {
+  assert.deepEqual(setPaused(object(), true).patch, { metadata: { resourceVersion: "42" }, spec: { paused: true } });
   assert.throws(() => setPaused(object(), false), RefusedError);
   const image = setImage(object(), "migrate", "m:2").object.spec as { template: { spec: { containers: { image: string }[]; initContainers: { image: string }[] } } };
   assert.deepEqual(image.template.spec.containers.map((c) => c.image), ["a:1", "s:1"]);
@@ -83,8 +81,10 @@ test("spec changes keep the resourceVersion read (a conditional write) and touch
   assert.throws(() => setImage(object(), "db", "x"), /no container "db"; its containers: app, sidecar, migrate/);
   assert.throws(() => parseImageAssignment("app"), UserError);
   assert.deepEqual(parseImageAssignment("app=registry:5000/a:2"), { container: "app", image: "registry:5000/a:2" });
-  const restarted = restart(object(), new Date("2026-11-23T14:00:00.123Z")).object.spec as { template: { metadata: { annotations: Record<string, string>; labels: Record<string, string> } } };
-  assert.deepEqual(restarted.template.metadata, { labels: { app: "web" }, annotations: { "kubectl.kubernetes.io/restartedAt": "2026-11-23T14:00:00Z" } });
+  assert.deepEqual(restart(object(), new Date("2026-11-23T14:00:00.123Z")).patch, {
+    metadata: { resourceVersion: "42" },
+    spec: { template: { metadata: { annotations: { "kubectl.kubernetes.io/restartedAt": "2026-11-23T14:00:00Z" } } } },
+  });
 });
 
 test("undo takes the highest revision below the current one, without the hash label or the server's defaults", () => {

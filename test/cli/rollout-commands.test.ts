@@ -121,7 +121,8 @@ test("pause and resume set spec.paused; abort, retry and promote --full write th
   assert.equal(aborted.stdout, `rollout "api" aborted: all traffic goes back to the stable version (${v1.stableRS})\n`);
   const abortedStatus = await env.waitFor("Aborted", until("api", (s) => s.phase === "Aborted"));
   assert.equal(abortedStatus.abort, true);
-  assert.deepEqual(abortedStatus.canary?.weights, { canary: 0, stable: 100 });
+  // Stable scales back up first, then the canary pods go: the weight follows the pods.
+  await env.waitFor("all traffic on stable", until("api", (s) => s.canary?.weights?.canary === 0 && s.canary.weights.stable === 100));
   const promoteAborted = await sluice("promote", "api");
   assert.equal(promoteAborted.code, 1);
   assert.match(promoteAborted.stderr, /is aborted; use `sluice retry api` first/);

@@ -6,6 +6,12 @@ import type { KubeObject } from "../../kube/kube-client.ts";
 import { RefusedError, UserError } from "../errors.ts";
 
 export type SpecChange = { object: KubeObject; said: string };
+/** A JSON merge patch carrying the resourceVersion read, so the API server applies it only to that version. */
+export type SpecPatch = { patch: Record<string, unknown>; said: string };
+
+function conditional(object: KubeObject, patch: Record<string, unknown>): Record<string, unknown> {
+  return { metadata: { resourceVersion: object.metadata.resourceVersion }, ...patch };
+}
 
 type Container = { name: string; image?: string };
 type PodTemplate = { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: { containers?: Container[]; initContainers?: Container[] } };
@@ -16,14 +22,14 @@ function specOf(object: KubeObject): Record<string, unknown> & { paused?: boolea
   return (object.spec ?? {}) as Record<string, unknown> & { paused?: boolean; template?: PodTemplate };
 }
 
-export function setPaused(object: KubeObject, paused: boolean): SpecChange {
+export function setPaused(object: KubeObject, paused: boolean): SpecPatch {
   const name = object.metadata.name;
   const spec = specOf(object);
   if ((spec.paused ?? false) === paused) {
     throw new RefusedError(paused ? `rollout "${name}" is already paused; \`sluice resume ${name}\` continues it` : `rollout "${name}" is not paused by the user (spec.paused is false); to let a pause step go on, use \`sluice promote ${name}\``);
   }
   return {
-    object: { ...object, spec: { ...spec, paused } },
+    patch: conditional(object, { spec: { paused } }),
     said: paused ? `rollout "${name}" paused: it stays where it is until \`sluice resume ${name}\`` : `rollout "${name}" resumed`,
   };
 }
@@ -34,13 +40,11 @@ export function rfc3339(now: Date): string {
 }
 
 /** A new pod-template annotation = a new revision that walks the steps, as `kubectl rollout restart` does. */
-export function restart(object: KubeObject, now: Date): SpecChange {
-  const spec = specOf(object);
-  const template = spec.template ?? {};
-  const annotations = { ...(template.metadata?.annotations ?? {}), [RESTARTED_AT_ANNOTATION]: rfc3339(now) };
+export function restart(object: KubeObject, now: Date): SpecPatch {
+  const at = rfc3339(now);
   return {
-    object: { ...object, spec: { ...spec, template: { ...template, metadata: { ...template.metadata, annotations } } } },
-    said: `rollout "${object.metadata.name}" restarted: new pods roll out through the steps (${RESTARTED_AT_ANNOTATION}=${annotations[RESTARTED_AT_ANNOTATION]})`,
+    patch: conditional(object, { spec: { template: { metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: at } } } } }),
+    said: `rollout "${object.metadata.name}" restarted: new pods roll out through the steps (${RESTARTED_AT_ANNOTATION}=${at})`,
   };
 }
 

@@ -2,7 +2,7 @@
 import type { CommandModule } from "yargs";
 import { setPaused } from "../actions/spec-changes.ts";
 import { connect, type GlobalArgs } from "../cluster.ts";
-import { updateRollout } from "../rollout-access.ts";
+import { patchRollout } from "../rollout-access.ts";
 
 type NameArgs = GlobalArgs & { name: string };
 
@@ -12,7 +12,7 @@ function pausedCommand(paused: boolean): CommandModule<object, NameArgs> {
     describe: paused ? "Hold the rollout where it is (spec.paused: true)" : "Continue a rollout paused with `sluice pause`",
     builder: (y) => y.positional("name", { type: "string", demandOption: true, describe: "Rollout name" }),
     handler: async (args) => {
-      const { said } = await updateRollout(connect(args), args.name, (raw) => setPaused(raw, paused));
+      const { said } = await patchRollout(connect(args), args.name, (raw) => setPaused(raw, paused));
       process.stdout.write(`${said}\n`);
     },
   };

@@ -2,7 +2,7 @@
 import type { CommandModule } from "yargs";
 import { restart } from "../actions/spec-changes.ts";
 import { connect, type GlobalArgs } from "../cluster.ts";
-import { updateRollout } from "../rollout-access.ts";
+import { patchRollout } from "../rollout-access.ts";
 
 type NameArgs = GlobalArgs & { name: string };
 
@@ -11,7 +11,7 @@ export const restartCommand: CommandModule<object, NameArgs> = {
   describe: "Replace every pod with a new one, rolling out through the steps like a new version",
   builder: (y) => y.positional("name", { type: "string", demandOption: true, describe: "Rollout name" }),
   handler: async (args) => {
-    const { said } = await updateRollout(connect(args), args.name, (raw) => restart(raw, new Date()));
+    const { said } = await patchRollout(connect(args), args.name, (raw) => restart(raw, new Date()));
     process.stdout.write(`${said}\n`);
   },
 };
