@@ -48,7 +48,7 @@ suite("get and status", { concurrency: true }, () => {
     const paused = await newRevisionPaused("view");
     const shown = await sluice(["get", "rollout", "view"]);
     assert.equal(shown.code, 0, shown.stderr);
-    assert.match(shown.stdout, /^Name:\s+view\nNamespace:\s+default\nStrategy:\s+Canary \(replica ratio\)\nPhase:\s+‖ Paused \(CanaryPauseStep for \d+s\)\n/);
+    assert.match(shown.stdout, /^Name:\s+view\nNamespace:\s+default\nStrategy:\s+Canary \(replica ratio\)\nPhase:\s+‖ Paused \(CanaryPauseStep for [\dms]+\)\n/);
     assert.match(shown.stdout, /Message:\s+paused at step 2\/3: waiting for promote\n/);
     assert.match(shown.stdout, /  ✔ 1  set weight 50%\n  ► 2  pause until promoted\n  · 3  set weight 100%\n/);
     assert.match(shown.stdout, /Weight:\s+desired 50%, actual 50% \(stable 50%\)/);
@@ -67,7 +67,7 @@ suite("get and status", { concurrency: true }, () => {
     const list = await sluice(["get", "rollouts"]);
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, /^NAME\s+STRATEGY\s+PHASE\s+STEP\s+WEIGHT\s+AGE\s+MESSAGE\n/);
-    assert.match(list.stdout, /\nview\s+canary\s+Paused\s+2\/3\s+50\/50\s+\d+s\s+paused at step 2\/3: waiting for promote\n/);
+    assert.match(list.stdout, /\nview\s+canary\s+Paused\s+2\/3\s+50\/50\s+\d+[smh]\s+paused at step 2\/3: waiting for promote\n/);
 
     const missing = await sluice(["get", "rollout", "nope"]);
     assert.equal(missing.code, 1);
