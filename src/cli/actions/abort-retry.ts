@@ -1,7 +1,7 @@
 /** `sluice abort` and `sluice retry` as status changes (pure), with the controller's meaning of each field. */
 import type { Rollout, RolloutStatus } from "../../api/rollout.ts";
 import { RefusedError } from "../errors.ts";
-import { isAborted, isSettled } from "./rollout-state.ts";
+import { isAborted, isSettled } from "./rollout-facts.ts";
 
 export type StatusChange = { status: RolloutStatus; said: string };
 

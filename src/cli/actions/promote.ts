@@ -7,7 +7,7 @@ import type { Rollout, RolloutStatus } from "../../api/rollout.ts";
 import { describeStep } from "../../core/step-description.ts";
 import { effectiveSteps } from "../../api/canary-steps.ts";
 import { RefusedError } from "../errors.ts";
-import { isAborted, isSettled } from "./rollout-state.ts";
+import { isAborted, isSettled } from "./rollout-facts.ts";
 
 export type Promotion = { status: RolloutStatus; said: string };
 

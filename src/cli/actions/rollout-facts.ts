@@ -1,5 +1,4 @@
 /** Facts about a rollout's state that decide whether a command makes sense. */
-import { effectiveSteps } from "../../api/canary-steps.ts";
 import type { Rollout } from "../../api/rollout.ts";
 
 export function isAborted(rollout: Rollout): boolean {
@@ -11,13 +10,4 @@ export function isSettled(rollout: Rollout): boolean {
   const s = rollout.status;
   if (s?.phase === "Healthy") return true;
   return s?.stableRS !== undefined && s.stableRS === s.currentPodHash && s.phase !== "Aborted";
-}
-
-export function stepCount(rollout: Rollout): number {
-  const canary = rollout.spec.strategy.canary;
-  return canary ? effectiveSteps(canary).length : 0;
-}
-
-export function strategyName(rollout: Rollout): "canary" | "blue-green" {
-  return rollout.spec.strategy.canary ? "canary" : "blue-green";
 }
