@@ -110,16 +110,23 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
   await writeFile(configFile, configYaml(options.scrapeInterval ?? "1s", targetsFile));
   const port = options.port || (await freePort());
   const url = `http://127.0.0.1:${port}`;
+  // Prometheus does not notice its parent dying, so it runs under a small shell guard that holds a pipe from
+  // us: when the pipe closes (stop(), or this process killed even by SIGKILL), the guard stops Prometheus.
   const child = spawn(
-    binary,
+    "/bin/sh",
     [
+      "-c",
+      // A background job's stdin is /dev/null unless redirected, hence fd 3 for the pipe.
+      'exec 3<&0; trap \'kill "$child" 2>/dev/null\' TERM INT; "$@" </dev/null & child=$!; { cat <&3 >/dev/null; kill "$child" 2>/dev/null; } & wait "$child"; wait "$child"',
+      "prometheus-guard",
+      binary,
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${join(dir, "data")}`,
       `--web.listen-address=127.0.0.1:${port}`,
       "--web.enable-lifecycle",
       "--log.level=warn",
     ],
-    { stdio: ["ignore", "ignore", "pipe"] },
+    { stdio: ["pipe", "ignore", "pipe"] },
   );
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
@@ -128,6 +135,7 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
+      child.stdin?.end(); // the guard's pipe: Prometheus gets SIGTERM
       child.kill("SIGTERM");
       const killTimer = setTimeout(() => child.kill("SIGKILL"), 5000);
       await exited;
