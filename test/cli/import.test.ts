@@ -37,12 +37,13 @@ test("each fixture: exactly the expected fields are reported as not translated",
 test("the whole fixture directory imports into manifests that pass lint, one sluice object per translatable source", () => {
   const result = runCli(["import", FIXTURES]);
   assert.equal(result.code, 1, "some fixtures hold things sluice cannot do");
-  assert.match(result.stderr, /^17 document\(s\) imported, 8 thing\(s\) not translated \(see the NOT TRANSLATED comments\)\n$/);
+  assert.match(result.stderr, /^20 document\(s\) imported, 9 thing\(s\) not translated \(see the NOT TRANSLATED comments\)\n$/);
   const docs = splitManifest("imported.yaml", result.stdout);
   const lint = lintDocuments(docs);
   assert.deepEqual(lint.findings, []);
   const names = lint.valid.map((v) => `${v.object.kind} ${v.object.value.metadata.name}`).sort();
   assert.deepEqual(names, [
+    "AnalysisTemplate podinfo-analysis",
     "AnalysisTemplate podinfo-analysis",
     "AnalysisTemplate podinfo-analysis",
     "AnalysisTemplate success-rate",
@@ -51,6 +52,7 @@ test("the whole fixture directory imports into manifests that pass lint, one slu
     "Rollout catalog",
     "Rollout checkout",
     "Rollout guestbook",
+    "Rollout podinfo",
     "Rollout podinfo",
     "Rollout podinfo",
     "Rollout search",
@@ -88,6 +90,18 @@ test("explicit Flagger stepWeights become one setWeight and pause each", () => {
   const rollout = lint.valid.find((v) => v.object.kind === "Rollout")?.object.value as { spec: { strategy: { canary: CanaryStrategy } } };
   assert.deepEqual(effectiveSteps(rollout.spec.strategy.canary), [5, 10, 25, 50].flatMap((w) => [{ setWeight: w }, { pause: { duration: "2m" } }]));
   assert.deepEqual(rollout.spec.strategy.canary.trafficRouting, { nginx: { stableIngress: "podinfo", annotationPrefix: "nginx.ingress.kubernetes.io" } });
+});
+
+test("a Flagger blue/green (iterations) becomes a blue-green Rollout whose pre-promotion analysis measures `iterations` times", () => {
+  const file = join(FIXTURES, "flagger", "podinfo-blue-green.yaml");
+  const lint = lintDocuments(splitManifest("out.yaml", joinDocuments(importDocuments(splitManifest(file, readFileSync(join(REPO_ROOT, file), "utf8"))))));
+  assert.deepEqual(lint.findings, []);
+  const rollout = lint.valid.find((v) => v.object.kind === "Rollout")?.object.value as { spec: { strategy: { blueGreen?: Record<string, unknown> } } };
+  assert.deepEqual(rollout.spec.strategy.blueGreen?.prePromotionAnalysis, { templates: [{ templateName: "podinfo-analysis", clusterScope: false }] });
+  assert.equal(rollout.spec.strategy.blueGreen?.previewService, "podinfo-canary");
+  const metric = (lint.valid.find((v) => v.object.kind === "AnalysisTemplate")?.object.value as { spec: { metrics: { count?: number; failureLimit: number }[] } }).spec.metrics[0];
+  assert.equal(metric?.count, 10);
+  assert.equal(metric?.failureLimit, 1);
 });
 
 test("-o DIR writes one file per input file; a clean import exits 0", () => {

@@ -1,5 +1,6 @@
 /**
- * Flagger (flagger.app/v1beta1) Canary -> a sluice Rollout plus what Flagger would have generated itself:
+ * Flagger (flagger.app/v1beta1) Canary -> a sluice Rollout (canary for a weighted analysis, blue-green for
+ * `iterations`) plus what Flagger would have generated itself:
  * the stable and canary Services, the Istio VirtualService, and one AnalysisTemplate with the Canary's metrics
  * run as background analysis. Flagger reads the pod template from a Deployment (targetRef); sluice keeps it in
  * the Rollout, so the Deployment must be among the inputs (and is replaced by the Rollout).
@@ -69,8 +70,7 @@ function virtualService(name: string, namespace: string, svc: Json): Json {
 const IGNORED_ANALYSIS: Record<string, string> = {
   webhooks: "webhooks (load tests, acceptance tests, gates) are not run by sluice; run them from your pipeline or as analysis metrics",
   alerts: "alerts are not sent by sluice; alert on its Events or metrics",
-  match: "A/B testing by header match is not translated; use setHeaderRoute steps",
-  iterations: "iteration-based analysis (A/B or blue/green) is not translated; only weighted canaries are",
+  match: "A/B testing by header match is not translated (the Canary becomes a blue-green rollout); use setHeaderRoute steps",
   mirror: "traffic mirroring is not translated; use a setMirrorRoute step",
   mirrorWeight: "traffic mirroring is not translated; use a setMirrorRoute step",
   sessionAffinity: "session affinity is not supported",
@@ -101,7 +101,7 @@ export function translateFlaggerCanary(doc: Json, notes: Notes, deployments: Dep
   for (const key of Object.keys(analysis)) {
     const reason = IGNORED_ANALYSIS[key];
     if (reason) notes.dropped(`spec.analysis.${key}`, reason);
-    else if (!["interval", "threshold", "maxWeight", "stepWeight", "stepWeights", "metrics", "stepWeightPromotion"].includes(key)) notes.dropped(`spec.analysis.${key}`, "no sluice equivalent");
+    else if (!["interval", "threshold", "maxWeight", "stepWeight", "stepWeights", "metrics", "stepWeightPromotion", "iterations"].includes(key)) notes.dropped(`spec.analysis.${key}`, "no sluice equivalent");
   }
   if (analysis.stepWeightPromotion !== undefined) notes.dropped("spec.analysis.stepWeightPromotion", "sluice promotes in one step after the last step");
   for (const key of ["autoscalerRef", "skipAnalysis", "revertOnDeletion", "upstreamRef", "routerRef"]) {
@@ -112,11 +112,27 @@ export function translateFlaggerCanary(doc: Json, notes: Notes, deployments: Dep
   }
 
   const failureLimit = Math.max(0, Number(analysis.threshold ?? 1) - 1);
+  // Flagger's blue/green: `iterations` checks at `interval` against the new version, then the switch.
+  const iterations = analysis.iterations !== undefined ? Number(analysis.iterations) : undefined;
   const metrics = asArray(analysis.metrics)
     .map((m, i) => flaggerMetric(m, `spec.analysis.metrics[${i}]`, notes, flaggerTarget, failureLimit, templates))
-    .filter((m): m is Json => m !== undefined);
+    .filter((m): m is Json => m !== undefined)
+    .map((m) => (iterations !== undefined ? { ...m, count: iterations } : m));
   const templateName = `${name}-analysis`;
-  const trafficRouting = routing(provider, doc, serviceName, notes);
+  const trafficRouting = iterations === undefined ? routing(provider, doc, serviceName, notes) : undefined;
+  const analysisRef = metrics.length > 0 ? { templates: [{ templateName }] } : undefined;
+  const strategy =
+    iterations !== undefined
+      ? { blueGreen: { activeService: serviceName, previewService: `${serviceName}-canary`, ...(analysisRef ? { prePromotionAnalysis: analysisRef } : {}) } }
+      : {
+          canary: {
+            stableService: serviceName,
+            canaryService: `${serviceName}-canary`,
+            ...(trafficRouting ? { trafficRouting } : {}),
+            steps: flaggerSteps(analysis),
+            ...(analysisRef ? { analysis: analysisRef } : {}),
+          },
+        };
 
   const rollout: Json = {
     apiVersion: API_GROUP_VERSION,
@@ -128,20 +144,12 @@ export function translateFlaggerCanary(doc: Json, notes: Notes, deployments: Dep
       template: deploymentSpec.template,
       ...(spec.progressDeadlineSeconds !== undefined ? { progressDeadlineSeconds: spec.progressDeadlineSeconds } : {}),
       ...(spec.suspend === true ? { paused: true } : {}),
-      strategy: {
-        canary: {
-          stableService: serviceName,
-          canaryService: `${serviceName}-canary`,
-          ...(trafficRouting ? { trafficRouting } : {}),
-          steps: flaggerSteps(analysis),
-          ...(metrics.length > 0 ? { analysis: { templates: [{ templateName }] } } : {}),
-        },
-      },
+      strategy,
     },
   };
   notes.info("spec.targetRef", `Deployment ${targetName} becomes Rollout ${targetName}; delete the Deployment once the Rollout is Healthy`);
   const objects: Json[] = [rollout, service(serviceName, namespace, selector, svc), service(`${serviceName}-canary`, namespace, selector, svc)];
-  if (provider === "istio") objects.push(virtualService(serviceName, namespace, svc));
+  if (provider === "istio" && iterations === undefined) objects.push(virtualService(serviceName, namespace, svc));
   if (metrics.length > 0) objects.push({ apiVersion: API_GROUP_VERSION, kind: "AnalysisTemplate", metadata: { name: templateName, namespace }, spec: { metrics } });
   return objects;
 }
