@@ -5,6 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startTestServer } from "./helpers.ts";
 
+// Speed is measured by bench/apiserver-scale.ts; this checks the behaviour at that size.
 test("10k custom resources + 30k ReplicaSets with watches open", { timeout: 30_000 }, async () => {
   const server = await startTestServer({ simulation: false });
   try {
@@ -27,7 +28,6 @@ test("10k custom resources + 30k ReplicaSets with watches open", { timeout: 30_0
     }
     for (let i = 0; i < 5; i++) server.service.watch(replicaSets, undefined, { resourceVersion: rv }, () => allNamespaces++);
 
-    const started = performance.now();
     for (let i = 0; i < 10_000; i++) server.service.create(widgets, `ns${i % 100}`, { metadata: { name: `w${i}` }, spec: { image: "i:1", replicas: 3 } }, opts());
     for (let i = 0; i < 30_000; i++) {
       const app = `w${i % 10_000}`;
@@ -36,23 +36,18 @@ test("10k custom resources + 30k ReplicaSets with watches open", { timeout: 30_0
         spec: { replicas: 1, selector: { matchLabels: { app } }, template: { metadata: { labels: { app } }, spec: { containers: [{ name: "c", image: "i" }] } } },
       }, opts());
     }
-    const createMs = performance.now() - started;
     assert.equal(allNamespaces, 5 * 30_000);
     assert.equal([...perNamespace.values()].reduce((a, b) => a + b, 0), 30_000);
     assert.equal(perNamespace.get("ns7"), 300);
 
-    const listStart = performance.now();
     const scoped = server.service.list(replicaSets, "ns5", { labelSelector: "app=w5" });
     assert.deepEqual(scoped.items.map((o) => (o["metadata"] as Record<string, unknown>)["name"]), ["rs10005", "rs20005", "rs5"]);
     const all = server.service.list(replicaSets, undefined, {});
     assert.equal(all.items.length, 30_000);
-    const listMs = performance.now() - listStart;
 
     const res = await fetch(`${server.url}/apis/fixtures.sluice.dev/v1/widgets`);
     const body = (await res.json()) as { items: unknown[] };
     assert.equal(body.items.length, 10_000);
-    assert.ok(createMs < 15_000, `40k creates took ${createMs.toFixed(0)} ms`);
-    assert.ok(listMs < 2_000, `lists took ${listMs.toFixed(0)} ms`);
   } finally {
     await server.stop();
   }
