@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { API_GROUP_VERSION } from "../../src/api/group.ts";
@@ -13,17 +14,44 @@ import { startEnv, statusOf, type Env } from "../helpers/controller-env.ts";
 import { REPO_ROOT } from "../helpers/run-cli.ts";
 
 let env: Env;
+/** Every controller process started, so a failing test cannot leave one running (and the runner waiting). */
+const started = new Set<ChildProcess>();
 before(async () => {
   env = await startEnv({ preload: [thirdPartyCrdFiles.httpRoute], readyDelayMs: 40 });
 });
-after(async () => env?.stop());
+after(async () => {
+  for (const child of started) if (child.exitCode === null) child.kill("SIGKILL");
+  await env?.stop();
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return typeof address === "object" && address ? address.port : 0;
+}
+
+let healthPort = 0;
 
 function startControllerProcess(): ChildProcess {
-  return spawn(
+  const child = spawn(
     process.execPath,
-    [join(REPO_ROOT, "src", "cli", "bin.ts"), "controller", "--kubeconfig", env.server.kubeconfigPath, "-n", "default", "--metrics-addr", "", "--health-addr", "", "--log-level", "warn"],
+    [join(REPO_ROOT, "src", "cli", "bin.ts"), "controller", "--kubeconfig", env.server.kubeconfigPath, "-n", "default", "--metrics-addr", "", "--health-addr", `127.0.0.1:${healthPort}`, "--no-run-analysis", "--log-level", "warn"],
     { stdio: ["ignore", "ignore", "pipe"] },
   );
+  started.add(child);
+  return child;
+}
+
+/** Random kills are timed from when the new process is ready, so a loaded machine cannot starve progress. */
+async function whenReady(child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline && child.exitCode === null) {
+    const ok = await fetch(`http://127.0.0.1:${healthPort}/readyz`).then((r) => r.ok, () => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 async function kill(child: ChildProcess): Promise<void> {
@@ -33,7 +61,7 @@ async function kill(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-test("killed at every step boundary and at random moments, the canary ends exactly as without the kills", { timeout: 120_000 }, async () => {
+test("killed at every step boundary and at random moments, the canary ends exactly as without the kills", { timeout: 200_000 }, async () => {
   const svc = (name: string) => ({ apiVersion: "v1", kind: "Service", metadata: { name, namespace: "default" }, spec: { selector: { app: "web" }, ports: [{ port: 80 }] } });
   await env.kube.create(svc("web-stable"));
   await env.kube.create(svc("web-canary"));
@@ -62,6 +90,7 @@ test("killed at every step boundary and at random moments, the canary ends exact
     },
   });
 
+  healthPort = await freePort();
   let child = startControllerProcess();
   const stderr: string[] = [];
   const collect = (c: ChildProcess) => c.stderr?.on("data", (d: Buffer) => stderr.push(d.toString()));
@@ -74,8 +103,9 @@ test("killed at every step boundary and at random moments, the canary ends exact
   const indices: number[] = [];
   let kills = 0;
   let lastIndex = -1;
-  let nextRandomKill = Date.now() + 800 + Math.floor(Math.random() * 1200);
-  const deadline = Date.now() + 90_000;
+  await whenReady(child);
+  let nextRandomKill = Date.now() + 300 + Math.floor(Math.random() * 1200);
+  const deadline = Date.now() + 150_000;
   for (;;) {
     assert.ok(Date.now() < deadline, `did not finish; status: ${JSON.stringify(statusOf(await env.rollout("web")))}\n${stderr.join("")}`);
     const s = statusOf(await env.rollout("web"));
@@ -96,7 +126,8 @@ test("killed at every step boundary and at random moments, the canary ends exact
       kills++;
       child = startControllerProcess();
       collect(child);
-      nextRandomKill = Date.now() + 800 + Math.floor(Math.random() * 1200); // long enough to start and act
+      await whenReady(child);
+      nextRandomKill = Date.now() + 300 + Math.floor(Math.random() * 1200);
     }
     await new Promise((r) => setTimeout(r, 25));
   }

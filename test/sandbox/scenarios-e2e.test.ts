@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { prometheusInstalled } from "../../src/sandbox/prometheus.ts";
 import { REPO_ROOT } from "../helpers/run-cli.ts";
 
@@ -14,6 +14,12 @@ const BIN = join(REPO_ROOT, "src", "cli", "bin.ts");
 const skip = prometheusInstalled() ? false : "the prometheus binary is not installed (apt-get install -y prometheus)";
 
 type Run = { code: number | null; out: string; pids: number[] };
+
+/** Sandboxes still running when the file ends (a failed or timed-out test) are stopped like Ctrl-C would. */
+const running = new Set<ReturnType<typeof spawn>>();
+after(() => {
+  for (const child of running) if (child.exitCode === null) child.kill("SIGINT");
+});
 
 /** Pids of the sandbox's children (demo-app pods, Prometheus) still alive among those the run printed or spawned. */
 function aliveChildren(parentPid: number): number[] {
@@ -32,6 +38,7 @@ function processesMatching(marker: string): number[] {
 
 async function runSandbox(args: string[], options: { killAfterMs?: number; signal?: NodeJS.Signals } = {}): Promise<Run> {
   const child = spawn(process.execPath, [BIN, "sandbox", "--headless", ...args], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  running.add(child);
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr.on("data", (d: Buffer) => (out += d.toString()));

@@ -17,6 +17,7 @@ type ControllerArgs = {
   "log-level": string;
   "log-format": string;
   "prometheus-address"?: string | undefined;
+  "run-analysis": boolean;
 };
 
 export const controllerCommand: CommandModule<object, ControllerArgs> = {
@@ -30,6 +31,7 @@ export const controllerCommand: CommandModule<object, ControllerArgs> = {
       .option("metrics-addr", { type: "string", default: ":8090", describe: "host:port serving /metrics (empty = off)" })
       .option("health-addr", { type: "string", default: ":8091", describe: "host:port serving /healthz and /readyz (empty = off)" })
       .option("prometheus-address", { type: "string", describe: "Prometheus for analysis metrics that name no address, e.g. http://prometheus.monitoring:9090" })
+      .option("run-analysis", { type: "boolean", default: true, describe: "Execute AnalysisRuns in this process (--no-run-analysis when something else does)" })
       .option("log-level", { type: "string", default: "info", choices: ["trace", "debug", "info", "warn", "error"] })
       .option("log-format", { type: "string", default: "json", choices: ["json", "pretty"] }),
   handler: async (args) => {
@@ -44,7 +46,7 @@ export const controllerCommand: CommandModule<object, ControllerArgs> = {
       healthAddr: args["health-addr"] || undefined,
       log,
       routerFor,
-      analysis: { prometheusAddress: args["prometheus-address"] },
+      analysis: args["run-analysis"] ? { prometheusAddress: args["prometheus-address"] } : false,
     });
     await new Promise<void>((resolve) => {
       const shutdown = (signal: string) => {
