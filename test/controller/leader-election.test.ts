@@ -4,11 +4,11 @@
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { API_GROUP_VERSION } from "../../src/api/group.ts";
 import { startEnv, statusOf, type Env } from "../helpers/controller-env.ts";
+import { freePort } from "../helpers/free-port.ts";
 import { REPO_ROOT } from "../helpers/run-cli.ts";
 
 let env: Env;
@@ -20,14 +20,6 @@ after(async () => {
   for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
   await env?.stop();
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === "object" && address ? address.port : 0;
-}
 
 type Candidate = { child: ChildProcess; port: number; identity: string };
 
