@@ -44,7 +44,7 @@ export const compareSchema = z.strictObject({
   query: z.string().min(1),
   /** Which change is bad: a higher value (latency, errors), a lower one (throughput), or either. */
   direction: z.enum(["increase", "decrease", "either"]).default("increase"),
-  /** Relative change tolerated before the metric counts as worse, e.g. "10%". */
+  /** Change tolerated before the metric counts as worse: "10%" is relative to stable, a bare number is absolute (in the metric's unit). */
   maxIncrease: intOrPercent().optional(),
   maxDecrease: intOrPercent().optional(),
   /** Confidence level of the shift interval and the test. */
