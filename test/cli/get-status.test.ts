@@ -68,6 +68,15 @@ suite("get and status", { concurrency: true }, () => {
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, /^NAME\s+STRATEGY\s+PHASE\s+STEP\s+WEIGHT\s+AGE\s+MESSAGE\n/);
     assert.match(list.stdout, /\nview\s+canary\s+Paused\s+2\/3\s+50\/50\s+\d+[smh]\s+paused at step 2\/3: waiting for promote\n/);
+    // -A lists every namespace, with a NAMESPACE column.
+    await env.kube.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "elsewhere" } });
+    await env.kube.create({ ...canary("other", []), metadata: { name: "other", namespace: "elsewhere" } });
+    const everywhere = await sluice(["get", "rollouts", "-A"]);
+    assert.equal(everywhere.code, 0, everywhere.stderr);
+    assert.match(everywhere.stdout, /^NAMESPACE\s+NAME\s+STRATEGY/);
+    assert.match(everywhere.stdout, /\ndefault\s+view\s+canary/);
+    assert.match(everywhere.stdout, /\nelsewhere\s+other\s+canary/);
+    assert.doesNotMatch((await sluice(["get", "rollouts"])).stdout, /other/, "without -A only the namespace");
 
     const missing = await sluice(["get", "rollout", "nope"]);
     assert.equal(missing.code, 1);

@@ -67,22 +67,27 @@ const getRollout: CommandModule<ReadArgs, GetRolloutArgs> = {
   },
 };
 
-const getRollouts: CommandModule<ReadArgs, ReadArgs> = {
+type GetRolloutsArgs = ReadArgs & { "all-namespaces": boolean };
+
+const getRollouts: CommandModule<ReadArgs, GetRolloutsArgs> = {
   command: "rollouts",
-  describe: "List the rollouts in the namespace",
+  describe: "List the rollouts in the namespace (or in all of them with -A)",
+  builder: (y) => y.option("all-namespaces", { alias: "A", type: "boolean", default: false, describe: "List rollouts in every namespace" }),
   handler: async (args) => {
     const cluster = connect(args);
-    const raw = await cluster.kube.list(API_GROUP_VERSION, "Rollout", cluster.namespace);
+    const all = args["all-namespaces"];
+    // An empty namespace lists across all namespaces.
+    const raw = await cluster.kube.list(API_GROUP_VERSION, "Rollout", all ? "" : cluster.namespace);
     if (args.output) {
       process.stdout.write(formatObjects({ apiVersion: "v1", kind: "List", items: raw }, args.output));
       return;
     }
     if (raw.length === 0) {
-      process.stderr.write(`no rollouts in namespace "${cluster.namespace}"\n`);
+      process.stderr.write(all ? "no rollouts in any namespace\n" : `no rollouts in namespace "${cluster.namespace}"\n`);
       return;
     }
     const colour = useColour({ noColor: !args.color, isTTY: process.stdout.isTTY === true, env: process.env });
-    process.stdout.write(renderRolloutsTable(raw.map(typedRollout), { now: new Date(), width: terminalWidth(process.stdout), colour }));
+    process.stdout.write(renderRolloutsTable(raw.map(typedRollout), { now: new Date(), width: terminalWidth(process.stdout), colour, allNamespaces: all }));
   },
 };
 

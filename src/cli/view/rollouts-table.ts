@@ -25,6 +25,7 @@ export function renderRolloutsTable(rollouts: Rollout[], options: { now: Date; w
       const phase = s.phase ?? "Progressing";
       const weights = s.canary?.weights;
       return [
+        ...(options.allNamespaces ? [{ text: r.metadata.namespace ?? "" }] : []),
         { text: r.metadata.name ?? "" },
         { text: r.spec.strategy.canary ? "canary" : "blue-green" },
         { text: phase, colour: (PHASE_STYLE[phase]?.colour ?? undefined) as Colour | undefined },
@@ -34,5 +35,7 @@ export function renderRolloutsTable(rollouts: Rollout[], options: { now: Date; w
         { text: s.message ?? "" },
       ];
     });
-  return `${table(["NAME", "STRATEGY", "PHASE", "STEP", "WEIGHT", "AGE", "MESSAGE"], rows, { width: options.width, indent: 0, flex: 6, paint }).join("\n")}\n`;
+  const header = [...(options.allNamespaces ? ["NAMESPACE"] : []), "NAME", "STRATEGY", "PHASE", "STEP", "WEIGHT", "AGE", "MESSAGE"];
+  // The message column (the last) is the one that shrinks to fit the terminal.
+  return `${table(header, rows, { width: options.width, indent: 0, flex: header.length - 1, paint }).join("\n")}\n`;
 }
