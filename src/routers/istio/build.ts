@@ -20,15 +20,25 @@ import { headerRouteMatches, mirrorRouteMatches } from "./matches.ts";
 import { targetRoutes } from "./routes.ts";
 import { virtualServiceSchema, type IstioHTTPRoute, type IstioRouteDestination, type VirtualService } from "./schema.ts";
 
-export function buildVirtualService(current: unknown, rollout: Rollout, want: DesiredRouting): VirtualService | RouterProblem {
+/**
+ * A validated copy of the VirtualService with its user routes (managed ones set aside) and the routes among
+ * them that sluice weights: what both the builder and the read-back start from.
+ */
+export function weightedVirtualService(current: unknown, rollout: Rollout) {
   const target = istioTarget(rollout);
   if (isRouterProblem(target)) return target;
   const service = validatedCopy(virtualServiceSchema, current, target.what);
   if (isRouterProblem(service)) return service;
-
   const userRoutes = (service.spec.http ?? []).filter((route) => !isManagedName(target.services.rolloutName, route.name));
   const weighted = targetRoutes(userRoutes, target);
   if (isRouterProblem(weighted)) return weighted;
+  return { target, service, userRoutes, weighted };
+}
+
+export function buildVirtualService(current: unknown, rollout: Rollout, want: DesiredRouting): VirtualService | RouterProblem {
+  const prepared = weightedVirtualService(current, rollout);
+  if (isRouterProblem(prepared)) return prepared;
+  const { target, service, userRoutes, weighted } = prepared;
 
   const split = splitFor(want.canaryWeight);
   for (const entry of weighted) {

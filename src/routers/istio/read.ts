@@ -1,11 +1,9 @@
 /** What a VirtualService routes now, read back from its target http routes. */
 import type { Rollout } from "../../api/rollout.ts";
-import { validatedCopy } from "../kube-object.ts";
 import { isManagedName } from "../managed-names.ts";
 import { isRouterProblem, routerProblem, type RoutedWeights, type RouterProblem } from "../types.ts";
 import { percentagesOf } from "../weights.ts";
-import { istioTarget } from "./destinations.ts";
-import { targetRoutes } from "./routes.ts";
+import { weightedVirtualService } from "./build.ts";
 import { virtualServiceSchema } from "./schema.ts";
 
 /**
@@ -13,13 +11,9 @@ import { virtualServiceSchema } from "./schema.ts";
  * so a missing one reads as 0. Target routes that disagree are reported, not averaged.
  */
 export function readVirtualServiceWeights(current: unknown, rollout: Rollout): RoutedWeights | RouterProblem {
-  const target = istioTarget(rollout);
-  if (isRouterProblem(target)) return target;
-  const service = validatedCopy(virtualServiceSchema, current, target.what);
-  if (isRouterProblem(service)) return service;
-  const userRoutes = (service.spec.http ?? []).filter((route) => !isManagedName(target.services.rolloutName, route.name));
-  const weighted = targetRoutes(userRoutes, target);
-  if (isRouterProblem(weighted)) return weighted;
+  const prepared = weightedVirtualService(current, rollout);
+  if (isRouterProblem(prepared)) return prepared;
+  const { target, weighted } = prepared;
 
   let result: RoutedWeights | undefined;
   for (const entry of weighted) {
