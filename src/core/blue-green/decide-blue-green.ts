@@ -98,7 +98,6 @@ export function decideBlueGreen(ctx: DecideContext, bg: BlueGreenStrategy): void
   }
 
   const total = ctx.rollout.spec.replicas;
-  pinService(ctx, bg.previewService, ctx.currentHash);
   const switched = servicePinnedTo(ctx, bg.activeService, ctx.currentHash);
   if (!switched) {
     // Never shrink the preview back once promotion has scaled it up.
@@ -110,6 +109,8 @@ export function decideBlueGreen(ctx: DecideContext, bg: BlueGreenStrategy): void
       s.message = `waiting for preview pods: ${replicaSetFor(ctx, ctx.currentHash)?.availableReplicas ?? 0}/${previewTarget} available`;
       return;
     }
+    // Only now does the preview Service move: whoever tests through it never meets a version with no ready pods.
+    pinService(ctx, bg.previewService, ctx.currentHash);
     let gate: Gate = { open: true };
     if (bg.prePromotionAnalysis && !s.promoteFull) {
       const name = analysisRunName(ctx, "prePromotion");

@@ -70,6 +70,24 @@ function verdictsFor(segment: Segment, runs: AnalysisRun[]): string {
     .join(", ");
 }
 
+/**
+ * What clients saw in a window: requests and errors from every client (blue-green's preview clients too, so
+ * the new version's requests are counted), latency quantiles from the production clients only.
+ */
+function clientStats(traffic: Traffic[], from: number, to: number): ClientStats {
+  const [main, ...others] = traffic.map((t) => t.stats(from, to));
+  if (!main) return { count: 0, errors: 0, p99Ms: undefined, p999Ms: undefined, byHash: new Map() };
+  const byHash = new Map(main.byHash);
+  for (const other of others) for (const [hash, n] of other.byHash) byHash.set(hash, (byHash.get(hash) ?? 0) + n);
+  return {
+    count: main.count + others.reduce((n, o) => n + o.count, 0),
+    errors: main.errors + others.reduce((n, o) => n + o.errors, 0),
+    p99Ms: main.p99Ms,
+    p999Ms: main.p999Ms,
+    byHash,
+  };
+}
+
 export async function runScenario(env: SandboxEnvironment, scenario: Scenario, options: ScenarioOptions): Promise<ScenarioResult> {
   const { kube } = env;
   const ref = { apiVersion: API_GROUP_VERSION, kind: "Rollout", namespace: NAMESPACE, name: ROLLOUT };
@@ -153,7 +171,7 @@ export async function runScenario(env: SandboxEnvironment, scenario: Scenario, o
   const main = traffic[0];
   const rows: SummaryRow[] = segments.map((segment) => ({
     ...segment,
-    stats: main ? main.stats(segment.from, segment.to) : { count: 0, errors: 0, p99Ms: undefined, p999Ms: undefined, byHash: new Map() },
+    stats: clientStats(traffic, segment.from, segment.to),
     verdicts: verdictsFor(segment, latest?.runs ?? []),
   }));
   const checks: ScenarioResult["checks"] = [];
