@@ -83,3 +83,17 @@ test("an inconclusive pre-promotion analysis pauses until promote", () => {
   const done = reconcileUntilSettled(promote(paused.rollout), cluster);
   assert.equal(done.rollout.status?.phase, "Healthy");
 });
+
+test("the preview Service moves only once the new version's pods are available", () => {
+  const { cluster, v1, v1Hash } = healthy({ autoPromotionEnabled: false });
+  cluster.readyAfterMs = 30_000;
+  const v2 = withImage(v1, "acme/web:2");
+  const v2Hash = podTemplateHash(v2.spec.template);
+  const first = decide(v2, cluster.observed(), new Date(cluster.now));
+  cluster.apply(first);
+  assert.ok(!first.actions.some((a) => a.kind === "PinService" && a.service === "web-preview"), "no preview switch before pods are ready");
+  assert.equal(cluster.services["web-preview"]?.podHash, v1Hash);
+  const paused = reconcileUntilSettled({ ...v2, status: first.status }, cluster);
+  assert.equal(paused.rollout.status?.phase, "Paused");
+  assert.equal(cluster.services["web-preview"]?.podHash, v2Hash);
+});
