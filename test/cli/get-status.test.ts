@@ -5,6 +5,7 @@ import { parse } from "yaml";
 import { API_GROUP_VERSION } from "../../src/api/group.ts";
 import type { KubeObject } from "../../src/kube/kube-client.ts";
 import { startEnv, statusOf, type Env } from "../helpers/controller-env.ts";
+import { rolloutObject } from "../helpers/rollout-object.ts";
 import { runCliAsync } from "../helpers/run-cli.ts";
 
 let env: Env;
@@ -17,19 +18,7 @@ after(async () => env?.stop());
 const sluice = (args: string[], options: { onStdout?: (text: string) => void } = {}) =>
   runCliAsync([...args, "--kubeconfig", env.server.kubeconfigPath, "-n", "default"], options);
 
-function canary(name: string, steps: unknown[]): KubeObject {
-  return {
-    apiVersion: API_GROUP_VERSION,
-    kind: "Rollout",
-    metadata: { name, namespace: "default" },
-    spec: {
-      replicas: 2,
-      selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "app", image: "acme/web:1" }] } },
-      strategy: { canary: { steps } },
-    },
-  };
-}
+const canary = (name: string, steps: unknown[]): KubeObject => rolloutObject(name, { strategy: { canary: { steps } } });
 
 const until = (name: string, check: (s: ReturnType<typeof statusOf>) => boolean) => async () => {
   const s = statusOf(await env.rollout(name));

@@ -7,6 +7,7 @@ import { after, before, suite, test } from "node:test";
 import { API_GROUP_VERSION } from "../../src/api/group.ts";
 import type { KubeObject } from "../../src/kube/kube-client.ts";
 import { startEnv, statusOf, type Env } from "../helpers/controller-env.ts";
+import { rolloutObject } from "../helpers/rollout-object.ts";
 import { runCliAsync } from "../helpers/run-cli.ts";
 
 let env: Env;
@@ -21,19 +22,8 @@ const sluice = (...args: string[]) => runCliAsync([...args, "--kubeconfig", env.
 type Spec = { paused?: boolean; template: { metadata?: { annotations?: Record<string, string> }; spec: { containers: { name: string; image: string }[] } } };
 const specOf = (r: KubeObject) => r.spec as Spec;
 
-function canary(name: string, steps: unknown[]): KubeObject {
-  return {
-    apiVersion: API_GROUP_VERSION,
-    kind: "Rollout",
-    metadata: { name, namespace: "default" },
-    spec: {
-      replicas: 2,
-      selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "app", image: "acme/web:1" }, { name: "proxy", image: "envoy:1" }] } },
-      strategy: { canary: { steps } },
-    },
-  };
-}
+const canary = (name: string, steps: unknown[]): KubeObject =>
+  rolloutObject(name, { strategy: { canary: { steps } }, containers: [{ name: "app", image: "acme/web:1" }, { name: "proxy", image: "envoy:1" }] });
 
 const until = (name: string, check: (s: ReturnType<typeof statusOf>, r: KubeObject) => boolean) => async () => {
   const r = await env.rollout(name);

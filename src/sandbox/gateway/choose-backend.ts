@@ -25,20 +25,9 @@ export type RouteDecision =
   /** A rule matched but cannot send anywhere (all weights 0, or the picked ref is not a Service): 500. */
   | { readonly kind: "no-backend"; readonly rule: string; readonly reason: string };
 
-/** A number in [0, 1). */
-export type Random = () => number;
+import { seededRandom, type Random } from "../../util/seeded-random.ts";
 
-/** mulberry32: a small seeded generator, so tests and benches can replay a split. */
-export function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom, type Random };
 
 function ruleLabel(rule: HTTPRouteRule, index: number): string {
   return rule.name ?? `#${index}`;

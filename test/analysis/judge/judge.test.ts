@@ -3,18 +3,9 @@ import { test } from "node:test";
 import fc from "fast-check";
 import type { Compare } from "../../../src/api/metric.ts";
 import { judge, type Point } from "../../../src/analysis/judge/judge.ts";
-import { logNormalSampler, seededRandom } from "./random.ts";
+import { compareSettings, logNormalSampler, seededRandom } from "./random.ts";
 
-const compare = (over: Partial<Compare> = {}): Compare => ({
-  query: "q",
-  direction: "increase",
-  confidence: 0.98,
-  critical: false,
-  minSamples: 50,
-  step: "10s",
-  sequential: true,
-  ...over,
-});
+const compare = compareSettings;
 
 const points = (values: readonly number[]): Point[] => values.map((v, i) => [1_700_000_000 + 10 * i, v] as const);
 

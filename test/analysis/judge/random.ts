@@ -1,16 +1,9 @@
-/** Seeded random numbers for the judge's tests and bench: runs repeat exactly. */
+/** Seeded random numbers and default settings for the judge's tests and bench: runs repeat exactly. */
 
-/** mulberry32: a small 32-bit generator, good enough for simulations of this size. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import type { Compare } from "../../../src/api/metric.ts";
+import { seededRandom } from "../../../src/util/seeded-random.ts";
+
+export { seededRandom };
 
 /** Standard normal draws (Box-Muller). */
 export function normalSampler(random: () => number): () => number {
@@ -26,3 +19,15 @@ export function logNormalSampler(random: () => number, median: number, sigma: nu
   const z = normalSampler(random);
   return () => median * Math.exp(sigma * z());
 }
+
+/** Compare settings as the schema defaults them, with `over` applied: what every judge test starts from. */
+export const compareSettings = (over: Partial<Compare> = {}): Compare => ({
+  query: "q",
+  direction: "increase",
+  confidence: 0.98,
+  critical: false,
+  minSamples: 50,
+  step: "10s",
+  sequential: true,
+  ...over,
+});

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Compare } from "../../../src/api/metric.ts";
 import { mannWhitney } from "../../../src/analysis/judge/mann-whitney.ts";
 import {
   MIXTURE_ALTERNATIVES,
@@ -9,18 +8,9 @@ import {
   type Point,
   type SequentialState,
 } from "../../../src/analysis/judge/sequential.ts";
-import { logNormalSampler, seededRandom } from "./random.ts";
+import { compareSettings, logNormalSampler, seededRandom } from "./random.ts";
 
-const settings = (over: Partial<Compare> = {}): Compare => ({
-  query: "q",
-  direction: "increase",
-  confidence: 0.98,
-  critical: false,
-  minSamples: 50,
-  step: "10s",
-  sequential: true,
-  ...over,
-});
+const settings = compareSettings;
 
 test("mixture e-value: hand computation of the mean likelihood ratio over the grid", () => {
   // k = 4 worse of n = 6: E = mean over p of (2p)^4 (2(1-p))^2, computed here term by term.
