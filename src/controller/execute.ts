@@ -10,7 +10,7 @@ import { EventRecorder } from "../kube/events.ts";
 import { ConflictError, type KubeClient } from "../kube/kube-client.ts";
 import type { TrafficRouter } from "../routers/types.ts";
 import { buildAnalysisRun } from "./build/analysis-run.ts";
-import { buildReplicaSet, replicaSetName } from "./build/replica-set.ts";
+import { buildReplicaSet } from "./build/replica-set.ts";
 import type { ClusterView } from "./cluster-view.ts";
 import { SCALE_DOWN_DEADLINE_ANNOTATION } from "./labels.ts";
 import { templateSpec } from "./observe.ts";
@@ -91,4 +91,3 @@ export async function execute(rollout: Rollout, plan: Plan, deps: ExecuteDeps): 
   }
 }
 
-export { replicaSetName };

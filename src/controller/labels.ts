@@ -4,4 +4,3 @@ export const ANALYSIS_ROLE_LABEL = "sluice.dev/analysis-role";
 export const REVISION_ANNOTATION = "sluice.dev/revision";
 /** When a delayed scale-down to zero is due (RFC 3339); on the ReplicaSet so restarts keep the timer. */
 export const SCALE_DOWN_DEADLINE_ANNOTATION = "sluice.dev/scale-down-deadline";
-export const FIELD_MANAGER = "sluice";

@@ -26,7 +26,3 @@ export function setCondition(
   };
   status.conditions = [...conditions.filter((c) => c.type !== type), next].sort((a, b) => a.type.localeCompare(b.type));
 }
-
-export function conditionIs(status: RolloutStatus, type: ConditionType): boolean {
-  return status.conditions?.some((c) => c.type === type && c.status === "True") ?? false;
-}

@@ -8,7 +8,6 @@ import {
   CustomObjectsApi,
   KubernetesObjectApi,
   PatchStrategy,
-  setHeaderOptions,
   type KubeConfig,
   type KubernetesObject,
 } from "@kubernetes/client-node";
@@ -159,6 +158,3 @@ export class ClientNodeKube implements KubeClient {
     }
   }
 }
-
-/** For generated APIs whose patch must be a merge patch (client-node defaults to JSON patch). */
-export const mergePatchOptions = () => setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
