@@ -27,9 +27,11 @@ test("on a terminal: coloured frames redrawn in place; Ctrl-C exits 0", { skip: 
     spec: { replicas: 1, selector: { matchLabels: { app: "tty" } }, template: { metadata: { labels: { app: "tty" } }, spec: { containers: [{ name: "app", image: "a:1" }] } }, strategy: { canary: { steps: [{ setWeight: 50 }] } } },
   });
   await env.waitFor("Healthy", async () => (statusOf(await env.rollout("tty")).phase === "Healthy" ? true : undefined));
-  const command = [process.execPath, join(REPO_ROOT, "src", "cli", "bin.ts"), "get", "rollout", "tty", "--watch", "--kubeconfig", env.server.kubeconfigPath].join(" ");
+  // `exec`: script runs the command through $SHELL, and a shell that waits (dash does) dies of the Ctrl-C
+  // itself, reporting 130 whatever the CLI did. With exec the CLI is the terminal's foreground process.
+  const command = ["exec", process.execPath, join(REPO_ROOT, "src", "cli", "bin.ts"), "get", "rollout", "tty", "--watch", "--kubeconfig", env.server.kubeconfigPath].join(" ");
   const { NO_COLOR: _n, FORCE_COLOR: _f, ...environment } = process.env;
-  const child = spawn("script", ["-qfec", command, "/dev/null"], { stdio: ["pipe", "pipe", "pipe"], env: { ...environment, COLUMNS: "100", LINES: "40" } });
+  const child = spawn("script", ["-qfec", command, "/dev/null"], { stdio: ["pipe", "pipe", "pipe"], env: { ...environment, SHELL: "/bin/sh", COLUMNS: "100", LINES: "40" } });
   let out = "";
   child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));

@@ -15,6 +15,13 @@ const APP = { app: "demo" };
 /** A duration string for `seconds / speed`, at least 1 s. */
 export const scaled = (seconds: number, speed: number) => formatDuration(Math.max(1, Math.round(seconds / speed)) * 1000);
 
+/**
+ * The first measurement's delay: `seconds / speed`, but never before the query's window (which does not
+ * scale) has filled plus two scrapes. Measured earlier, a window holds too few samples on a busy machine
+ * and the measurement is inconclusive, which pauses a good version.
+ */
+const afterWindow = (windowSeconds: number, seconds: number, speed: number) => formatDuration(Math.max(windowSeconds + 2, Math.round(seconds / speed)) * 1000);
+
 const meta = (name: string) => ({ name, namespace: NAMESPACE });
 
 function service(name: string): KubeObject {
@@ -50,7 +57,7 @@ function templates(speed: number): KubeObject[] {
     template("sandbox-error-rate", [
       {
         name: "error-rate",
-        initialDelay: scaled(10, speed),
+        initialDelay: afterWindow(10, 10, speed),
         ...every,
         successCondition: { max: 0.01 },
         minSamples: { query: `sum(increase(http_requests_total{${selector}}[10s]))`, min: 50 },
@@ -62,7 +69,7 @@ function templates(speed: number): KubeObject[] {
     template("sandbox-latency", [
       {
         name: "p99-latency",
-        initialDelay: scaled(20, speed),
+        initialDelay: afterWindow(20, 20, speed),
         ...tolerant,
         successCondition: { max: 0.25 },
         provider: { prometheus: { query: `histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{${selector}}[20s])))` } },
@@ -71,7 +78,7 @@ function templates(speed: number): KubeObject[] {
         // A laptop running Prometheus, the API server and every pod shares its cores: p99.9 of a healthy
         // 20 ms app reaches ~0.2 s here, so the threshold sits above that and below the tail scenario's 0.27 s.
         name: "p99.9-latency",
-        initialDelay: scaled(20, speed),
+        initialDelay: afterWindow(20, 20, speed),
         ...tolerant,
         successCondition: { max: 0.25 },
         minSamples: { query: `sum(increase(http_request_duration_seconds_count{${selector}}[20s]))`, min: 500 },
@@ -80,7 +87,7 @@ function templates(speed: number): KubeObject[] {
       {
         // The robust tail check: no interpolation inside a bucket, so it cannot be capped or smoothed away.
         name: "slower-than-250ms",
-        initialDelay: scaled(20, speed),
+        initialDelay: afterWindow(20, 20, speed),
         ...tolerant,
         successCondition: { max: 0.002 },
         minSamples: { query: `sum(increase(http_request_duration_seconds_count{${selector}}[20s]))`, min: 500 },
@@ -99,7 +106,7 @@ function templates(speed: number): KubeObject[] {
         metrics: [
           {
             name: "p99.9-vs-stable",
-            initialDelay: scaled(20, speed),
+            initialDelay: afterWindow(20, 20, speed),
             ...every,
             compare: {
               query: 'histogram_quantile(0.999, sum by (le) (rate(http_request_duration_seconds_bucket{rollouts_pod_template_hash="{{podTemplateHash}}"}[10s])))',
