@@ -28,7 +28,16 @@ export interface ThresholdInput {
   readonly samples?: number | undefined;
   /** From quantile-capping.ts, when the query is a histogram_quantile. */
   readonly capping?: CappingCheck | undefined;
+  /** The q of a query that is a histogram_quantile(q, ...); 1 is the window's maximum. */
+  readonly quantile?: number | undefined;
 }
+
+/**
+ * Prometheus fact: histogram_quantile(1, ...) is the upper bound of the bucket holding the slowest observation
+ * (rank = total, so the first bucket whose count reaches it, read at its top). A bound, not the value: exact for a
+ * threshold that is itself a bucket boundary.
+ */
+const MAX_NOTE = "; max: the upper bound of the histogram bucket holding the slowest request";
 
 type ConditionPhase = { phase: Assessment["phase"]; why: string } | { error: string };
 
@@ -99,5 +108,6 @@ export function assessThreshold(input: ThresholdInput): Assessment {
     };
   }
   const cappedNote = capping?.capped ? ` (capped at the highest finite bucket: the true value is higher)` : "";
-  return { phase: verdict.phase, value, message: `${verdict.why}${cappedNote}`, ...withMetadata };
+  const maxNote = input.quantile === 1 ? MAX_NOTE : "";
+  return { phase: verdict.phase, value, message: `${verdict.why}${cappedNote}${maxNote}`, ...withMetadata };
 }

@@ -7,7 +7,7 @@ import type { Measurement } from "../api/analysis-run.ts";
 import type { Metric } from "../api/metric.ts";
 import type { MetricProvider, ProviderFailure, QueryContext, ResolvedArgs } from "../providers/types.ts";
 import { assessThreshold } from "./assess-threshold.ts";
-import { checkCapping, parseQuantileQuery, type CappingCheck } from "./quantile-capping.ts";
+import { checkCapping, parseQuantileQuery, type CappingCheck, type QuantileQuery } from "./quantile-capping.ts";
 import { instantValues } from "./values.ts";
 
 export interface MeasureInput {
@@ -58,8 +58,7 @@ async function countSamples(input: MeasureInput, warnings: string[]): Promise<nu
   return values.kind === "empty" ? 0 : values.all.reduce((sum, v) => sum + (Number.isFinite(v) ? v : 0), 0);
 }
 
-async function capping(input: MeasureInput, query: string, warnings: string[]): Promise<CappingCheck | undefined> {
-  const parsed = parseQuantileQuery(query);
+async function capping(input: MeasureInput, parsed: QuantileQuery | undefined, warnings: string[]): Promise<CappingCheck | undefined> {
   if (!parsed) return undefined;
   const outcome = await input.provider.instant(input.metric, parsed.inner, input.at, input.context);
   if (!outcome.ok) {
@@ -80,8 +79,9 @@ export async function measureThreshold(input: MeasureInput): Promise<Measurement
   const warnings = [...outcome.warnings];
   const samples = await countSamples(input, warnings);
   if (typeof samples === "string") return errorMeasurement(at, input.now(), samples, warnings);
-  const cap = await capping(input, rendered.query, warnings);
-  const assessment = assessThreshold({ metric, result: outcome.value, samples, capping: cap });
+  const quantileQuery = parseQuantileQuery(rendered.query);
+  const cap = await capping(input, quantileQuery, warnings);
+  const assessment = assessThreshold({ metric, result: outcome.value, samples, capping: cap, quantile: quantileQuery?.quantile });
   return {
     phase: assessment.phase,
     ...(assessment.value !== undefined ? { value: assessment.value } : {}),

@@ -119,4 +119,16 @@ describe("assessThreshold (fail-safe)", () => {
     assert.equal(b.phase, "Failed");
     assert.match(b.message, /capped at the highest finite bucket/);
   });
+
+  it("a maximum (histogram_quantile(1, ...)) says its value is a bucket's upper bound; capped, it is Inconclusive", () => {
+    const metric = metricWith({ successCondition: { max: 1 } });
+    const a = assessThreshold({ metric, result: vector(0.3), quantile: 1, capping: { capped: false, highestFiniteBound: 5, fractionAbove: 0 } });
+    assert.equal(a.phase, "Successful");
+    assert.match(a.message, /max: the upper bound of the histogram bucket holding the slowest request/);
+    const p99 = assessThreshold({ metric, result: vector(0.3), quantile: 0.99 });
+    assert.doesNotMatch(p99.message, /max:/);
+    const capped = assessThreshold({ metric, result: vector(0.1), quantile: 1, capping: { capped: true, highestFiniteBound: 0.1, fractionAbove: 0.005 } });
+    assert.equal(capped.phase, "Inconclusive");
+    assert.match(capped.message, /^capped: /);
+  });
 });

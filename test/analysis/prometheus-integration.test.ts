@@ -98,11 +98,27 @@ describe("analysis against a real Prometheus", { skip, timeout: 170_000 }, () =>
     assert.ok(Math.abs(Number(slower.value) - 0.005) < 0.002, `fraction slower ${slower.value}`);
   });
 
+  it("the same tail canary: p50 passes, and the maximum is the upper bound of the slowest request's bucket", async () => {
+    const p50 = await measure("latency.yaml", "latency", "p50-latency", hash.tail);
+    assert.equal(p50.phase, "Successful", explain(p50));
+    assert.ok(Number(p50.value) < 0.025, `p50 ${p50.value}`);
+    // The shipped max (1 s) passes; the value is a bucket bound above the 255 ms requests (0.5 allows for a busy machine).
+    const max = await measure("latency.yaml", "latency", "max-latency", hash.tail);
+    assert.equal(max.phase, "Successful", explain(max));
+    assert.ok([0.3, 0.35, 0.4, 0.5].includes(Number(max.value)), `max ${max.value} should be a bucket bound above 0.25`);
+    assert.match(max.message ?? "", /max: the upper bound of the histogram bucket holding the slowest request/);
+    // A threshold on a bucket boundary is exact: 0.25 s is exceeded.
+    const strict = await measure("latency.yaml", "latency", "max-latency", hash.tail, {}, (m) => ({ ...m, successCondition: { max: 0.25 } }));
+    assert.equal(strict.phase, "Failed", explain(strict));
+  });
+
   it("a healthy canary passes everything", async () => {
     for (const [file, template, metric] of [
       ["error-rate.yaml", "error-rate", "error-rate"],
+      ["latency.yaml", "latency", "p50-latency"],
       ["latency.yaml", "latency", "p99-latency"],
       ["latency.yaml", "latency", "p99.9-latency"],
+      ["latency.yaml", "latency", "max-latency"],
       ["latency.yaml", "latency", "slower-than-threshold"],
     ] as const) {
       const m = await measure(file, template, metric, hash.good, { "slow-le": "0.25" });
@@ -142,6 +158,19 @@ describe("analysis against a real Prometheus", { skip, timeout: 170_000 }, () =>
     assert.equal(capped.phase, "Inconclusive", explain(capped));
     assert.equal(capped.metadata?.capped, "true");
     assert.match(capped.message ?? "", /^capped: /);
+    // The maximum is capped by a single request above the highest finite bucket.
+    const cappedMax = await measure("latency.yaml", "latency", "max-latency", hash.tail, {}, (m) => ({
+      ...m,
+      provider: {
+        prometheus: {
+          ...m.provider.prometheus,
+          timeout: "10s",
+          query: `histogram_quantile(1, sum by (le) (rate(http_request_duration_seconds_bucket{rollouts_pod_template_hash="{{args.pod-hash}}", le=~"0.005|0.01|0.025|0.05|0.075|0.1|\\\\+Inf"}[{{args.window}}])))`,
+        },
+      },
+    }));
+    assert.equal(cappedMax.value, "0.1", explain(cappedMax));
+    assert.equal(cappedMax.phase, "Inconclusive", explain(cappedMax));
     const uncapped = await measure("latency.yaml", "latency", "p99.9-latency", hash.good);
     assert.equal(uncapped.metadata?.capped, undefined, explain(uncapped));
   });

@@ -29,6 +29,10 @@ describe("checkCapping", () => {
     assert.equal(checkCapping(0.999, b).capped, true);
     assert.equal(checkCapping(0.996, b).capped, false); // rank 996 is reached at le=0.5
   });
+  it("the maximum (q = 1) is capped as soon as one observation lies above the highest finite bucket", () => {
+    assert.equal(checkCapping(1, buckets({ "0.1": 900, "0.5": 1000, "+Inf": 1000 })).capped, false);
+    assert.equal(checkCapping(1, buckets({ "0.1": 900, "0.5": 999, "+Inf": 1000 })).capped, true);
+  });
   it("no observations or no +Inf bucket: nothing to say", () => {
     assert.deepEqual(checkCapping(0.99, buckets({ "0.5": 0, "+Inf": 0 })), { capped: false });
     assert.deepEqual(checkCapping(0.99, buckets({ "0.5": 5 })), { capped: false });

@@ -65,11 +65,14 @@ function stillAlive(pids: number[]): number[] {
   });
 }
 
-/** The numbers of a summary row, by its step label. */
-function row(out: string, label: RegExp): string[] {
-  const line = out.split("\n").find((l) => label.test(l));
-  assert.ok(line, `no summary row ${label}:\n${out}`);
-  return line.split(/\s{2,}/);
+/** The cells of a summary row (found by its step label), by column header. */
+function row(out: string, label: RegExp): Record<string, string> {
+  const lines = out.split("\n");
+  const header = lines.find((l) => l.startsWith("step "))?.split(/\s{2,}/);
+  const line = lines.find((l) => label.test(l));
+  assert.ok(header && line, `no summary row ${label}:\n${out}`);
+  const cells = line.split(/\s{2,}/);
+  return Object.fromEntries(header.map((h, i) => [h, cells[i] ?? ""]));
 }
 
 test("canary-abort: aborted at the first analysis; clients saw errors only while the canary had weight", { skip, timeout: 180_000 }, async () => {
@@ -79,9 +82,9 @@ test("canary-abort: aborted at the first analysis; clients saw errors only while
   assert.match(run.out, /✔ clients saw errors while the canary had weight \((\d+)\)/);
   assert.match(run.out, /✔ clients saw no errors after the abort \(0 of \d+\)/);
   const analysis = row(run.out, /^2\/5 analysis sandbox-error-rate/);
-  assert.equal(analysis[1], "20%");
-  assert.ok(Number(analysis[2]) > 0, "the canary served requests at 20%");
-  assert.match(analysis[7] ?? "", /error-rate 0\.0\d+ ✖/);
+  assert.equal(analysis.weight, "20%");
+  assert.ok(Number(analysis["canary req"]) > 0, "the canary served requests at 20%");
+  assert.match(analysis.analysis ?? "", /error-rate 0\.0\d+ ✖/);
   await new Promise((r) => setTimeout(r, 500));
   assert.deepEqual(stillAlive(run.pids), [], "no child process outlives a normal exit");
 });
@@ -91,9 +94,12 @@ test("canary-tail: fine at p99, slow at p99.9: aborted by the tail analysis and 
   assert.equal(run.code, 0, run.out);
   assert.match(run.out, /canary-tail: Aborted \(expected Aborted\)/);
   const analysis = row(run.out, /^4\/5 analysis sandbox-latency, sandbox-judge/);
-  assert.equal(analysis[1], "50%");
-  // Clients saw the tail: p99 stays low while p99.9 is above the 250 ms the slow requests add.
-  assert.ok(Number.parseFloat(analysis[6] ?? "0") >= 250, `client p99.9 ${analysis[6]}`);
+  assert.equal(analysis.weight, "50%");
+  // Clients saw the tail: the median stays low while p99.9 and the slowest request are above the 250 ms the
+  // slow requests add.
+  assert.ok(Number.parseFloat(analysis.p50 ?? "") < 250, `client p50 ${analysis.p50}`);
+  assert.ok(Number.parseFloat(analysis["p99.9"] ?? "0") >= 250, `client p99.9 ${analysis["p99.9"]}`);
+  assert.ok(Number.parseFloat(analysis.max ?? "0") >= Number.parseFloat(analysis["p99.9"] ?? ""), `client max ${analysis.max}`);
   assert.match(run.out, /final status: Aborted: aborted: analysis demo-\w+-3 failed: metric "(p99\.9-latency|slower-than-250ms|p99\.9-vs-stable)"/);
 });
 
@@ -111,6 +117,36 @@ test("blue-green --auto: the preview is checked, then the active Service switche
   assert.match(run.out, /blue-green: Healthy \(expected Healthy\)/);
   assert.match(run.out, /preview at http:\/\/127\.0\.0\.1:\d+/);
   assert.match(run.out, /error-rate 0 ✔/);
+});
+
+test("blue-green by hand: the preview serves v2 at its printed URL until `sluice promote` from another process", { skip, timeout: 180_000 }, async () => {
+  const child = spawn(process.execPath, [BIN, "sandbox", "--headless", "--scenario", "blue-green", "--speed", "2"], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  running.add(child);
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
+  const waitFor = async (what: string, pattern: RegExp): Promise<RegExpMatchArray> => {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const match = pattern.exec(out);
+      if (match) return match;
+      assert.ok(Date.now() < deadline && child.exitCode === null, `waiting for ${what}:\n${out}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  const [, active, preview] = await waitFor("the URLs", /through (http:\/\/127\.0\.0\.1:\d+); preview at (http:\/\/127\.0\.0\.1:\d+)/);
+  const [, kubeconfig] = await waitFor("the promote hint", /promote it from another terminal: sluice --kubeconfig (\S+) promote demo/);
+  await waitFor("the pause for promotion", /Paused .*promote/);
+  const served = async (url: string | undefined) => (await fetch(`${url}/`)).headers.get("x-sluice-pod-hash");
+  const [activeHash, previewHash] = [await served(active), await served(preview)];
+  assert.ok(activeHash && previewHash && activeHash !== previewHash, `active ${activeHash} and preview ${previewHash} are different versions`);
+
+  const promote = spawnSync(process.execPath, [BIN, "--kubeconfig", kubeconfig ?? "", "promote", "demo"], { cwd: REPO_ROOT, encoding: "utf8" });
+  assert.equal(promote.status, 0, promote.stderr);
+  assert.match(promote.stdout, /demo/);
+  assert.equal(await exited, 0, out);
+  assert.match(out, /blue-green: Healthy \(expected Healthy\)/);
 });
 
 test("SIGINT mid-scenario and a crash both leave no process behind", { skip, timeout: 120_000 }, async () => {

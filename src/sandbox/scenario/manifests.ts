@@ -68,6 +68,13 @@ function templates(speed: number): KubeObject[] {
     ]),
     template("sandbox-latency", [
       {
+        name: "p50-latency",
+        initialDelay: afterWindow(20, 20, speed),
+        ...tolerant,
+        successCondition: { max: 0.1 },
+        provider: { prometheus: { query: `histogram_quantile(0.5, sum by (le) (rate(http_request_duration_seconds_bucket{${selector}}[20s])))` } },
+      },
+      {
         name: "p99-latency",
         initialDelay: afterWindow(20, 20, speed),
         ...tolerant,
@@ -83,6 +90,14 @@ function templates(speed: number): KubeObject[] {
         successCondition: { max: 0.25 },
         minSamples: { query: `sum(increase(http_request_duration_seconds_count{${selector}}[20s]))`, min: 500 },
         provider: { prometheus: { query: `histogram_quantile(0.999, sum by (le) (rate(http_request_duration_seconds_bucket{${selector}}[20s])))` } },
+      },
+      {
+        // The upper bound of the slowest request's bucket: a guard against stalls of a second or more.
+        name: "max-latency",
+        initialDelay: afterWindow(20, 20, speed),
+        ...tolerant,
+        successCondition: { max: 1 },
+        provider: { prometheus: { query: `histogram_quantile(1, sum by (le) (rate(http_request_duration_seconds_bucket{${selector}}[20s])))` } },
       },
       {
         // The robust tail check: no interpolation inside a bucket, so it cannot be capped or smoothed away.

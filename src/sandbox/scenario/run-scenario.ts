@@ -13,7 +13,7 @@ import { startGateway, type RunningGateway } from "../gateway/index.ts";
 import type { SandboxEnvironment } from "../environment.ts";
 import { baseObjects, NAMESPACE, podTemplate, ROLLOUT, rolloutFor } from "./manifests.ts";
 import type { Scenario } from "./scenarios.ts";
-import { summaryTable, type ClientStats, type SummaryRow } from "./summary.ts";
+import { NO_LATENCY, summaryTable, type ClientStats, type SummaryRow } from "./summary.ts";
 import { segmentsOf, snapshotOf, type Segment, type StatusSnapshot } from "./timeline.ts";
 
 /** Client traffic as the scenario needs it: a load generator behind this small interface. */
@@ -54,6 +54,12 @@ async function waitFor<T>(what: string, check: () => Promise<T | undefined>, tim
   }
 }
 
+/** A measured value at three significant digits, so the table stays readable; text that is not a number as is. */
+function shortValue(value: string | undefined): string {
+  const n = Number(value);
+  return value === undefined ? "-" : value.trim() !== "" && Number.isFinite(n) ? String(Number(n.toPrecision(3))) : value;
+}
+
 function verdictsFor(segment: Segment, runs: AnalysisRun[]): string {
   return runs
     .filter((run) => {
@@ -64,7 +70,7 @@ function verdictsFor(segment: Segment, runs: AnalysisRun[]): string {
       (run.status?.metricResults ?? []).map((m) => {
         const last = m.measurements?.at(-1);
         const mark = m.phase === "Successful" ? "✔" : m.phase === "Failed" || m.phase === "Error" ? "✖" : m.phase === "Inconclusive" ? "?" : "…";
-        return `${m.name} ${last?.value ?? "-"} ${mark}`;
+        return `${m.name} ${shortValue(last?.value)} ${mark}`;
       }),
     )
     .join(", ");
@@ -76,14 +82,13 @@ function verdictsFor(segment: Segment, runs: AnalysisRun[]): string {
  */
 function clientStats(traffic: Traffic[], from: number, to: number): ClientStats {
   const [main, ...others] = traffic.map((t) => t.stats(from, to));
-  if (!main) return { count: 0, errors: 0, p99Ms: undefined, p999Ms: undefined, byHash: new Map() };
+  if (!main) return { count: 0, errors: 0, latencyMs: NO_LATENCY, byHash: new Map() };
   const byHash = new Map(main.byHash);
   for (const other of others) for (const [hash, n] of other.byHash) byHash.set(hash, (byHash.get(hash) ?? 0) + n);
   return {
     count: main.count + others.reduce((n, o) => n + o.count, 0),
     errors: main.errors + others.reduce((n, o) => n + o.errors, 0),
-    p99Ms: main.p99Ms,
-    p999Ms: main.p999Ms,
+    latencyMs: main.latencyMs,
     byHash,
   };
 }

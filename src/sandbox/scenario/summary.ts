@@ -1,15 +1,21 @@
 /**
  * The end-of-scenario table: per segment of the rollout, the weight, requests served by canary and stable as
- * clients saw them, error rate, p99 and p99.9, the analysis verdicts, the decision and how long it took.
+ * clients saw them, error rate, p50, p99, p99.9 and the slowest request, the analysis verdicts, the decision and
+ * how long it took.
  */
 import { formatDuration } from "../../api/duration.ts";
+import type { LatencySummary } from "../load/stats.ts";
 import type { Segment } from "./timeline.ts";
+
+/** Client-side latency in ms, each undefined when the window holds no request. */
+export type ClientLatency = Pick<LatencySummary, "p50" | "p99" | "p999" | "max">;
+
+export const NO_LATENCY: ClientLatency = { p50: undefined, p99: undefined, p999: undefined, max: undefined };
 
 export type ClientStats = {
   count: number;
   errors: number;
-  p99Ms: number | undefined;
-  p999Ms: number | undefined;
+  latencyMs: ClientLatency;
   /** Requests answered by each pod-template hash. */
   byHash: ReadonlyMap<string, number>;
 };
@@ -20,15 +26,17 @@ const ms = (v: number | undefined) => (v === undefined ? "-" : `${Math.round(v)}
 const pct = (errors: number, count: number) => (count === 0 ? "-" : `${((100 * errors) / count).toFixed(2)}%`);
 
 export function summaryTable(rows: SummaryRow[]): string {
-  const header = ["step", "weight", "canary req", "stable req", "errors", "p99", "p99.9", "analysis", "decision", "took"];
+  const header = ["step", "weight", "canary req", "stable req", "errors", "p50", "p99", "p99.9", "max", "analysis", "decision", "took"];
   const lines = rows.map((r) => [
     r.label,
     `${r.weight}%`,
     String(r.canaryHash && r.canaryHash !== r.stableHash ? r.stats.byHash.get(r.canaryHash) ?? 0 : 0),
     String(r.stableHash ? r.stats.byHash.get(r.stableHash) ?? 0 : 0),
     pct(r.stats.errors, r.stats.count),
-    ms(r.stats.p99Ms),
-    ms(r.stats.p999Ms),
+    ms(r.stats.latencyMs.p50),
+    ms(r.stats.latencyMs.p99),
+    ms(r.stats.latencyMs.p999),
+    ms(r.stats.latencyMs.max),
     r.verdicts || "-",
     r.decision,
     formatDuration(Math.max(0, r.to - r.from)),

@@ -13,8 +13,7 @@ export const loadTraffic: StartTraffic = (target, ratePerSecond) => {
       return {
         count: s.count,
         errors: s.errors,
-        p99Ms: s.p99,
-        p999Ms: s.p999,
+        latencyMs: { p50: s.p50, p99: s.p99, p999: s.p999, max: s.max },
         byHash: new Map(Object.entries(s.byVersion).map(([hash, v]) => [hash, v.count])),
       };
     },
