@@ -142,33 +142,25 @@ describe("analysis against a real Prometheus", { skip, timeout: 170_000 }, () =>
 
   it("a p99.9 that lands in the +Inf bucket is reported as capped, not as a pass", async () => {
     // Keep only the buckets up to 0.1 s (and +Inf): the 255 ms tail now lies above the highest finite bucket.
-    const capped = await measure("latency.yaml", "latency", "p99.9-latency", hash.tail, {}, (m) => ({
+    const upTo100ms = (quantile: number) => (m: Metric): Metric => ({
       ...m,
       successCondition: { max: 0.2 },
       provider: {
         prometheus: {
           ...m.provider.prometheus,
           timeout: "10s",
-          query: `histogram_quantile(0.999, sum by (le) (rate(http_request_duration_seconds_bucket{rollouts_pod_template_hash="{{args.pod-hash}}", le=~"0.005|0.01|0.025|0.05|0.075|0.1|\\\\+Inf"}[{{args.window}}])))`,
+          query: `histogram_quantile(${quantile}, sum by (le) (rate(http_request_duration_seconds_bucket{rollouts_pod_template_hash="{{args.pod-hash}}", le=~"0.005|0.01|0.025|0.05|0.075|0.1|\\\\+Inf"}[{{args.window}}])))`,
         },
       },
-    }));
+    });
+    const capped = await measure("latency.yaml", "latency", "p99.9-latency", hash.tail, {}, upTo100ms(0.999));
     // Prometheus fact: the answer is exactly the highest finite bound, 0.1, which {max: 0.2} would have passed.
     assert.equal(capped.value, "0.1", explain(capped));
     assert.equal(capped.phase, "Inconclusive", explain(capped));
     assert.equal(capped.metadata?.capped, "true");
     assert.match(capped.message ?? "", /^capped: /);
     // The maximum is capped by a single request above the highest finite bucket.
-    const cappedMax = await measure("latency.yaml", "latency", "max-latency", hash.tail, {}, (m) => ({
-      ...m,
-      provider: {
-        prometheus: {
-          ...m.provider.prometheus,
-          timeout: "10s",
-          query: `histogram_quantile(1, sum by (le) (rate(http_request_duration_seconds_bucket{rollouts_pod_template_hash="{{args.pod-hash}}", le=~"0.005|0.01|0.025|0.05|0.075|0.1|\\\\+Inf"}[{{args.window}}])))`,
-        },
-      },
-    }));
+    const cappedMax = await measure("latency.yaml", "latency", "max-latency", hash.tail, {}, upTo100ms(1));
     assert.equal(cappedMax.value, "0.1", explain(cappedMax));
     assert.equal(cappedMax.phase, "Inconclusive", explain(cappedMax));
     const uncapped = await measure("latency.yaml", "latency", "p99.9-latency", hash.good);

@@ -3,7 +3,7 @@
 // is the expected answer. Uses the product CRDs from crds/ when present, else the fixture.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { parse as parseYaml, stringify as toYaml } from "yaml";
 import type { ApiServer } from "../../src/sandbox/apiserver/index.ts";
 import { allThirdPartyCrdFiles } from "../../src/sandbox/crds/index.ts";
+import { spawnWatched } from "../helpers/child-output.ts";
 import { startTestServer, widgetCrdFile } from "./helpers.ts";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -194,19 +195,15 @@ test("kubectl conformance", { timeout: 50_000 }, async (t) => {
   });
 
   await t.test("get -w sees an update", async () => {
-    const child = spawn("kubectl", ["get", subject.resource, "web", "-n", "conf", "-w"], { env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const watch = spawnWatched("kubectl", ["get", subject.resource, "web", "-n", "conf", "-w"], { env });
     try {
-      const deadline = Date.now() + 10_000;
-      while (!/\nweb\s/.test(stdout) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await watch.waitFor("the initial row", /\nweb\s/);
       await ok(["patch", subject.resource, "web", "-n", "conf", "--subresource", "status", "--type", "merge", "-p", '{"status":{"phase":"Progressing","message":"watch me"}}']);
-      while (!/watch me/.test(stdout) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await watch.waitFor("the updated row", /watch me/);
     } finally {
-      child.kill("SIGTERM");
+      watch.child.kill("SIGTERM");
     }
+    const [stdout, stderr] = [watch.stdout(), watch.stderr()];
     const rows = stdout.trim().split("\n");
     assert.ok(rows.length >= 3, `header, initial row and updated row expected:\n${stdout}`);
     assert.match(rows[rows.length - 1] ?? "", /^web\s+Progressing.*watch me/);

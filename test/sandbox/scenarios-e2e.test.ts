@@ -8,6 +8,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { prometheusInstalled } from "../../src/sandbox/prometheus.ts";
+import { spawnWatched } from "../helpers/child-output.ts";
 import { REPO_ROOT } from "../helpers/run-cli.ts";
 
 const BIN = join(REPO_ROOT, "src", "cli", "bin.ts");
@@ -120,21 +121,9 @@ test("blue-green --auto: the preview is checked, then the active Service switche
 });
 
 test("blue-green by hand: the preview serves v2 at its printed URL until `sluice promote` from another process", { skip, timeout: 180_000 }, async () => {
-  const child = spawn(process.execPath, [BIN, "sandbox", "--headless", "--scenario", "blue-green", "--speed", "2"], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
-  running.add(child);
-  let out = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
-  const waitFor = async (what: string, pattern: RegExp): Promise<RegExpMatchArray> => {
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      const match = pattern.exec(out);
-      if (match) return match;
-      assert.ok(Date.now() < deadline && child.exitCode === null, `waiting for ${what}:\n${out}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  };
+  const sandbox = spawnWatched(process.execPath, [BIN, "sandbox", "--headless", "--scenario", "blue-green", "--speed", "2"], { cwd: REPO_ROOT });
+  running.add(sandbox.child);
+  const waitFor = (what: string, pattern: RegExp) => sandbox.waitFor(what, pattern, 120_000);
   const [, active, preview] = await waitFor("the URLs", /through (http:\/\/127\.0\.0\.1:\d+); preview at (http:\/\/127\.0\.0\.1:\d+)/);
   const [, kubeconfig] = await waitFor("the promote hint", /promote it from another terminal: sluice --kubeconfig (\S+) promote demo/);
   await waitFor("the pause for promotion", /Paused .*promote/);
@@ -145,8 +134,8 @@ test("blue-green by hand: the preview serves v2 at its printed URL until `sluice
   const promote = spawnSync(process.execPath, [BIN, "--kubeconfig", kubeconfig ?? "", "promote", "demo"], { cwd: REPO_ROOT, encoding: "utf8" });
   assert.equal(promote.status, 0, promote.stderr);
   assert.match(promote.stdout, /demo/);
-  assert.equal(await exited, 0, out);
-  assert.match(out, /blue-green: Healthy \(expected Healthy\)/);
+  assert.equal(await sandbox.exited, 0, sandbox.stdout());
+  assert.match(sandbox.stdout(), /blue-green: Healthy \(expected Healthy\)/);
 });
 
 test("SIGINT mid-scenario and a crash both leave no process behind", { skip, timeout: 120_000 }, async () => {

@@ -120,16 +120,19 @@ function templates(speed: number): KubeObject[] {
       spec: {
         metrics: [
           {
+            // One point per 4 s, each from its own 4 s of requests (rate window = step): the judge's tests
+            // assume independent points, and overlapping windows would overstate the evidence (a busy
+            // laptop's transient then reads as a certain regression). 32 s reaches back into the 20% step.
             name: "p99.9-vs-stable",
             initialDelay: afterWindow(20, 20, speed),
             ...every,
             compare: {
-              query: 'histogram_quantile(0.999, sum by (le) (rate(http_request_duration_seconds_bucket{rollouts_pod_template_hash="{{podTemplateHash}}"}[10s])))',
+              query: 'histogram_quantile(0.999, sum by (le) (rate(http_request_duration_seconds_bucket{rollouts_pod_template_hash="{{podTemplateHash}}"}[4s])))',
               direction: "increase",
-              maxIncrease: "20%",
-              minSamples: 10,
-              window: "20s",
-              step: "1s",
+              maxIncrease: "50%",
+              minSamples: 6,
+              window: "32s",
+              step: "4s",
             },
             provider: { prometheus: {} },
           },

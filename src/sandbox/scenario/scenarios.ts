@@ -38,7 +38,7 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
     stable: healthy("v1"),
     next: { name: "v2", env: { ERROR_RATE: "0", LATENCY_MS: "20", TAIL_LATENCY_MS: "250", TAIL_FRACTION: "0.005" } },
     expect: "Aborted",
-    rate: 150,
+    rate: 250,
   },
   "canary-promote": {
     name: "canary-promote",
