@@ -9,6 +9,7 @@ import { durationToMs } from "../api/duration.ts";
 import type { QueryResult } from "../providers/types.ts";
 import { judge, type Judgement, type Point, type SequentialState } from "./judge/judge.ts";
 import { describeFailure, errorMeasurement, type MeasureInput } from "./measure-threshold.ts";
+import { overlapWarning } from "./range-overlap.ts";
 import { formatNumber } from "./values.ts";
 
 export interface CompareInput extends MeasureInput {
@@ -99,6 +100,8 @@ export async function measureCompare(input: CompareInput): Promise<Measurement> 
   for (const side of ["canary", "stable"] as const) {
     const rendered = provider.render(compare.query, input.args, new Map([["podTemplateHash", sides[side]]]));
     if (!rendered.ok) return errorMeasurement(at, input.now(), rendered.message);
+    const overlap = side === "canary" ? overlapWarning(rendered.query, stepSeconds * 1000) : undefined;
+    if (overlap) warnings.push(overlap);
     const outcome = await provider.range(metric, rendered.query, from, at, stepSeconds, input.context);
     if (!outcome.ok) return errorMeasurement(at, input.now(), `${side}: ${describeFailure(outcome)}`, warnings);
     warnings.push(...outcome.warnings);

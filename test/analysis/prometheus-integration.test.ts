@@ -191,16 +191,18 @@ describe("analysis against a real Prometheus", { skip, timeout: 170_000 }, () =>
   });
 
   describe("the judge (p99.9 canary vs stable, query_range)", () => {
-    const compareMetric = (): Metric => {
+    // The shipped metric on a test's time scale: independent points (rate window = step = 3 s), 8 per side.
+    const compareMetric = (rateWindow = "3s", step = "3s"): Metric => {
       const shipped = shippedMetric("latency-vs-stable.yaml", "latency-vs-stable", "p99.9-vs-stable");
       const compare = shipped.compare;
       assert.ok(compare);
-      return { ...shipped, compare: { ...compare, window: WINDOW, step: "1s", minSamples: 15 } };
+      const query = compare.query.replace("[10s]", `[${rateWindow}]`);
+      return { ...shipped, compare: { ...compare, query, window: "24s", step, minSamples: 6 } };
     };
-    const judgeCanary = (canaryHash: string, final: boolean) =>
+    const judgeCanary = (canaryHash: string, final: boolean, metric = compareMetric()) =>
       measureCompare({
         provider,
-        metric: compareMetric(),
+        metric,
         args: new Map(),
         context: { namespace: "default" },
         at: new Date(),
@@ -215,8 +217,14 @@ describe("analysis against a real Prometheus", { skip, timeout: 170_000 }, () =>
       const m = await judgeCanary(hash.tail, true);
       assert.equal(m.phase, "Failed", explain(m));
       assert.equal(m.metadata?.classification, "High");
-      assert.ok(Number(m.metadata?.canarySamples) >= 15);
+      assert.ok(Number(m.metadata?.canarySamples) >= 6);
       assert.ok(Number(m.metadata?.canaryMedian) > 0.25, explain(m));
+      assert.equal(m.warnings, undefined, "independent points: no overlap warning");
+    });
+
+    it("warns when points overlap (a 10 s rate window at 1 s steps)", async () => {
+      const m = await judgeCanary(hash.good, true, compareMetric("10s", "1s"));
+      assert.ok(m.warnings?.some((w) => /^points overlap: the query's range \[10s\] is longer than step 1s/.test(w)), explain(m));
     });
 
     it("passes the healthy canary at the fixed horizon", async () => {

@@ -1,0 +1,50 @@
+/**
+ * The judge's tests (Mann-Whitney, the sequential sign test) assume independent points. A range query whose
+ * rate window is longer than its step makes neighbouring points share requests: ten 1 s steps over a 10 s
+ * window are one observation counted ten times, and the p-value and the e-value overstate the evidence. This
+ * finds the longest range selector in a PromQL query (a subquery's range, too) to warn about it.
+ */
+
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
+
+/** Milliseconds in a Prometheus duration ("1m30s", "500ms", "2d"); undefined when it is not one. */
+export function promDurationMs(text: string): number | undefined {
+  if (!/^(?:\d+(?:ms|s|m|h|d|w|y))+$/.test(text)) return undefined;
+  let total = 0;
+  for (const [, amount, unit] of text.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)) total += Number(amount) * (UNIT_MS[unit ?? ""] ?? 0);
+  return total;
+}
+
+/** The longest `[range]` (or `[range:resolution]`) outside string literals, in ms; undefined without one. */
+export function longestRangeMs(query: string): number | undefined {
+  let longest: number | undefined;
+  let quote: string | undefined;
+  for (let i = 0; i < query.length; i++) {
+    const ch = query[i];
+    if (quote) {
+      if (ch === "\\") i++;
+      else if (ch === quote) quote = undefined;
+      continue;
+    }
+    if (ch === '"' || ch === "'" || ch === "`") quote = ch;
+    else if (ch === "[") {
+      const close = query.indexOf("]", i);
+      if (close < 0) break;
+      const range = promDurationMs((query.slice(i + 1, close).split(":")[0] ?? "").trim());
+      if (range !== undefined) longest = Math.max(longest ?? 0, range);
+      i = close;
+    }
+  }
+  return longest;
+}
+
+/** A warning when the query's range is longer than the step, saying what to set; undefined when points are independent. */
+export function overlapWarning(query: string, stepMs: number): string | undefined {
+  const range = longestRangeMs(query);
+  if (range === undefined || range <= stepMs) return undefined;
+  const seconds = (ms: number) => `${ms / 1000}s`;
+  return (
+    `points overlap: the query's range [${seconds(range)}] is longer than step ${seconds(stepMs)}, so neighbouring points share ` +
+    `requests and the judge's tests, which assume independent points, overstate the evidence; set compare.step to ${seconds(range)} or more`
+  );
+}
