@@ -5,6 +5,7 @@
  * exactly when q·count(+Inf) > count(highest finite le).
  */
 import type { Series } from "../providers/types.ts";
+import { codeIndices } from "./promql-scan.ts";
 
 /** `histogram_quantile(q, inner)` split into its parts when that is the whole query. */
 export interface QuantileQuery {
@@ -15,17 +16,9 @@ export interface QuantileQuery {
 /** Index of the parenthesis closing the one opened at `open`, skipping strings; -1 when unbalanced. */
 function closingParen(text: string, open: number): number {
   let depth = 0;
-  let quote: string | undefined;
-  for (let i = open; i < text.length; i++) {
-    const ch = text[i];
-    if (quote) {
-      if (ch === "\\") i++;
-      else if (ch === quote) quote = undefined;
-      continue;
-    }
-    if (ch === '"' || ch === "'" || ch === "`") quote = ch;
-    else if (ch === "(") depth++;
-    else if (ch === ")" && --depth === 0) return i;
+  for (const i of codeIndices(text, open)) {
+    if (text[i] === "(") depth++;
+    else if (text[i] === ")" && --depth === 0) return i;
   }
   return -1;
 }

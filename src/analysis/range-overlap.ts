@@ -4,6 +4,7 @@
  * window are one observation counted ten times, and the p-value and the e-value overstate the evidence. This
  * finds the longest range selector in a PromQL query (a subquery's range, too) to warn about it.
  */
+import { codeIndices } from "./promql-scan.ts";
 
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
 
@@ -18,21 +19,13 @@ export function promDurationMs(text: string): number | undefined {
 /** The longest `[range]` (or `[range:resolution]`) outside string literals, in ms; undefined without one. */
 export function longestRangeMs(query: string): number | undefined {
   let longest: number | undefined;
-  let quote: string | undefined;
-  for (let i = 0; i < query.length; i++) {
-    const ch = query[i];
-    if (quote) {
-      if (ch === "\\") i++;
-      else if (ch === quote) quote = undefined;
-      continue;
-    }
-    if (ch === '"' || ch === "'" || ch === "`") quote = ch;
-    else if (ch === "[") {
-      const close = query.indexOf("]", i);
-      if (close < 0) break;
-      const range = promDurationMs((query.slice(i + 1, close).split(":")[0] ?? "").trim());
+  let open: number | undefined;
+  for (const i of codeIndices(query)) {
+    if (query[i] === "[") open = i;
+    else if (query[i] === "]" && open !== undefined) {
+      const range = promDurationMs((query.slice(open + 1, i).split(":")[0] ?? "").trim());
       if (range !== undefined) longest = Math.max(longest ?? 0, range);
-      i = close;
+      open = undefined;
     }
   }
   return longest;
