@@ -9,7 +9,7 @@ import { durationToMs } from "../api/duration.ts";
 import type { QueryResult } from "../providers/types.ts";
 import { judge, type Judgement, type Point, type SequentialState } from "./judge/judge.ts";
 import { describeFailure, errorMeasurement, type MeasureInput } from "./measure-threshold.ts";
-import { overlapWarning } from "./range-overlap.ts";
+import { overlapWarning } from "./query-ranges.ts";
 import { formatNumber } from "./values.ts";
 
 export interface CompareInput extends MeasureInput {

@@ -8,6 +8,7 @@ import type { Metric } from "../api/metric.ts";
 import type { MetricProvider, ProviderFailure, QueryContext, ResolvedArgs } from "../providers/types.ts";
 import { assessThreshold } from "./assess-threshold.ts";
 import { checkCapping, parseQuantileQuery, type CappingCheck, type QuantileQuery } from "./quantile-capping.ts";
+import { earlyMeasurementHint } from "./query-ranges.ts";
 import { instantValues } from "./values.ts";
 
 export interface MeasureInput {
@@ -18,6 +19,8 @@ export interface MeasureInput {
   readonly at: Date;
   /** The clock, for finishedAt. */
   readonly now: () => Date;
+  /** When the AnalysisRun started, to tell a measurement taken before its query's window filled. */
+  readonly analysisStartedAt?: Date | undefined;
 }
 
 export function describeFailure(failure: ProviderFailure): string {
@@ -82,12 +85,14 @@ export async function measureThreshold(input: MeasureInput): Promise<Measurement
   const quantileQuery = parseQuantileQuery(rendered.query);
   const cap = await capping(input, quantileQuery, warnings);
   const assessment = assessThreshold({ metric, result: outcome.value, samples, capping: cap, quantile: quantileQuery?.quantile });
+  const shortOfData = assessment.phase === "Inconclusive" && /^(no data|not enough data)/.test(assessment.message);
+  const hint = shortOfData ? earlyMeasurementHint(rendered.query, at, input.analysisStartedAt) : undefined;
   return {
     phase: assessment.phase,
     ...(assessment.value !== undefined ? { value: assessment.value } : {}),
     startedAt: at.toISOString(),
     finishedAt: input.now().toISOString(),
-    message: assessment.message,
+    message: hint ? `${assessment.message}; ${hint}` : assessment.message,
     ...(warnings.length > 0 ? { warnings } : {}),
     ...(assessment.metadata ? { metadata: { ...assessment.metadata } } : {}),
   };

@@ -28,7 +28,8 @@ export async function takeMeasurements(input: TakeInput): Promise<TakenMeasureme
   return Promise.all(
     input.metrics.map(async (metric): Promise<TakenMeasurement> => {
       if (!args.ok) return { metric: metric.name, measurement: errorMeasurement(input.at, input.now(), args.message) };
-      const common = { provider: input.provider, metric, args: args.args, context: { namespace: input.namespace }, at: input.at, now: input.now };
+      const startedAt = input.status.startedAt ? new Date(input.status.startedAt) : undefined;
+      const common = { provider: input.provider, metric, args: args.args, context: { namespace: input.namespace }, at: input.at, now: input.now, analysisStartedAt: startedAt };
       if (!metric.compare) return { metric: metric.name, measurement: await measureThreshold(common) };
       const result = input.status.metricResults?.find((r) => r.name === metric.name) ?? emptyMetricResult(metric);
       const measurement = await measureCompare({

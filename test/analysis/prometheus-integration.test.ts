@@ -134,6 +134,18 @@ describe("analysis against a real Prometheus", { skip, timeout: 170_000 }, () =>
     const p99 = await measure("latency.yaml", "latency", "p99-latency", hash.idle);
     assert.equal(p99.phase, "Inconclusive", explain(p99));
     assert.equal(p99.value, "NaN");
+    // Measured 5 s into a run whose query looks back 20 s: the message says to delay the first measurement.
+    const early = await measureThreshold({
+      provider,
+      metric: shippedMetric("error-rate.yaml", "error-rate", "error-rate"),
+      args: argsFor("error-rate.yaml", "error-rate", { "pod-hash": hash.idle, window: WINDOW }),
+      context: { namespace: "default" },
+      at: new Date(),
+      now: () => new Date(),
+      analysisStartedAt: new Date(Date.now() - 5000),
+    });
+    assert.equal(early.phase, "Inconclusive", explain(early));
+    assert.match(early.message ?? "", /; measured 5s after the analysis started, inside the query's 20s window: set the metric's initialDelay to at least 20s$/);
     // A hash nobody has: the ratio is an empty vector.
     const none = await measure("error-rate.yaml", "error-rate", "error-rate", "no-such-hash");
     assert.equal(none.phase, "Inconclusive", explain(none));

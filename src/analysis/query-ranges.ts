@@ -1,8 +1,10 @@
 /**
- * The judge's tests (Mann-Whitney, the sequential sign test) assume independent points. A range query whose
- * rate window is longer than its step makes neighbouring points share requests: ten 1 s steps over a 10 s
- * window are one observation counted ten times, and the p-value and the e-value overstate the evidence. This
- * finds the longest range selector in a PromQL query (a subquery's range, too) to warn about it.
+ * Checks on a PromQL query's range selectors (`[10s]`, a subquery's `[5m:1m]`):
+ * - The judge's tests (Mann-Whitney, the sequential sign test) assume independent points. A range query whose
+ *   rate window is longer than its step makes neighbouring points share requests: ten 1 s steps over a 10 s
+ *   window are one observation counted ten times, and the p-value and the e-value overstate the evidence.
+ * - A measurement taken sooner after the analysis started than the query's window reaches back into the time
+ *   before the step (often before the canary had traffic): "not enough data" then says to wait longer.
  */
 import { codeIndices } from "./promql-scan.ts";
 
@@ -40,4 +42,16 @@ export function overlapWarning(query: string, stepMs: number): string | undefine
     `points overlap: the query's range [${seconds(range)}] is longer than step ${seconds(stepMs)}, so neighbouring points share ` +
     `requests and the judge's tests, which assume independent points, overstate the evidence; set compare.step to ${seconds(range)} or more`
   );
+}
+
+/**
+ * For a measurement short of data: when it was taken less than the query's range after the analysis started,
+ * the hint to delay it; undefined otherwise.
+ */
+export function earlyMeasurementHint(query: string, at: Date, analysisStartedAt: Date | undefined): string | undefined {
+  const range = longestRangeMs(query);
+  if (range === undefined || analysisStartedAt === undefined) return undefined;
+  const since = at.getTime() - analysisStartedAt.getTime();
+  if (since < 0 || since >= range) return undefined;
+  return `measured ${Math.round(since / 1000)}s after the analysis started, inside the query's ${range / 1000}s window: set the metric's initialDelay to at least ${range / 1000}s`;
 }
