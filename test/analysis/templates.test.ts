@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
 import { clusterAnalysisTemplateSchema } from "../../src/api/analysis-template.ts";
+import { durationToMs } from "../../src/api/duration.ts";
+import { overlapWarning } from "../../src/analysis/query-ranges.ts";
 import { renderPromQL } from "../../src/providers/promql-args.ts";
 import { REPO_ROOT } from "../helpers/run-cli.ts";
 
@@ -35,6 +37,25 @@ describe("shipped analysis templates", () => {
       });
     }
   }
+
+  it("every latency template looks past p99: p50, p99, p99.9 and the maximum, and a judge compare never overlaps its points", () => {
+    const quantilesOf = (metrics: { provider: { prometheus?: { query?: string | undefined } | undefined } }[]) =>
+      metrics.flatMap((m) => [...(m.provider.prometheus?.query ?? "").matchAll(/histogram_quantile\(\s*([0-9.]+)/g)].map((q) => Number(q[1])));
+    let latencyTemplates = 0;
+    for (const file of files) {
+      const docs = parseAllDocuments(readFileSync(join(DIR, file), "utf8"));
+      for (const doc of Array.isArray(docs) ? docs : [docs]) {
+        const template = clusterAnalysisTemplateSchema.parse(doc.toJS());
+        for (const metric of template.spec.metrics) {
+          if (metric.compare) assert.equal(overlapWarning(metric.compare.query, durationToMs(metric.compare.step) ?? 0), undefined, `${template.metadata.name}/${metric.name}`);
+        }
+        if (!/latency$/.test(template.metadata.name ?? "")) continue;
+        latencyTemplates++;
+        assert.deepEqual([...quantilesOf(template.spec.metrics)].sort(), [0.5, 0.99, 0.999, 1], template.metadata.name);
+      }
+    }
+    assert.equal(latencyTemplates, 4, "latency, nginx-latency, istio-latency, envoy-latency");
+  });
 
   it("the kustomization lists every template file", () => {
     const kustomization = parseAllDocuments(readFileSync(join(DIR, "kustomization.yaml"), "utf8"));
