@@ -37,12 +37,13 @@ test("each fixture: exactly the expected fields are reported as not translated",
 test("the whole fixture directory imports into manifests that pass lint, one sluice object per translatable source", () => {
   const result = runCli(["import", FIXTURES]);
   assert.equal(result.code, 1, "some fixtures hold things sluice cannot do");
-  assert.match(result.stderr, /^20 document\(s\) imported, 9 thing\(s\) not translated \(see the NOT TRANSLATED comments\)\n$/);
+  assert.match(result.stderr, /^22 document\(s\) imported, 10 thing\(s\) not translated \(see the NOT TRANSLATED comments\)\n$/);
   const docs = splitManifest("imported.yaml", result.stdout);
   const lint = lintDocuments(docs);
   assert.deepEqual(lint.findings, []);
   const names = lint.valid.map((v) => `${v.object.kind} ${v.object.value.metadata.name}`).sort();
   assert.deepEqual(names, [
+    "AnalysisTemplate frontend-analysis",
     "AnalysisTemplate podinfo-analysis",
     "AnalysisTemplate podinfo-analysis",
     "AnalysisTemplate podinfo-analysis",
@@ -51,6 +52,7 @@ test("the whole fixture directory imports into manifests that pass lint, one slu
     "Rollout billing",
     "Rollout catalog",
     "Rollout checkout",
+    "Rollout frontend",
     "Rollout guestbook",
     "Rollout podinfo",
     "Rollout podinfo",
@@ -102,6 +104,82 @@ test("a Flagger blue/green (iterations) becomes a blue-green Rollout whose pre-p
   const metric = (lint.valid.find((v) => v.object.kind === "AnalysisTemplate")?.object.value as { spec: { metrics: { count?: number; failureLimit: number }[] } }).spec.metrics[0];
   assert.equal(metric?.count, 10);
   assert.equal(metric?.failureLimit, 1);
+});
+
+/** The Rollout imported from Flagger YAML (a Deployment and a Canary), after lint. */
+function importedRollout(yaml: string): { spec: { strategy: { canary?: CanaryStrategy; blueGreen?: Record<string, unknown> } } } {
+  const lint = lintDocuments(splitManifest("out.yaml", joinDocuments(importDocuments(splitManifest("in.yaml", yaml)))));
+  assert.deepEqual(lint.findings, []);
+  const rollout = lint.valid.find((v) => v.object.kind === "Rollout")?.object.value;
+  assert.ok(rollout);
+  return rollout as { spec: { strategy: { canary?: CanaryStrategy; blueGreen?: Record<string, unknown> } } };
+}
+
+const flaggerCanary = (analysis: string, provider = "istio") => `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web, namespace: t }
+spec:
+  selector: { matchLabels: { app: web } }
+  template: { metadata: { labels: { app: web } }, spec: { containers: [{ name: web, image: "web:2" }] } }
+---
+apiVersion: flagger.app/v1beta1
+kind: Canary
+metadata: { name: web, namespace: t }
+spec:
+  provider: ${provider}
+  targetRef: { apiVersion: apps/v1, kind: Deployment, name: web }
+  service: { port: 80 }
+  analysis:
+${analysis}`;
+
+test("a Flagger A/B test becomes header routes (one per match entry) held for iterations × interval; gates become pauses", () => {
+  const file = join(FIXTURES, "flagger", "frontend-ab-test.yaml");
+  const rollout = importedRollout(readFileSync(join(REPO_ROOT, file), "utf8"));
+  assert.deepEqual(rollout.spec.strategy.canary?.steps, [
+    { pause: {} },
+    { setCanaryScale: { weight: 100 } },
+    { setHeaderRoute: { name: "ab-test-0", match: [{ headerName: "user-agent", headerValue: { regex: ".*Firefox.*" } }] } },
+    { setHeaderRoute: { name: "ab-test-1", match: [{ headerName: "cookie", headerValue: { regex: "^(.*?;)?(type=insider)(;.*)?$" } }] } },
+    { pause: { duration: "10m" } },
+    { pause: {} },
+  ]);
+  assert.ok(rollout.spec.strategy.canary?.trafficRouting?.istio);
+});
+
+test("Flagger gates: confirm-traffic-increase pauses before every weight; confirm-promotion in blue-green waits for promote", () => {
+  const canary = importedRollout(
+    flaggerCanary(`    interval: 30s
+    stepWeight: 25
+    maxWeight: 50
+    webhooks:
+      - { name: gate, type: confirm-traffic-increase, url: "http://gate/" }`),
+  );
+  assert.deepEqual(canary.spec.strategy.canary?.steps, [{ pause: {} }, { setWeight: 25 }, { pause: { duration: "30s" } }, { pause: {} }, { setWeight: 50 }, { pause: { duration: "30s" } }]);
+  const blueGreen = importedRollout(
+    flaggerCanary(
+      `    interval: 1m
+    iterations: 3
+    webhooks:
+      - { name: gate, type: confirm-promotion, url: "http://gate/" }`,
+      "kubernetes",
+    ),
+  );
+  assert.equal(blueGreen.spec.strategy.blueGreen?.autoPromotionEnabled, false);
+});
+
+test("a Flagger A/B test that the router cannot express says why and falls back to blue-green", () => {
+  const yaml = flaggerCanary(
+    `    interval: 1m
+    iterations: 5
+    match:
+      - headers: { x-canary: { exact: "1" } }
+      - headers: { x-beta: { exact: "1" } }`,
+    "nginx",
+  ).replace("service: { port: 80 }", "service: { port: 80 }\n  ingressRef: { name: web }");
+  const imported = importDocuments(splitManifest("in.yaml", yaml));
+  const text = joinDocuments(imported);
+  assert.match(text, /NOT TRANSLATED: spec\.analysis\.match: ingress-nginx routes a canary by one header/);
+  assert.ok(importedRollout(yaml).spec.strategy.blueGreen);
 });
 
 test("-o DIR writes one file per input file; a clean import exits 0", () => {

@@ -1,12 +1,16 @@
 /**
- * Flagger (flagger.app/v1beta1) Canary -> a sluice Rollout (canary for a weighted analysis, blue-green for
- * `iterations`) plus what Flagger would have generated itself:
+ * Flagger (flagger.app/v1beta1) Canary -> a sluice Rollout (canary for a weighted analysis, header routes and a
+ * pause for an A/B test (`iterations` with `match`), blue-green for `iterations` alone; gate webhooks become
+ * pauses, see flagger-webhooks.ts) plus what Flagger would have generated itself:
  * the stable and canary Services, the Istio VirtualService, and one AnalysisTemplate with the Canary's metrics
  * run as background analysis. Flagger reads the pod template from a Deployment (targetRef); sluice keeps it in
  * the Rollout, so the Deployment must be among the inputs (and is replaced by the Rollout).
  */
 import { API_GROUP_VERSION } from "../../api/group.ts";
+import type { RouterType } from "../../api/traffic-routing.ts";
+import { abTestSteps } from "./flagger-ab.ts";
 import { flaggerMetric, type FlaggerTarget, type MetricTemplateLookup } from "./flagger-metrics.ts";
+import { gatedSteps, translateWebhooks, type ReleaseShape } from "./flagger-webhooks.ts";
 import { asArray, asRecord, duration, Notes, type Json } from "./notes.ts";
 
 export const FLAGGER_API_VERSION = "flagger.app/v1beta1";
@@ -68,9 +72,7 @@ function virtualService(name: string, namespace: string, svc: Json): Json {
 }
 
 const IGNORED_ANALYSIS: Record<string, string> = {
-  webhooks: "webhooks (load tests, acceptance tests, gates) are not run by sluice; run them from your pipeline or as analysis metrics",
   alerts: "alerts are not sent by sluice; alert on its Events or metrics",
-  match: "A/B testing by header match is not translated (the Canary becomes a blue-green rollout); use setHeaderRoute steps",
   mirror: "traffic mirroring is not translated; use a setMirrorRoute step",
   mirrorWeight: "traffic mirroring is not translated; use a setMirrorRoute step",
   sessionAffinity: "session affinity is not supported",
@@ -101,7 +103,7 @@ export function translateFlaggerCanary(doc: Json, notes: Notes, deployments: Dep
   for (const key of Object.keys(analysis)) {
     const reason = IGNORED_ANALYSIS[key];
     if (reason) notes.dropped(`spec.analysis.${key}`, reason);
-    else if (!["interval", "threshold", "maxWeight", "stepWeight", "stepWeights", "metrics", "stepWeightPromotion", "iterations"].includes(key)) notes.dropped(`spec.analysis.${key}`, "no sluice equivalent");
+    else if (!["interval", "threshold", "maxWeight", "stepWeight", "stepWeights", "metrics", "stepWeightPromotion", "iterations", "webhooks", "match"].includes(key)) notes.dropped(`spec.analysis.${key}`, "no sluice equivalent");
   }
   if (analysis.stepWeightPromotion !== undefined) notes.dropped("spec.analysis.stepWeightPromotion", "sluice promotes in one step after the last step");
   for (const key of ["autoscalerRef", "skipAnalysis", "revertOnDeletion", "upstreamRef", "routerRef"]) {
@@ -112,24 +114,37 @@ export function translateFlaggerCanary(doc: Json, notes: Notes, deployments: Dep
   }
 
   const failureLimit = Math.max(0, Number(analysis.threshold ?? 1) - 1);
-  // Flagger's blue/green: `iterations` checks at `interval` against the new version, then the switch.
+  // Flagger's blue/green: `iterations` checks at `interval` against the new version, then the switch; with
+  // `match` as well, an A/B test: the matching requests go to the new version meanwhile.
   const iterations = analysis.iterations !== undefined ? Number(analysis.iterations) : undefined;
+  const weighted = iterations === undefined || asArray(analysis.match).length > 0;
+  const trafficRouting = weighted ? routing(provider, doc, serviceName, notes) : undefined;
+  const router = trafficRouting ? (Object.keys(trafficRouting)[0] as RouterType) : undefined;
+  const abSteps = iterations !== undefined && weighted ? abTestSteps(analysis, router, notes) : undefined;
+  const shape: ReleaseShape = iterations === undefined ? "canary" : abSteps ? "ab-test" : "blue-green";
+  const gates = translateWebhooks(analysis, shape, targetName, notes);
   const metrics = asArray(analysis.metrics)
     .map((m, i) => flaggerMetric(m, `spec.analysis.metrics[${i}]`, notes, flaggerTarget, failureLimit, templates))
     .filter((m): m is Json => m !== undefined)
     .map((m) => (iterations !== undefined ? { ...m, count: iterations } : m));
   const templateName = `${name}-analysis`;
-  const trafficRouting = iterations === undefined ? routing(provider, doc, serviceName, notes) : undefined;
   const analysisRef = metrics.length > 0 ? { templates: [{ templateName }] } : undefined;
   const strategy =
-    iterations !== undefined
-      ? { blueGreen: { activeService: serviceName, previewService: `${serviceName}-canary`, ...(analysisRef ? { prePromotionAnalysis: analysisRef } : {}) } }
+    shape === "blue-green"
+      ? {
+          blueGreen: {
+            activeService: serviceName,
+            previewService: `${serviceName}-canary`,
+            ...(gates.beforePromotion ? { autoPromotionEnabled: false } : {}),
+            ...(analysisRef ? { prePromotionAnalysis: analysisRef } : {}),
+          },
+        }
       : {
           canary: {
             stableService: serviceName,
             canaryService: `${serviceName}-canary`,
             ...(trafficRouting ? { trafficRouting } : {}),
-            steps: flaggerSteps(analysis),
+            steps: gatedSteps(abSteps ?? flaggerSteps(analysis), gates),
             ...(analysisRef ? { analysis: analysisRef } : {}),
           },
         };
@@ -149,7 +164,7 @@ export function translateFlaggerCanary(doc: Json, notes: Notes, deployments: Dep
   };
   notes.info("spec.targetRef", `Deployment ${targetName} becomes Rollout ${targetName}; delete the Deployment once the Rollout is Healthy`);
   const objects: Json[] = [rollout, service(serviceName, namespace, selector, svc), service(`${serviceName}-canary`, namespace, selector, svc)];
-  if (provider === "istio" && iterations === undefined) objects.push(virtualService(serviceName, namespace, svc));
+  if (provider === "istio" && shape !== "blue-green") objects.push(virtualService(serviceName, namespace, svc));
   if (metrics.length > 0) objects.push({ apiVersion: API_GROUP_VERSION, kind: "AnalysisTemplate", metadata: { name: templateName, namespace }, spec: { metrics } });
   return objects;
 }
