@@ -157,6 +157,27 @@ test("an 80-column terminal: a pause counting down, long images and messages cut
   matchSnapshot("canary-80-columns", text);
 });
 
+test("under the metrics: why the latest measurement was inconclusive or an error, and its warnings", () => {
+  const run = analysisRun("checkout-7c9fd8xq2b-4", "step", {
+    phase: "Running",
+    startedAt: ago(30),
+    metricResults: [
+      {
+        name: "error-rate", phase: "Running", count: 1, successful: 0, failed: 0, inconclusive: 1, error: 0, consecutiveError: 0, consecutiveSuccess: 0,
+        measurements: [{ phase: "Inconclusive", value: "0", message: "not enough data: 42 samples in the window, at least 50 needed; measured 5s after the analysis started, inside the query's 1m window: set the metric's initialDelay to at least 60s" }],
+      },
+      {
+        name: "p99.9-latency", phase: "Running", count: 1, successful: 1, failed: 0, inconclusive: 0, error: 0, consecutiveError: 0, consecutiveSuccess: 1,
+        measurements: [{ phase: "Successful", value: "0.2", message: "0.2 meets success condition (max 0.3)", warnings: ["PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket"] }],
+      },
+      { name: "throughput", phase: "Running", count: 1, successful: 0, failed: 0, inconclusive: 0, error: 1, consecutiveError: 1, consecutiveSuccess: 0, measurements: [{ phase: "Error", message: "Prometheus unreachable (after 3 attempts): connect ECONNREFUSED 10.0.0.9:9090" }] },
+    ],
+  });
+  const text = renderRollout({ rollout: canaryMidAnalysis(), replicaSets: sets, analysisRuns: [run], now: NOW, width: 80, colour: false });
+  for (const line of text.split("\n")) assert.ok([...line].length <= 80, `wider than 80: ${line}`);
+  matchSnapshot("analysis-why", text.slice(text.indexOf("◌ AnalysisRun")));
+});
+
 test("colours only when asked; the text is the same without them", () => {
   const input = { rollout: canaryMidAnalysis(), replicaSets: sets, analysisRuns: [runningRun], now: NOW, width: 120 };
   const plain = renderRollout({ ...input, colour: false });

@@ -82,6 +82,29 @@ export function analysisLines(runs: AnalysisRun[], width: number, paint: Paint):
       }
     }
     lines.push(...table(["METRIC", "VALUE", "CONDITION", "RESULT"], rows, { width, indent: 2, flex: 2, paint }));
+    lines.push(...whyLines(run, width, paint));
   }
   return lines;
+}
+
+/**
+ * Under the table, what a number cannot say: why the latest measurement was Inconclusive or an Error ("not
+ * enough data ...", "Prometheus unreachable ..."), and any warning it carries (Prometheus' own, points overlap).
+ */
+function whyLines(run: AnalysisRun, width: number, paint: Paint): string[] {
+  const out: string[] = [];
+  for (const result of run.status?.metricResults ?? []) {
+    const latest = result.measurements?.at(-1);
+    if (!latest) continue;
+    const why = latest.phase === "Inconclusive" || latest.phase === "Error" ? latest.message : undefined;
+    const notes = [
+      ...(why ? [{ ...(PHASE_MARK[latest.phase] ?? { mark: "?", colour: "yellow" as Colour }), text: why }] : []),
+      ...(latest.warnings ?? []).map((text) => ({ mark: "!", colour: "yellow" as Colour, text: `warning: ${text}` })),
+    ];
+    for (const note of notes) {
+      const [first = "", ...rest] = wrap(`${result.name}: ${note.text}`, width, 4);
+      out.push(`  ${paint(note.mark, note.colour)} ${first}`, ...rest);
+    }
+  }
+  return out;
 }
