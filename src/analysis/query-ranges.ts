@@ -6,6 +6,7 @@
  * - A measurement taken sooner after the analysis started than the query's window reaches back into the time
  *   before the step (often before the canary had traffic): "not enough data" then says to wait longer.
  */
+import { formatDuration } from "../api/duration.ts";
 import { codeIndices } from "./promql-scan.ts";
 
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
@@ -37,10 +38,9 @@ export function longestRangeMs(query: string): number | undefined {
 export function overlapWarning(query: string, stepMs: number): string | undefined {
   const range = longestRangeMs(query);
   if (range === undefined || range <= stepMs) return undefined;
-  const seconds = (ms: number) => `${ms / 1000}s`;
   return (
-    `points overlap: the query's range [${seconds(range)}] is longer than step ${seconds(stepMs)}, so neighbouring points share ` +
-    `requests and the judge's tests, which assume independent points, overstate the evidence; set compare.step to ${seconds(range)} or more`
+    `points overlap: the query's range [${formatDuration(range)}] is longer than step ${formatDuration(stepMs)}, so neighbouring points share ` +
+    `requests and the judge's tests, which assume independent points, overstate the evidence; set compare.step to ${formatDuration(range)} or more`
   );
 }
 
@@ -53,5 +53,5 @@ export function earlyMeasurementHint(query: string, at: Date, analysisStartedAt:
   if (range === undefined || analysisStartedAt === undefined) return undefined;
   const since = at.getTime() - analysisStartedAt.getTime();
   if (since < 0 || since >= range) return undefined;
-  return `measured ${Math.round(since / 1000)}s after the analysis started, inside the query's ${range / 1000}s window: set the metric's initialDelay to at least ${range / 1000}s`;
+  return `measured ${formatDuration(since)} after the analysis started, inside the query's ${formatDuration(range)} window: set the metric's initialDelay to at least ${formatDuration(range)}`;
 }

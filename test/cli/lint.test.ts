@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { parseAllDocuments } from "yaml";
@@ -11,7 +12,7 @@ test("every file in examples/ lints clean", () => {
   const result = runCli(["lint", "examples/"]);
   assert.equal(result.stderr, "");
   assert.equal(result.code, 0, result.stdout);
-  assert.match(result.stdout, /0 problem\(s\)/);
+  assert.match(result.stdout, /0 problem\(s\)\n$/, "no warnings either");
   // Every example holds at least one sluice object, so the directory really was checked.
   const files = readdirSync(join(REPO_ROOT, "examples")).filter((f) => f.endsWith(".yaml"));
   assert.ok(files.length >= 7, "examples/ should hold the documented examples");
@@ -68,4 +69,30 @@ test("--print-defaults shows defaults applied and the shorthand expanded", () =>
     { pause: { duration: "1m" } },
   ]);
   assert.equal(rollout.spec.strategy.canary.steps.length, 10);
+});
+
+test("a judge whose points overlap is a warning naming the field and the step to set; lint still exits 0", () => {
+  const file = join(mkdtempSync(join(tmpdir(), "sluice-lint-")), "judge.yaml");
+  writeFileSync(
+    file,
+    `apiVersion: sluice.dev/v1alpha1
+kind: ClusterAnalysisTemplate
+metadata: { name: p99-vs-stable }
+spec:
+  metrics:
+    - name: p99-vs-stable
+      interval: 1m
+      compare:
+        query: histogram_quantile(0.99, sum by (le) (rate(latency_bucket{hash="{{podTemplateHash}}"}[1m])))
+        step: 10s
+      provider: { prometheus: {} }
+`,
+  );
+  const result = runCli(["lint", file]);
+  assert.equal(result.code, 0, result.stdout);
+  assert.equal(
+    result.stdout.slice(result.stdout.indexOf(": ClusterAnalysisTemplate")),
+    `: ClusterAnalysisTemplate p99-vs-stable: spec.metrics[0].compare.step: warning: points overlap: the query's range [1m] is longer than step 10s, so neighbouring points share requests and the judge's tests, which assume independent points, overstate the evidence; set compare.step to 1m or more\n` +
+      "1 file(s), 1 valid sluice object(s), 0 other object(s), 0 problem(s), 1 warning(s)\n",
+  );
 });

@@ -51,8 +51,10 @@ export function lintCommand(setExitCode: (code: number) => void): CommandModule<
       // With --print-defaults stdout is YAML for other tools; findings then go to stderr.
       const report = args["print-defaults"] ? process.stderr : process.stdout;
       for (const finding of result.findings) report.write(`${formatFinding(finding)}\n`);
+      for (const warning of result.warnings) report.write(`${formatFinding(warning, "warning: ")}\n`);
       const files = new Set(docs.map((d) => d.source)).size;
-      const summary = `${files} file(s), ${result.valid.length} valid sluice object(s), ${result.foreign} other object(s), ${result.findings.length} problem(s)`;
+      const warned = result.warnings.length > 0 ? `, ${result.warnings.length} warning(s)` : "";
+      const summary = `${files} file(s), ${result.valid.length} valid sluice object(s), ${result.foreign} other object(s), ${result.findings.length} problem(s)${warned}`;
       report.write(`${summary}\n`);
       setExitCode(result.findings.length > 0 ? 1 : 0);
     },

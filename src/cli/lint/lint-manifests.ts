@@ -1,17 +1,21 @@
 /**
  * `sluice lint` without the file system: validate every sluice object in a set of documents, then check
  * what spans objects (analysis templates that a Rollout names must be among the documents or in the cluster).
+ * Warnings are sound-but-dubious settings (a judge whose points overlap); they do not fail the lint.
  */
 import type { AnalysisTemplateSpec } from "../../api/analysis-template.ts";
 import { formatPath } from "../../api/field-errors.ts";
 import { documentLocation, type ManifestDocument } from "../../api/manifest-documents.ts";
 import { describeObject, parseSluiceObject, type SluiceObject } from "../../api/objects.ts";
+import { durationToMs } from "../../api/duration.ts";
 import { templateReferenceProblems, type TemplateLookup } from "../../api/template-references.ts";
+import { overlapWarning } from "../../analysis/query-ranges.ts";
 
 export type LintFinding = { location: string; object: string; path: string; message: string };
 
 export type LintResult = {
   findings: LintFinding[];
+  warnings: LintFinding[];
   valid: { doc: ManifestDocument; object: SluiceObject }[];
   /** Documents that are not sluice objects (Services, routes...), checked only for YAML syntax. */
   foreign: number;
@@ -59,9 +63,19 @@ export function lintDocuments(docs: ManifestDocument[], options: { clusterLookup
       findings.push({ location: documentLocation(doc), object: describeObject(doc.content), path: formatPath(problem.path), message: problem.message });
     }
   }
-  return { findings, valid, foreign };
+  return { findings, warnings: valid.flatMap(templateWarnings), valid, foreign };
 }
 
-export function formatFinding(f: LintFinding): string {
-  return `${f.location}: ${f.object}: ${f.path ? `${f.path}: ` : ""}${f.message}`;
+/** Compare metrics whose points overlap (range longer than step), when the range is written out in the query. */
+function templateWarnings({ doc, object }: LintResult["valid"][number]): LintFinding[] {
+  if (object.kind !== "AnalysisTemplate" && object.kind !== "ClusterAnalysisTemplate") return [];
+  return object.value.spec.metrics.flatMap((metric, i) => {
+    const compare = metric.compare;
+    const warning = compare ? overlapWarning(compare.query, durationToMs(compare.step) ?? 0) : undefined;
+    return warning ? [{ location: documentLocation(doc), object: describeObject(doc.content), path: `spec.metrics[${i}].compare.step`, message: warning }] : [];
+  });
+}
+
+export function formatFinding(f: LintFinding, prefix = ""): string {
+  return `${f.location}: ${f.object}: ${f.path ? `${f.path}: ` : ""}${prefix}${f.message}`;
 }
