@@ -7,6 +7,7 @@
 import type { Measurement } from "../api/analysis-run.ts";
 import { durationToMs } from "../api/duration.ts";
 import type { QueryResult } from "../providers/types.ts";
+import { formatPercent, formatSigned } from "./judge/format.ts";
 import { judge, type Judgement, type Point, type SequentialState } from "./judge/judge.ts";
 import { describeFailure, errorMeasurement, type MeasureInput } from "./measure-threshold.ts";
 import { overlapWarning } from "./query-ranges.ts";
@@ -118,7 +119,8 @@ export async function measureCompare(input: CompareInput): Promise<Measurement> 
     sequentialState: previousState(input.previous),
     final: input.final,
   });
-  const shown = judgement.relativeShift ? `${formatNumber(judgement.relativeShift.estimate)}` : judgement.shift ? formatNumber(judgement.shift.estimate) : undefined;
+  // The value is the estimated shift: relative ("+666.2%") when stable's level allows, as the judge's message says it.
+  const shown = judgement.relativeShift ? formatPercent(judgement.relativeShift.estimate) : judgement.shift ? formatSigned(judgement.shift.estimate) : undefined;
   return {
     phase: phaseOf(judgement),
     ...(shown !== undefined ? { value: shown } : {}),
