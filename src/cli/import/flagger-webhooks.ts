@@ -53,8 +53,8 @@ export function gatedSteps(steps: Json[], gates: Gates): Json[] {
   const gate = () => ({ pause: {} });
   const out: Json[] = [];
   steps.forEach((step, i) => {
-    const increase = step.setWeight !== undefined;
-    if ((i === 0 && gates.beforeStart) || (increase && gates.beforeEachIncrease && !(i === 0 && gates.beforeStart))) out.push(gate());
+    // One pause at most per place: the start gate and an increase gate on the first step are the same wait.
+    if ((i === 0 && gates.beforeStart) || (step.setWeight !== undefined && gates.beforeEachIncrease)) out.push(gate());
     out.push(step);
   });
   if (gates.beforePromotion) out.push(gate());
