@@ -155,6 +155,15 @@ test("Flagger gates: confirm-traffic-increase pauses before every weight; confir
       - { name: gate, type: confirm-traffic-increase, url: "http://gate/" }`),
   );
   assert.deepEqual(canary.spec.strategy.canary?.steps, [{ pause: {} }, { setWeight: 25 }, { pause: { duration: "30s" } }, { pause: {} }, { setWeight: 50 }, { pause: { duration: "30s" } }]);
+  const bothGates = importedRollout(
+    flaggerCanary(`    interval: 30s
+    stepWeight: 50
+    maxWeight: 50
+    webhooks:
+      - { name: start, type: confirm-rollout, url: "http://gate/" }
+      - { name: gate, type: confirm-traffic-increase, url: "http://gate/" }`),
+  );
+  assert.deepEqual(bothGates.spec.strategy.canary?.steps, [{ pause: {} }, { setWeight: 50 }, { pause: { duration: "30s" } }], "one wait before the first weight, not two");
   const blueGreen = importedRollout(
     flaggerCanary(
       `    interval: 1m
