@@ -19,6 +19,8 @@ export interface Assessment {
   readonly value?: string;
   readonly message: string;
   readonly metadata?: Readonly<Record<string, string>>;
+  /** Inconclusive for want of data (empty, NaN, too few samples), which waiting may cure. */
+  readonly shortOfData?: true;
 }
 
 export interface ThresholdInput {
@@ -65,12 +67,13 @@ export function assessThreshold(input: ThresholdInput): Assessment {
   const values = instantValues(result);
   if (values.kind === "unsupported") return { phase: "Error", message: values.message };
   if (values.kind === "empty") {
-    return { phase: "Inconclusive", message: `no data: query returned an empty ${result.resultType}; is the canary receiving traffic?` };
+    return { phase: "Inconclusive", shortOfData: true, message: `no data: query returned an empty ${result.resultType}; is the canary receiving traffic?` };
   }
   const value = formatConditionValue(values.value);
   if (values.all.some((v) => Number.isNaN(v))) {
     return {
       phase: "Inconclusive",
+      shortOfData: true,
       value,
       message: "no data: query returned NaN (a ratio of 0/0 or a histogram without observations: no requests in the window?)",
     };
@@ -82,6 +85,7 @@ export function assessThreshold(input: ThresholdInput): Assessment {
     if (!(samples >= metric.minSamples.min)) {
       return {
         phase: "Inconclusive",
+        shortOfData: true,
         value,
         message: `not enough data: ${formatNumber(samples)} samples in the window, at least ${metric.minSamples.min} needed`,
         metadata,

@@ -85,8 +85,7 @@ export async function measureThreshold(input: MeasureInput): Promise<Measurement
   const quantileQuery = parseQuantileQuery(rendered.query);
   const cap = await capping(input, quantileQuery, warnings);
   const assessment = assessThreshold({ metric, result: outcome.value, samples, capping: cap, quantile: quantileQuery?.quantile });
-  const shortOfData = assessment.phase === "Inconclusive" && /^(no data|not enough data)/.test(assessment.message);
-  const hint = shortOfData ? earlyMeasurementHint(rendered.query, at, input.analysisStartedAt) : undefined;
+  const hint = assessment.shortOfData ? earlyMeasurementHint(rendered.query, at, input.analysisStartedAt) : undefined;
   return {
     phase: assessment.phase,
     ...(assessment.value !== undefined ? { value: assessment.value } : {}),

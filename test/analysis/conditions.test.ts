@@ -56,7 +56,7 @@ const vector = (...values: number[]): QueryResult => ({ resultType: "vector", se
 describe("assessThreshold (fail-safe)", () => {
   it("empty vector is Inconclusive with the no-data message", () => {
     const a = assessThreshold({ metric: metricWith({}), result: vector() });
-    assert.deepEqual(a, { phase: "Inconclusive", message: "no data: query returned an empty vector; is the canary receiving traffic?" });
+    assert.deepEqual(a, { phase: "Inconclusive", shortOfData: true, message: "no data: query returned an empty vector; is the canary receiving traffic?" });
   });
 
   it("NaN is Inconclusive even when a CEL condition would accept it", () => {
@@ -64,6 +64,7 @@ describe("assessThreshold (fail-safe)", () => {
     assert.equal(a.phase, "Inconclusive");
     assert.equal(a.value, "NaN");
     assert.match(a.message, /^no data: query returned NaN/);
+    assert.equal(a.shortOfData, true);
   });
 
   it("a scalar NaN as well", () => {
@@ -82,6 +83,7 @@ describe("assessThreshold (fail-safe)", () => {
     const a = assessThreshold({ metric, result: vector(0.001), samples: 42.5 });
     assert.equal(a.phase, "Inconclusive");
     assert.equal(a.message, "not enough data: 42.5 samples in the window, at least 100 needed");
+    assert.equal(a.shortOfData, true);
     assert.equal(assessThreshold({ metric, result: vector(0.001), samples: 100 }).phase, "Successful");
     assert.equal(assessThreshold({ metric, result: vector(0.001) }).phase, "Inconclusive");
   });
@@ -90,7 +92,9 @@ describe("assessThreshold (fail-safe)", () => {
     const both = metricWith({ successCondition: { max: 0.01 }, failureCondition: { min: 0.05 } });
     assert.equal(assessThreshold({ metric: both, result: vector(0.001) }).phase, "Successful");
     assert.equal(assessThreshold({ metric: both, result: vector(0.1) }).phase, "Failed");
-    assert.equal(assessThreshold({ metric: both, result: vector(0.02) }).phase, "Inconclusive");
+    const neither = assessThreshold({ metric: both, result: vector(0.02) });
+    assert.equal(neither.phase, "Inconclusive");
+    assert.equal(neither.shortOfData, undefined, "inconclusive by the conditions, not for want of data");
     const onlyFailure = metricSchema.parse({ name: "m", provider: { prometheus: { query: "q" } }, failureCondition: { min: 0.05 } });
     assert.equal(assessThreshold({ metric: onlyFailure, result: vector(0.01) }).phase, "Successful");
     assert.equal(assessThreshold({ metric: onlyFailure, result: vector(0.06) }).phase, "Failed");

@@ -16,11 +16,11 @@ const APP = { app: "demo" };
 export const scaled = (seconds: number, speed: number) => formatDuration(Math.max(1, Math.round(seconds / speed)) * 1000);
 
 /**
- * The first measurement's delay: `seconds / speed`, but never before the query's window (which does not
- * scale) has filled plus two scrapes. Measured earlier, a window holds too few samples on a busy machine
+ * The first measurement's delay: the query's window (which does not scale with `speed`) plus two scrapes, or
+ * the window / speed when that is longer. Measured earlier, a window holds too few samples on a busy machine
  * and the measurement is inconclusive, which pauses a good version.
  */
-const afterWindow = (windowSeconds: number, seconds: number, speed: number) => formatDuration(Math.max(windowSeconds + 2, Math.round(seconds / speed)) * 1000);
+const afterWindow = (windowSeconds: number, speed: number) => formatDuration(Math.max(windowSeconds + 2, Math.round(windowSeconds / speed)) * 1000);
 
 const meta = (name: string) => ({ name, namespace: NAMESPACE });
 
@@ -53,11 +53,21 @@ function templates(speed: number): KubeObject[] {
   // One noisy measurement is forgiven (failureLimit 1): a real regression fails every one.
   const every = { interval: scaled(4, speed), count: 3 };
   const tolerant = { ...every, failureLimit: 1 };
+  const requestsIn20s = (min: number) => ({ query: `sum(increase(http_request_duration_seconds_count{${selector}}[20s]))`, min });
+  /** histogram_quantile(q) of the version's latency over 20 s, at most `max` seconds. */
+  const latency = (name: string, q: number, max: number, minSamples?: number) => ({
+    name,
+    initialDelay: afterWindow(20, speed),
+    ...tolerant,
+    successCondition: { max },
+    ...(minSamples !== undefined ? { minSamples: requestsIn20s(minSamples) } : {}),
+    provider: { prometheus: { query: `histogram_quantile(${q}, sum by (le) (rate(http_request_duration_seconds_bucket{${selector}}[20s])))` } },
+  });
   return [
     template("sandbox-error-rate", [
       {
         name: "error-rate",
-        initialDelay: afterWindow(10, 10, speed),
+        initialDelay: afterWindow(10, speed),
         ...every,
         successCondition: { max: 0.01 },
         minSamples: { query: `sum(increase(http_requests_total{${selector}}[10s]))`, min: 50 },
@@ -67,45 +77,20 @@ function templates(speed: number): KubeObject[] {
       },
     ]),
     template("sandbox-latency", [
-      {
-        name: "p50-latency",
-        initialDelay: afterWindow(20, 20, speed),
-        ...tolerant,
-        successCondition: { max: 0.1 },
-        provider: { prometheus: { query: `histogram_quantile(0.5, sum by (le) (rate(http_request_duration_seconds_bucket{${selector}}[20s])))` } },
-      },
-      {
-        name: "p99-latency",
-        initialDelay: afterWindow(20, 20, speed),
-        ...tolerant,
-        successCondition: { max: 0.25 },
-        provider: { prometheus: { query: `histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{${selector}}[20s])))` } },
-      },
-      {
-        // A laptop running Prometheus, the API server and every pod shares its cores: p99.9 of a healthy
-        // 20 ms app reaches ~0.2 s here, so the threshold sits above that and below the tail scenario's 0.27 s.
-        name: "p99.9-latency",
-        initialDelay: afterWindow(20, 20, speed),
-        ...tolerant,
-        successCondition: { max: 0.25 },
-        minSamples: { query: `sum(increase(http_request_duration_seconds_count{${selector}}[20s]))`, min: 500 },
-        provider: { prometheus: { query: `histogram_quantile(0.999, sum by (le) (rate(http_request_duration_seconds_bucket{${selector}}[20s])))` } },
-      },
-      {
-        // The upper bound of the slowest request's bucket: a guard against stalls of a second or more.
-        name: "max-latency",
-        initialDelay: afterWindow(20, 20, speed),
-        ...tolerant,
-        successCondition: { max: 1 },
-        provider: { prometheus: { query: `histogram_quantile(1, sum by (le) (rate(http_request_duration_seconds_bucket{${selector}}[20s])))` } },
-      },
+      latency("p50-latency", 0.5, 0.1),
+      latency("p99-latency", 0.99, 0.25),
+      // A laptop running Prometheus, the API server and every pod shares its cores: p99.9 of a healthy 20 ms
+      // app reaches ~0.2 s here, so the threshold sits above that and below the tail scenario's 0.27 s.
+      latency("p99.9-latency", 0.999, 0.25, 500),
+      // The upper bound of the slowest request's bucket: a guard against stalls of a second or more.
+      latency("max-latency", 1, 1),
       {
         // The robust tail check: no interpolation inside a bucket, so it cannot be capped or smoothed away.
         name: "slower-than-250ms",
-        initialDelay: afterWindow(20, 20, speed),
+        initialDelay: afterWindow(20, speed),
         ...tolerant,
         successCondition: { max: 0.002 },
-        minSamples: { query: `sum(increase(http_request_duration_seconds_count{${selector}}[20s]))`, min: 500 },
+        minSamples: requestsIn20s(500),
         provider: {
           prometheus: {
             query: `1 - sum(rate(http_request_duration_seconds_bucket{${selector}, le="0.25"}[20s])) / sum(rate(http_request_duration_seconds_count{${selector}}[20s]))`,
@@ -124,7 +109,7 @@ function templates(speed: number): KubeObject[] {
             // assume independent points, and overlapping windows would overstate the evidence (a busy
             // laptop's transient then reads as a certain regression). 32 s reaches back into the 20% step.
             name: "p99.9-vs-stable",
-            initialDelay: afterWindow(20, 20, speed),
+            initialDelay: afterWindow(20, speed),
             ...every,
             compare: {
               query: 'histogram_quantile(0.999, sum by (le) (rate(http_request_duration_seconds_bucket{rollouts_pod_template_hash="{{podTemplateHash}}"}[4s])))',
