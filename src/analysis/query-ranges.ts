@@ -7,17 +7,8 @@
  *   before the step (often before the canary had traffic): "not enough data" then says to wait longer.
  */
 import { formatDuration } from "../api/duration.ts";
+import { promDurationMs } from "../providers/prom-duration.ts";
 import { codeIndices } from "./promql-scan.ts";
-
-const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
-
-/** Milliseconds in a Prometheus duration ("1m30s", "500ms", "2d"); undefined when it is not one. */
-export function promDurationMs(text: string): number | undefined {
-  if (!/^(?:\d+(?:ms|s|m|h|d|w|y))+$/.test(text)) return undefined;
-  let total = 0;
-  for (const [, amount, unit] of text.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)) total += Number(amount) * (UNIT_MS[unit ?? ""] ?? 0);
-  return total;
-}
 
 /** The longest `[range]` (or `[range:resolution]`) outside string literals, in ms; undefined without one. */
 export function longestRangeMs(query: string): number | undefined {

@@ -10,12 +10,12 @@
  * Newlines and other control characters are refused everywhere: a value cannot start a comment, end a line,
  * or change the number or kind of tokens around it. Refusals name the argument and the reason.
  */
+import { PROM_DURATION } from "./prom-duration.ts";
 import type { RenderOutcome, ResolvedArgs } from "./types.ts";
 
 type Position = "double-quoted" | "single-quoted" | "raw" | "duration" | "bare" | "comment";
 
 const PLACEHOLDER = /\{\{\s*(?:args\.([A-Za-z0-9_][-A-Za-z0-9_.]*)|([A-Za-z][A-Za-z0-9_]*))\s*\}\}/y;
-const DURATION = /^(?:\d+(?:ms|s|m|h|d|w|y))+$/;
 // Unsigned: a sign could join the surrounding expression ("x_{{args.v}}" with "-1" would subtract).
 const NUMBER = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -42,9 +42,9 @@ function place(value: string, position: Position, regex: boolean, label: string)
     case "raw":
       return value.includes("`") ? refuse("cannot stand in a `raw string` because it contains a backtick") : { ok: true, text: value };
     case "duration":
-      return DURATION.test(value) ? { ok: true, text: value } : refuse("must be a duration such as 30s, 5m or 1h30m here");
+      return PROM_DURATION.test(value) ? { ok: true, text: value } : refuse("must be a duration such as 30s, 5m or 1h30m here");
     case "bare":
-      if (NUMBER.test(value) || DURATION.test(value)) return { ok: true, text: value };
+      if (NUMBER.test(value) || PROM_DURATION.test(value)) return { ok: true, text: value };
       if (NAME.test(value) && !KEYWORDS.has(value.toLowerCase())) return { ok: true, text: value };
       return refuse('outside quotes must be a number, a duration or a plain name; put the placeholder inside "..." for any other text');
     case "comment":

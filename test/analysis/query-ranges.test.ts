@@ -1,7 +1,8 @@
 /** Checks on a query's range selectors: overlapping judge points, a measurement taken before its window filled. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { earlyMeasurementHint, longestRangeMs, overlapWarning, promDurationMs } from "../../src/analysis/query-ranges.ts";
+import { earlyMeasurementHint, longestRangeMs, overlapWarning } from "../../src/analysis/query-ranges.ts";
+import { promDurationMs } from "../../src/providers/prom-duration.ts";
 
 describe("overlapping points", () => {
   it("finds the longest range selector, subquery ranges included, ignoring brackets in strings", () => {

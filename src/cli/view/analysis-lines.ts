@@ -6,7 +6,7 @@ import { ANALYSIS_ROLE_LABEL } from "../../controller/labels.ts";
 import { truncate, wrap, type Colour, type Paint } from "./style.ts";
 import { table, type Cell } from "./table.ts";
 
-const PHASE_MARK: Record<string, { mark: string; colour: Colour }> = {
+export const PHASE_MARK: Record<string, { mark: string; colour: Colour }> = {
   Successful: { mark: "✔", colour: "green" },
   Failed: { mark: "✖", colour: "red" },
   Error: { mark: "⚠", colour: "red" },

@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import { API_GROUP_VERSION } from "../../api/group.ts";
 import type { AnalysisRun } from "../../api/analysis-run.ts";
 import type { Rollout } from "../../api/rollout.ts";
+import { PHASE_MARK } from "../../cli/view/analysis-lines.ts";
 import { renderRollout } from "../../cli/view/render-rollout.ts";
 import { liveOutput, summaryLine } from "../../cli/watch/live-output.ts";
 import { watchRollout } from "../../cli/watch/watch-rollout.ts";
@@ -69,8 +70,7 @@ function verdictsFor(segment: Segment, runs: AnalysisRun[]): string {
     .flatMap((run) =>
       (run.status?.metricResults ?? []).map((m) => {
         const last = m.measurements?.at(-1);
-        const mark = m.phase === "Successful" ? "✔" : m.phase === "Failed" || m.phase === "Error" ? "✖" : m.phase === "Inconclusive" ? "?" : "…";
-        return `${m.name} ${shortValue(last?.value)} ${mark}`;
+        return `${m.name} ${shortValue(last?.value)} ${PHASE_MARK[m.phase ?? "Pending"]?.mark ?? "·"}`;
       }),
     )
     .join(", ");
