@@ -133,7 +133,7 @@ test("blue-green by hand: the preview serves v2 at its printed URL until `sluice
 
   const promote = spawnSync(process.execPath, [BIN, "--kubeconfig", kubeconfig ?? "", "promote", "demo"], { cwd: REPO_ROOT, encoding: "utf8" });
   assert.equal(promote.status, 0, promote.stderr);
-  assert.match(promote.stdout, /demo/);
+  assert.match(promote.stdout, /^rollout "demo" promoted: /, "promote ended the blue-green pause");
   assert.equal(await sandbox.exited, 0, sandbox.stdout());
   assert.match(sandbox.stdout(), /blue-green: Healthy \(expected Healthy\)/);
 });
