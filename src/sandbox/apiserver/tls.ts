@@ -24,41 +24,52 @@ function serial(): string {
   return bytes.toString("hex");
 }
 
-export function generateTlsMaterial(hosts: readonly string[] = ["127.0.0.1", "localhost"]): TlsMaterial {
-  const now = Date.now();
-  const ca = keyPair();
-  const caCert = forge.pki.createCertificate();
-  caCert.publicKey = ca.publicKey;
-  caCert.serialNumber = serial();
-  caCert.validity.notBefore = new Date(now - 60_000);
-  caCert.validity.notAfter = new Date(now + 365 * 24 * 3600_000);
-  const caSubject = [{ name: "commonName", value: "sluice-sandbox-ca" }];
-  caCert.setSubject(caSubject);
-  caCert.setIssuer(caSubject);
-  caCert.setExtensions([
-    { name: "basicConstraints", cA: true, critical: true },
-    { name: "keyUsage", keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
-    { name: "subjectKeyIdentifier" },
-  ]);
-  caCert.sign(ca.privateKey, forge.md.sha256.create());
+type Attributes = forge.pki.CertificateField[];
 
-  const server = keyPair();
+/** A certificate valid from a minute ago for a year, for `publicKey`, signed by `signer`. */
+function certificate(publicKey: forge.pki.rsa.PublicKey, subject: Attributes, issuer: Attributes, extensions: object[], signer: forge.pki.rsa.PrivateKey): forge.pki.Certificate {
+  const now = Date.now();
   const cert = forge.pki.createCertificate();
-  cert.publicKey = server.publicKey;
+  cert.publicKey = publicKey;
   cert.serialNumber = serial();
   cert.validity.notBefore = new Date(now - 60_000);
   cert.validity.notAfter = new Date(now + 365 * 24 * 3600_000);
-  cert.setSubject([{ name: "commonName", value: "sluice-sandbox-apiserver" }]);
-  cert.setIssuer(caSubject);
-  cert.setExtensions([
-    { name: "basicConstraints", cA: false },
-    { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: "extKeyUsage", serverAuth: true },
-    {
-      name: "subjectAltName",
-      altNames: hosts.map((h) => (/^[\d.]+$/.test(h) || h.includes(":") ? { type: 7, ip: h } : { type: 2, value: h })),
-    },
-  ]);
-  cert.sign(ca.privateKey, forge.md.sha256.create());
+  cert.setSubject(subject);
+  cert.setIssuer(issuer);
+  cert.setExtensions(extensions);
+  cert.sign(signer, forge.md.sha256.create());
+  return cert;
+}
+
+export function generateTlsMaterial(hosts: readonly string[] = ["127.0.0.1", "localhost"]): TlsMaterial {
+  const ca = keyPair();
+  const caSubject = [{ name: "commonName", value: "sluice-sandbox-ca" }];
+  const caCert = certificate(
+    ca.publicKey,
+    caSubject,
+    caSubject,
+    [
+      { name: "basicConstraints", cA: true, critical: true },
+      { name: "keyUsage", keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
+      { name: "subjectKeyIdentifier" },
+    ],
+    ca.privateKey,
+  );
+  const server = keyPair();
+  const cert = certificate(
+    server.publicKey,
+    [{ name: "commonName", value: "sluice-sandbox-apiserver" }],
+    caSubject,
+    [
+      { name: "basicConstraints", cA: false },
+      { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
+      { name: "extKeyUsage", serverAuth: true },
+      {
+        name: "subjectAltName",
+        altNames: hosts.map((h) => (/^[\d.]+$/.test(h) || h.includes(":") ? { type: 7, ip: h } : { type: 2, value: h })),
+      },
+    ],
+    ca.privateKey,
+  );
   return { caCertPem: forge.pki.certificateToPem(caCert), certPem: forge.pki.certificateToPem(cert), keyPem: server.pem };
 }
