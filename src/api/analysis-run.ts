@@ -2,8 +2,7 @@
 import { z } from "zod";
 import { rolloutArgSchema } from "./analysis-refs.ts";
 import { judgeSettingsSchema } from "./analysis-template.ts";
-import { objectMeta, stringMap } from "./fields.ts";
-import { API_GROUP_VERSION } from "./group.ts";
+import { sluiceKind, stringMap } from "./fields.ts";
 import { metricSchema } from "./metric.ts";
 
 export const analysisPhaseSchema = z.enum(["Pending", "Running", "Successful", "Failed", "Inconclusive", "Error"]);
@@ -56,13 +55,7 @@ export const analysisRunStatusSchema = z.strictObject({
   score: z.number().optional(),
 });
 
-export const analysisRunSchema = z.strictObject({
-  apiVersion: z.literal(API_GROUP_VERSION),
-  kind: z.literal("AnalysisRun"),
-  metadata: objectMeta(),
-  spec: analysisRunSpecSchema,
-  status: analysisRunStatusSchema.optional(),
-});
+export const analysisRunSchema = sluiceKind("AnalysisRun", analysisRunSpecSchema).extend({ status: analysisRunStatusSchema.optional() });
 
 export type AnalysisPhase = z.infer<typeof analysisPhaseSchema>;
 export type Measurement = z.infer<typeof measurementSchema>;

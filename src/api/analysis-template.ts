@@ -1,8 +1,7 @@
 /** AnalysisTemplate (namespaced) and ClusterAnalysisTemplate (cluster-wide): reusable metric definitions. */
 import { z } from "zod";
 import { rolloutArgSchema } from "./analysis-refs.ts";
-import { intRange, objectMeta } from "./fields.ts";
-import { API_GROUP_VERSION } from "./group.ts";
+import { intRange, sluiceKind } from "./fields.ts";
 import { metricSchema } from "./metric.ts";
 
 export const judgeSettingsSchema = z.strictObject({
@@ -19,13 +18,7 @@ export const analysisTemplateSpecSchema = z.strictObject({
   judge: judgeSettingsSchema.optional(),
 });
 
-const templateKind = <Kind extends string>(kind: Kind) =>
-  z.strictObject({
-    apiVersion: z.literal(API_GROUP_VERSION),
-    kind: z.literal(kind),
-    metadata: objectMeta(),
-    spec: analysisTemplateSpecSchema,
-  });
+const templateKind = <Kind extends string>(kind: Kind) => sluiceKind(kind, analysisTemplateSpecSchema);
 
 export const analysisTemplateSchema = templateKind("AnalysisTemplate");
 export const clusterAnalysisTemplateSchema = templateKind("ClusterAnalysisTemplate");

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { DURATION_PATTERN } from "./duration.ts";
+import { API_GROUP_VERSION } from "./group.ts";
 
 /** An integer in [min, max], with one message naming both bounds whichever is broken. */
 export function intRange(min: number, max?: number) {
@@ -108,3 +109,7 @@ export function exactlyOneOf<Shape extends z.ZodRawShape>(shape: Shape) {
     })
     .meta({ minProperties: 1, maxProperties: 1 });
 }
+
+/** One of sluice's kinds: apiVersion sluice.dev/v1alpha1, the kind, metadata and `spec` (`.extend` adds status). */
+export const sluiceKind = <Kind extends string, Spec extends z.ZodType>(kind: Kind, spec: Spec) =>
+  z.strictObject({ apiVersion: z.literal(API_GROUP_VERSION), kind: z.literal(kind), metadata: objectMeta(), spec });

@@ -9,10 +9,9 @@ import {
   intRange,
   k8sName,
   labelSelector,
-  objectMeta,
+  sluiceKind,
   weight,
 } from "./fields.ts";
-import { API_GROUP_VERSION } from "./group.ts";
 import { podTemplateSchema } from "./pod-template.ts";
 import { rolloutSpecProblems } from "./rollout-rules.ts";
 import { canaryStepSchema } from "./steps.ts";
@@ -133,13 +132,7 @@ export const rolloutStatusSchema = z.strictObject({
   conditions: z.array(condition()).optional(),
 });
 
-export const rolloutSchema = z.strictObject({
-  apiVersion: z.literal(API_GROUP_VERSION),
-  kind: z.literal("Rollout"),
-  metadata: objectMeta(),
-  spec: rolloutSpecSchema,
-  status: rolloutStatusSchema.optional(),
-});
+export const rolloutSchema = sluiceKind("Rollout", rolloutSpecSchema).extend({ status: rolloutStatusSchema.optional() });
 
 export type Rollout = z.infer<typeof rolloutSchema>;
 export type RolloutInput = z.input<typeof rolloutSchema>;
