@@ -32,6 +32,8 @@ function selectorProblems(spec: RolloutSpec): SpecProblem[] {
   return [];
 }
 
+const isZero = (value: number | string): boolean => value === 0 || (typeof value === "string" && Number.parseFloat(value) === 0);
+
 function canaryProblems(spec: RolloutSpec): SpecProblem[] {
   const canary = spec.strategy.canary;
   if (!canary) return [];
@@ -60,6 +62,9 @@ function canaryProblems(spec: RolloutSpec): SpecProblem[] {
     });
   }
 
+  if (isZero(canary.maxSurge) && isZero(canary.maxUnavailable)) {
+    problems.push({ path: [...base, "maxUnavailable"], message: "cannot be 0 while maxSurge is 0: no pod could ever be replaced; allow one of them, e.g. maxSurge: 1" });
+  }
   if (canary.steps && canary.stepWeight !== undefined) {
     problems.push({ path: [...base, "stepWeight"], message: "cannot be used together with steps; keep one of them" });
   }

@@ -50,6 +50,8 @@ export const blueGreenStrategySchema = z.strictObject({
   autoPromotionSeconds: intRange(0).optional(),
   /** Replicas of the new version before promotion (default: spec.replicas). */
   previewReplicaCount: intRange(0).optional(),
+  /** Pods of spec.replicas that may be unavailable when the active Service switches (to the new version, or back on abort). */
+  maxUnavailable: intOrPercent().default(0),
   scaleDownDelaySeconds: intRange(0).default(30),
   abortScaleDownDelaySeconds: intRange(0).default(30),
   prePromotionAnalysis: rolloutAnalysisSchema.optional(),
@@ -81,6 +83,8 @@ export const rolloutPhaseSchema = z.enum(["Healthy", "Progressing", "Paused", "D
 export const pauseConditionSchema = z.strictObject({
   reason: z.enum(["CanaryPauseStep", "BlueGreenPause", "InconclusiveAnalysis", "UserPause"]),
   startTime: z.iso.datetime(),
+  /** The gate this pause holds at ("<revision>/step-3", "<revision>/promotion"); `sluice promote` releases it by this name. */
+  gate: z.string().optional(),
 });
 
 const trafficWeightsSchema = z.strictObject({
@@ -123,6 +127,8 @@ export const rolloutStatusSchema = z.strictObject({
     .optional(),
   pauseConditions: z.array(pauseConditionSchema).optional(),
   controllerPause: z.boolean().optional(),
+  /** Gates `sluice promote` released for the current revision, one per promote. */
+  releasedGates: z.array(z.string()).optional(),
   abort: z.boolean().optional(),
   abortedAt: z.iso.datetime().optional(),
   promoteFull: z.boolean().optional(),

@@ -43,7 +43,8 @@ async function run(rollout: Rollout, action: Action, deps: ExecuteDeps, plan: Pl
     case "CreateReplicaSet":
       return createIfAbsent(deps.kube, buildReplicaSet(rollout, action.podHash, action.replicas, action.revision));
     case "ScaleReplicaSet":
-      await deps.kube.mergePatch(rsRef(action.name), { spec: { replicas: action.replicas } });
+      // A scale-down names the version it was decided on: on a stale cache it fails with 409 and is decided again.
+      await deps.kube.mergePatch(rsRef(action.name), { ...(action.ifVersion ? { metadata: { resourceVersion: action.ifVersion } } : {}), spec: { replicas: action.replicas } });
       return;
     case "SetScaleDownDeadline":
       await deps.kube.mergePatch(rsRef(action.name), { metadata: { annotations: { [SCALE_DOWN_DEADLINE_ANNOTATION]: action.deadline } } });

@@ -15,7 +15,7 @@ import type { ClusterView } from "./cluster-view.ts";
 import { REVISION_ANNOTATION, SCALE_DOWN_DEADLINE_ANNOTATION } from "./labels.ts";
 
 const replicaSetFields = z.looseObject({
-  metadata: z.looseObject({ name: z.string(), labels: z.record(z.string(), z.string()).optional(), annotations: z.record(z.string(), z.string()).optional() }),
+  metadata: z.looseObject({ name: z.string(), resourceVersion: z.string().optional(), labels: z.record(z.string(), z.string()).optional(), annotations: z.record(z.string(), z.string()).optional() }),
   spec: z.looseObject({ replicas: z.number().optional() }).optional(),
   status: z.looseObject({ readyReplicas: z.number().optional(), availableReplicas: z.number().optional() }).optional(),
 });
@@ -34,6 +34,7 @@ export function observedReplicaSet(obj: KubeObject): ObservedReplicaSet | undefi
     readyReplicas: rs.data.status?.readyReplicas ?? 0,
     availableReplicas: rs.data.status?.availableReplicas ?? 0,
     scaleDownDeadline: annotations[SCALE_DOWN_DEADLINE_ANNOTATION],
+    resourceVersion: rs.data.metadata.resourceVersion,
   };
 }
 

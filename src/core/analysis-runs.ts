@@ -3,18 +3,28 @@
  * same name, so a restart finds the run it started instead of starting a duplicate.
  */
 import type { RolloutAnalysis } from "../api/analysis-refs.ts";
+import type { RolloutStatus } from "../api/rollout.ts";
 import { act, type DecideContext } from "./context.ts";
+import { backgroundRound } from "./gates.ts";
 import type { ObservedAnalysisRun } from "./observed.ts";
 import type { AnalysisRole } from "./plan.ts";
 
 const ROLE_SUFFIX: Record<Exclude<AnalysisRole, "step">, string> = { background: "bg", prePromotion: "pre", postPromotion: "post" };
 
-export function analysisRunName(ctx: DecideContext, role: AnalysisRole, stepIndex?: number): string {
-  const retry = ctx.status.retryCount ? `-r${ctx.status.retryCount}` : "";
-  const suffix = role === "step" ? String(stepIndex ?? 0) : ROLE_SUFFIX[role];
+/**
+ * The run for `role` of the revision `status` is about. A background analysis released from an inconclusive
+ * result goes on with a fresh run, numbered by its round.
+ */
+export function runName(rolloutName: string | undefined, status: RolloutStatus, role: AnalysisRole, stepIndex?: number): string {
+  const retry = status.retryCount ? `-r${status.retryCount}` : "";
+  const round = role === "background" ? backgroundRound(status) : 0;
+  const suffix = role === "step" ? String(stepIndex ?? 0) : `${ROLE_SUFFIX[role]}${round > 0 ? `-${round + 1}` : ""}`;
   // Names are at most 253 characters; a long rollout name is cut so the distinguishing suffix survives.
-  const tail = `-${ctx.currentHash}${retry}-${suffix}`;
-  return `${(ctx.rollout.metadata.name ?? "rollout").slice(0, 200)}${tail}`;
+  return `${(rolloutName ?? "rollout").slice(0, 200)}-${status.currentPodHash ?? ""}${retry}-${suffix}`;
+}
+
+export function analysisRunName(ctx: DecideContext, role: AnalysisRole, stepIndex?: number): string {
+  return runName(ctx.rollout.metadata.name, { ...ctx.status, currentPodHash: ctx.currentHash }, role, stepIndex);
 }
 
 export type AnalysisOutcome =
@@ -37,6 +47,8 @@ export function ensureAnalysis(ctx: DecideContext, name: string, role: AnalysisR
     });
     return { state: "running", run: undefined };
   }
+  // A run told to stop (spec.terminate) settles where it stands; having stopped early, it never passes a gate.
+  if (run.phase === "Successful" && run.terminated) return { state: "inconclusive", run: { ...run, message: `stopped before it finished${run.message ? ` (${run.message})` : ""}` } };
   if (run.phase === "Successful") return { state: "successful", run };
   if (run.phase === "Inconclusive") return { state: "inconclusive", run };
   if (run.phase === "Failed" || run.phase === "Error") return { state: "failed", run };

@@ -5,6 +5,7 @@
 import type { Rollout, RolloutStatus } from "../api/rollout.ts";
 import type { Observed, ObservedReplicaSet } from "./observed.ts";
 import type { Action, Plan } from "./plan.ts";
+import { safePrefix } from "./plan-safety.ts";
 
 export type DecideContext = {
   rollout: Rollout;
@@ -16,6 +17,11 @@ export type DecideContext = {
   actions: Action[];
   /** Absolute times (ms) at which something becomes due (pause end, scale-down deadline). */
   wakeAt: number[];
+  /**
+   * Set while the rollout waits for the cluster (pods to become available, the router or a Service to read
+   * back a write): only such waits count against progressDeadlineSeconds, never an analysis or a pause.
+   */
+  waitingOnCluster: boolean;
 };
 
 export function newContext(rollout: Rollout, observed: Observed, now: Date, currentHash: string): DecideContext {
@@ -27,6 +33,7 @@ export function newContext(rollout: Rollout, observed: Observed, now: Date, curr
     status: structuredClone(rollout.status ?? {}),
     actions: [],
     wakeAt: [],
+    waitingOnCluster: false,
   };
 }
 
@@ -45,5 +52,8 @@ export function replicaSetFor(ctx: DecideContext, hash: string | undefined): Obs
 export function toPlan(ctx: DecideContext): Plan {
   const now = ctx.now.getTime();
   const due = ctx.wakeAt.filter((t) => Number.isFinite(t)).map((t) => Math.max(0, t - now));
-  return { actions: ctx.actions, status: ctx.status, requeueAfterMs: due.length > 0 ? Math.min(...due) : undefined };
+  const { actions, deferred } = safePrefix(ctx.rollout, ctx.observed, ctx.actions);
+  // Deferred actions are asked for again once the earlier ones are read back: look again soon.
+  if (deferred.length > 0) due.push(1000);
+  return { actions, status: ctx.status, requeueAfterMs: due.length > 0 ? Math.min(...due) : undefined, ...(deferred.length > 0 ? { deferred } : {}) };
 }

@@ -8,19 +8,35 @@ import { decideBlueGreen } from "./blue-green/decide-blue-green.ts";
 import { decideCanary } from "./canary/decide-canary.ts";
 import { setCondition } from "./conditions.ts";
 import { act, newContext, nowIso, toPlan, type DecideContext } from "./context.ts";
+import { applyUserPause, forgetOtherRevisions, markControllerPause, prunePauses } from "./gates.ts";
 import type { Observed } from "./observed.ts";
-import { applyUserPause } from "./pauses.ts";
 import type { Plan } from "./plan.ts";
 import { podTemplateHash } from "./pod-template-hash.ts";
 import { selectorToString } from "../api/selector.ts";
 
 export function decide(rollout: Rollout, observed: Observed, now: Date): Plan {
+  const ctx = decideOnce(rollout, observed, now);
+  if (!deadlineAborts(ctx)) return toPlan(ctx);
+  // Stuck past the deadline with progressDeadlineAbort: decide again as aborted, so this very plan sends
+  // traffic back to stable (none of the stuck plan's actions run).
+  const message = `no progress for ${rollout.spec.progressDeadlineSeconds}s: ${ctx.status.message ?? ""}`;
+  const status = { ...(rollout.status ?? {}), abort: true, abortedAt: nowIso(ctx), message: `aborted: ${message}` };
+  const again = decideOnce({ ...rollout, status }, observed, now);
+  again.actions.unshift({ kind: "Event", type: "Warning", reason: "ProgressDeadlineExceeded", message: `${message}; aborting` });
+  setCondition(again.status, "ProgressDeadlineExceeded", true, "ProgressDeadlineExceeded", message, nowIso(again));
+  return toPlan(again);
+}
+
+function decideOnce(rollout: Rollout, observed: Observed, now: Date): DecideContext {
   const ctx = newContext(rollout, observed, now, podTemplateHash(rollout.spec.template));
   const s = ctx.status;
   s.observedGeneration = rollout.metadata.generation;
   s.selector = selectorToString(rollout.spec.selector);
 
-  if (observed.missingReferences.length > 0) return invalidReferences(ctx);
+  if (observed.missingReferences.length > 0) {
+    invalidReferences(ctx);
+    return ctx;
+  }
   setCondition(s, "InvalidSpec", false, "SpecValid", "the spec is valid", nowIso(ctx));
   applyUserPause(ctx);
   routerCondition(ctx);
@@ -29,13 +45,16 @@ export function decide(rollout: Rollout, observed: Observed, now: Date): Plan {
   if (canary) decideCanary(ctx, canary);
   else if (blueGreen) decideBlueGreen(ctx, blueGreen);
 
+  forgetOtherRevisions(ctx);
+  prunePauses(ctx);
+  markControllerPause(ctx);
   replicaCounts(ctx);
   phaseConditions(ctx);
-  return toPlan(ctx);
+  return ctx;
 }
 
 /** A Service or template the spec names does not exist: say so, touch nothing, wait for it. */
-function invalidReferences(ctx: DecideContext): Plan {
+function invalidReferences(ctx: DecideContext): void {
   const s = ctx.status;
   const detail = ctx.observed.missingReferences.map((m) => `${m.path}: ${m.message}`).join("; ");
   const wasInvalid = s.conditions?.some((c) => c.type === "InvalidSpec" && c.status === "True" && c.message === detail);
@@ -43,7 +62,6 @@ function invalidReferences(ctx: DecideContext): Plan {
   s.phase = "Degraded";
   s.message = `invalid spec: ${detail}`;
   if (!wasInvalid) act(ctx, { kind: "Event", type: "Warning", reason: "InvalidSpec", message: detail });
-  return toPlan(ctx);
 }
 
 function routerCondition(ctx: DecideContext): void {
@@ -80,35 +98,47 @@ function phaseConditions(ctx: DecideContext): void {
   const available = (stable?.availableReplicas ?? 0) >= ctx.rollout.spec.replicas;
   setCondition(s, "Available", available, available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable", `${stable?.availableReplicas ?? 0}/${ctx.rollout.spec.replicas} stable pods available`, now);
   const progressing = s.phase === "Progressing";
-  setCondition(s, "Progressing", progressing || paused, s.phase === "Aborted" ? "RolloutAborted" : progressing ? "RolloutProgressing" : paused ? "RolloutPaused" : "RolloutCompleted", s.message ?? "rollout complete", now);
+  setCondition(s, "Progressing", progressing || paused, progressReason(ctx), s.message ?? "rollout complete", now);
   progressDeadline(ctx);
 }
 
 /**
- * Progress = the Progressing condition's message changing (step, pod counts, router state). Stuck longer than
- * progressDeadlineSeconds while Progressing is reported, and aborts with progressDeadlineAbort.
+ * The Progressing condition's reason says whether the deadline clock runs: only RolloutProgressing (waiting for
+ * pods, a router, a Service) counts. A change of reason or message restarts the clock, so time spent in an
+ * analysis or a pause never counts, as in Argo Rollouts.
  */
+function progressReason(ctx: DecideContext): string {
+  const phase = ctx.status.phase;
+  if (phase === "Aborted") return "RolloutAborted";
+  if (phase === "Paused") return "RolloutPaused";
+  if (phase !== "Progressing") return "RolloutCompleted";
+  return ctx.waitingOnCluster ? "RolloutProgressing" : "RolloutWaiting";
+}
+
+/** Stuck: waiting for the cluster, with the same message, for longer than progressDeadlineSeconds. */
+function isStuck(ctx: DecideContext): { stuck: boolean; since: number } {
+  const s = ctx.status;
+  const progressing = s.conditions?.find((c) => c.type === "Progressing");
+  const since = Date.parse(progressing?.lastUpdateTime ?? nowIso(ctx));
+  const counting = s.phase === "Progressing" && progressing?.reason === "RolloutProgressing";
+  return { stuck: counting && ctx.now.getTime() - since > ctx.rollout.spec.progressDeadlineSeconds * 1000, since };
+}
+
+const deadlineAborts = (ctx: DecideContext): boolean => ctx.rollout.spec.progressDeadlineAbort && !ctx.status.abort && isStuck(ctx).stuck;
+
+/** Reported as a condition; with progressDeadlineAbort, decide() aborts (see above), otherwise the phase is Degraded. */
 function progressDeadline(ctx: DecideContext): void {
   const s = ctx.status;
   const now = nowIso(ctx);
   const deadlineMs = ctx.rollout.spec.progressDeadlineSeconds * 1000;
-  const progressing = s.conditions?.find((c) => c.type === "Progressing");
-  const since = Date.parse(progressing?.lastUpdateTime ?? now);
-  const stuck = s.phase === "Progressing" && ctx.now.getTime() - since > deadlineMs;
-  if (s.phase === "Progressing" && !stuck) ctx.wakeAt.push(since + deadlineMs + 1000);
+  const { stuck, since } = isStuck(ctx);
+  const counting = s.conditions?.find((c) => c.type === "Progressing")?.reason === "RolloutProgressing";
+  if (s.phase === "Progressing" && counting && !stuck) ctx.wakeAt.push(since + deadlineMs + 1000);
   const was = s.conditions?.some((c) => c.type === "ProgressDeadlineExceeded" && c.status === "True");
   const message = stuck ? `no progress for ${ctx.rollout.spec.progressDeadlineSeconds}s: ${s.message ?? ""}` : "progressing within the deadline";
   setCondition(s, "ProgressDeadlineExceeded", stuck, stuck ? "ProgressDeadlineExceeded" : "WithinDeadline", message, now);
-  if (!stuck) return;
+  if (!stuck || ctx.rollout.spec.progressDeadlineAbort) return;
   if (!was) act(ctx, { kind: "Event", type: "Warning", reason: "ProgressDeadlineExceeded", message });
-  if (ctx.rollout.spec.progressDeadlineAbort) {
-    // The abort itself (traffic back to stable first) happens on the next reconcile, right away.
-    s.abort = true;
-    s.abortedAt = now;
-    s.message = `aborted: ${message}`;
-    ctx.wakeAt.push(ctx.now.getTime());
-  } else {
-    s.phase = "Degraded";
-    s.message = message;
-  }
+  s.phase = "Degraded";
+  s.message = message;
 }

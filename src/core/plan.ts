@@ -7,7 +7,12 @@ export type AnalysisRole = "step" | "background" | "prePromotion" | "postPromoti
 
 export type Action =
   | { kind: "CreateReplicaSet"; podHash: string; replicas: number; revision: number }
-  | { kind: "ScaleReplicaSet"; name: string; replicas: number }
+  /**
+   * ifVersion: a scale-down is decided on the ReplicaSet as observed (its available pods); the write carries
+   * that resourceVersion as a precondition, so a decision made on a stale cache fails with 409 instead of
+   * removing pods that have become the ones serving.
+   */
+  | { kind: "ScaleReplicaSet"; name: string; replicas: number; ifVersion?: string | undefined }
   /** Record (or clear, with null) when a ReplicaSet is due to scale to zero; stored on the object so restarts keep it. */
   | { kind: "SetScaleDownDeadline"; name: string; deadline: string | null }
   | { kind: "DeleteReplicaSet"; name: string }
@@ -30,4 +35,6 @@ export type Plan = {
   status: RolloutStatus;
   /** Reconcile again after this long even if nothing changes (timed pauses, delayed scale-downs). */
   requeueAfterMs?: number | undefined;
+  /** Actions held back because, after the plan's earlier actions, they would have been unsafe (src/core/plan-safety.ts). */
+  deferred?: Action[] | undefined;
 };

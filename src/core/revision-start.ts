@@ -1,6 +1,6 @@
 /** What both strategies do when the template changes or an aborted revision is retried. */
 import { act, type DecideContext } from "./context.ts";
-import { endControllerPauses } from "./pauses.ts";
+import { endControllerPauses } from "./gates.ts";
 
 /** Reset the per-revision status when the template hash differs from the one the status is about. */
 export function startRevisionIfNew(ctx: DecideContext, stableHash: string, firstStep: string): void {
@@ -13,6 +13,7 @@ export function startRevisionIfNew(ctx: DecideContext, stableHash: string, first
   s.abortedAt = undefined;
   s.promoteFull = undefined;
   s.retryCount = undefined;
+  s.releasedGates = undefined;
   s.canary = { weights: s.canary?.weights };
   s.blueGreen = { activeSelector: s.blueGreen?.activeSelector, previewSelector: s.blueGreen?.previewSelector };
   endControllerPauses(ctx);
@@ -25,6 +26,8 @@ export function retryIfRequested(ctx: DecideContext): void {
   const s = ctx.status;
   if (s.abortedAt === undefined || s.abort) return;
   s.retryCount = (s.retryCount ?? 0) + 1;
+  s.releasedGates = undefined;
+  s.promoteFull = undefined;
   s.abortedAt = undefined;
   s.currentStepIndex = 0;
   s.canary = { weights: s.canary?.weights };

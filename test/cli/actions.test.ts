@@ -31,20 +31,31 @@ function canary(status: RolloutStatus, paused = false): Rollout {
 
 const inFlight: RolloutStatus = { phase: "Progressing", stableRS: "aaa", currentPodHash: "bbb", currentStepIndex: 1 };
 
-test("promote ends controller pauses but keeps the user's, and leaves controllerPause as the marker", () => {
-  const r = canary({ ...inFlight, phase: "Paused", controllerPause: true, pauseConditions: [{ reason: "InconclusiveAnalysis", startTime: T }, { reason: "UserPause", startTime: T }] });
-  const { status, said } = promote(r, { full: false });
-  assert.deepEqual(status.pauseConditions, [{ reason: "UserPause", startTime: T }]);
-  assert.equal(status.controllerPause, true);
-  assert.equal(status.currentStepIndex, 1, "the step itself is not skipped");
-  assert.equal(said, 'rollout "web" promoted: ended the pause for an inconclusive analysis');
+test("promote releases the one gate that holds (background analysis first), keeps the user's pause, and records the gate", () => {
+  const step = { reason: "CanaryPauseStep" as const, startTime: T, gate: "bbb/step-1" };
+  const background = { reason: "InconclusiveAnalysis" as const, startTime: "2026-01-01T00:05:00Z", gate: "bbb/background-0" };
+  const user = { reason: "UserPause" as const, startTime: T };
+  const r = canary({ ...inFlight, phase: "Paused", controllerPause: true, pauseConditions: [step, background, user] });
+  const first = promote(r, { full: false });
+  assert.deepEqual(first.status.pauseConditions, [step, user]);
+  assert.deepEqual(first.status.releasedGates, ["bbb/background-0"]);
+  assert.equal(first.status.currentStepIndex, 1, "the step itself is not skipped");
+  assert.equal(first.said, 'rollout "web" promoted: ended the pause for an inconclusive analysis (bbb/background-0); 1 more gate(s) still hold it, each needs its own promote');
+  const second = promote(canary(first.status), { full: false });
+  assert.deepEqual(second.status.releasedGates, ["bbb/background-0", "bbb/step-1"]);
+  assert.deepEqual(second.status.pauseConditions, [user]);
 });
 
-test("promote without a pause skips the step in progress; --full sets promoteFull", () => {
-  assert.equal(promote(canary(inFlight), { full: false }).status.currentStepIndex, 2);
+test("promote without a pause releases the step in progress (skipping it), once; --full sets promoteFull, once", () => {
+  const skipped = promote(canary(inFlight), { full: false });
+  assert.deepEqual(skipped.status.releasedGates, ["bbb/step-1"]);
+  assert.equal(skipped.status.currentStepIndex, 1, "the controller moves the step on, not the CLI");
+  assert.equal(skipped.said, 'rollout "web" promoted: skipped step 2/3 (analysis t)');
+  assert.throws(() => promote(canary(skipped.status), { full: false }), (e: unknown) => e instanceof RefusedError && /already promoted; the controller has not acted on it yet/.test(e.message));
   const full = promote(canary(inFlight), { full: true }).status;
   assert.equal(full.promoteFull, true);
   assert.equal(full.currentStepIndex, 1);
+  assert.throws(() => promote(canary(full), { full: true }), (e: unknown) => e instanceof RefusedError && /already fully promoted/.test(e.message));
 });
 
 test("promote refuses Healthy, aborted and user-paused rollouts, with what to do instead", () => {

@@ -79,7 +79,7 @@ suite("get and status", { concurrency: true }, () => {
     const running = sluice(["get", "rollout", "watched", "--watch"], { onStdout: (t) => (seen += t) });
     await env.waitFor("first line", async () => (seen.includes("Paused") ? true : undefined));
     assert.match(seen.split("\n")[0] ?? "", /^\d\d:\d\d:\d\d  Paused  step 2\/3  weight 50%  paused at step 2\/3: waiting for promote$/);
-    await env.patchRolloutStatus("watched", (s) => ({ ...s, pauseConditions: undefined }));
+    await env.promote("watched");
     await env.waitFor("Healthy line", async () => (/  Healthy/.test(seen) ? true : undefined));
     running.child.kill("SIGINT");
     const result = await running;
@@ -98,7 +98,7 @@ suite("get and status", { concurrency: true }, () => {
     let seen = "";
     const waiting = sluice(["status", "piped", "--timeout", "60s"], { onStdout: (t) => (seen += t) });
     await env.waitFor("status started", async () => (seen.includes("Paused") ? true : undefined));
-    await env.patchRolloutStatus("piped", (s) => ({ ...s, pauseConditions: undefined }));
+    await env.promote("piped");
     const done = await waiting;
     assert.equal(done.code, 0, done.stderr);
     assert.match(done.stdout, /Paused  step 2\/3/);

@@ -72,7 +72,7 @@ test("a canary driven from the CLI: refusals on a Healthy rollout, set image, pr
   assert.notEqual(paused.currentPodHash, v1.stableRS);
   const promoted = await sluice("promote", "web");
   assert.equal(promoted.code, 0, promoted.stderr);
-  assert.equal(promoted.stdout, 'rollout "web" promoted: ended the pause step\n');
+  assert.equal(promoted.stdout, `rollout "web" promoted: ended the pause step (${paused.currentPodHash}/step-1)\n`);
 
   // Step 3 is an analysis nobody completes (no metric provider here): promote skips it.
   const analysing = await env.waitFor("running the step analysis", until("web", (s) => s.currentStepIndex === 2 && s.canary?.currentStepAnalysisRun !== undefined));
@@ -127,7 +127,7 @@ test("pause and resume set spec.paused; abort, retry and promote --full write th
 
   const full = await sluice("promote", "api", "--full");
   assert.equal(full.code, 0, full.stderr);
-  assert.equal(full.stdout, 'rollout "api" fully promoted: ended the pause step; skipping every remaining step and analysis\n');
+  assert.equal(full.stdout, 'rollout "api" fully promoted: skipping every remaining step and analysis\n');
   await env.waitFor("v2 Healthy", until("api", (s) => s.phase === "Healthy" && s.stableRS === again2.currentPodHash));
 });
 
@@ -170,7 +170,7 @@ test("blue-green: promote ends the pause before the switch", async () => {
   const preview = await env.waitFor("waiting for promote", until("bg", (s) => s.phase === "Paused"));
   const promoted = await sluice("promote", "bg");
   assert.equal(promoted.code, 0, promoted.stderr);
-  assert.equal(promoted.stdout, 'rollout "bg" promoted: ended the blue-green pause before the switch\n');
+  assert.equal(promoted.stdout, `rollout "bg" promoted: ended the blue-green pause before the switch (${preview.currentPodHash}/promotion)\n`);
   await env.waitFor("switched", until("bg", (s) => s.phase === "Healthy" && s.stableRS === preview.currentPodHash));
 });
 });

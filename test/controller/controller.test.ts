@@ -73,7 +73,7 @@ test("canary without a router: Healthy, then a new image walks its steps, pauses
   const shown = await env.rollout("shop");
   assert.equal((shown.status as { stepProgress?: string }).stepProgress, "2/3");
 
-  await env.patchRolloutStatus("shop", (s) => ({ ...s, pauseConditions: undefined }));
+  await env.promote("shop");
   const done = await env.waitFor("v2 Healthy", phase("shop", "Healthy", (s) => s.stableRS === paused.currentPodHash));
   assert.equal((await replicaSets("shop")).get(done.stableRS ?? "")?.replicas, 4);
   await env.waitFor("old ReplicaSet at 0", async () => ((await replicaSets("shop")).get(v1.stableRS ?? "")?.replicas === 0 ? true : undefined));
@@ -122,7 +122,7 @@ test("blue-green with manual promotion: the preview Service selects only the new
   assert.equal((await selectorOf("bill"))[POD_TEMPLATE_HASH_LABEL], v1.stableRS);
   assert.equal((await selectorOf("bill")).app, "bill", "the user's selector is kept");
 
-  await env.patchRolloutStatus("bill", (s) => ({ ...s, pauseConditions: undefined }));
+  await env.promote("bill");
   await env.waitFor("promoted", phase("bill", "Healthy", (s) => s.stableRS === paused.currentPodHash));
   assert.equal((await selectorOf("bill"))[POD_TEMPLATE_HASH_LABEL], paused.currentPodHash);
   await env.waitFor("old side scaled down after the delay", async () => ((await replicaSets("bill")).get(v1.stableRS ?? "")?.replicas === 0 ? true : undefined), 10_000);

@@ -180,7 +180,7 @@ test("promote at an analysis step skips it (the run is stopped); promoteFull ski
   assert.ok(!full.trace.some((t) => t.weight === 70), "the remaining setWeight was skipped");
 });
 
-test("a template change mid-rollout starts over with the newest revision; the intermediate one goes at once", () => {
+test("a template change mid-rollout starts over with the newest revision; the intermediate one goes once traffic has left it", () => {
   const { cluster, rollout: v1 } = healthyOnV1(routed([{ setWeight: 40 }, { pause: {} }, { setWeight: 80 }]));
   const v2 = withImage(v1, "acme/web:2");
   const atPause = reconcileUntilSettled(v2, cluster);
@@ -191,9 +191,9 @@ test("a template change mid-rollout starts over with the newest revision; the in
   const first = decide(v3, cluster.observed(), new Date(cluster.now));
   assert.equal(first.status.currentStepIndex, 0);
   assert.equal(first.status.currentPodHash, v3Hash);
-  const routeIdx = first.actions.findIndex((a) => a.kind === "Route");
-  const pinIdx = first.actions.findIndex((a) => a.kind === "PinService" && a.service === "web-canary");
-  assert.ok(routeIdx >= 0 && pinIdx > routeIdx, "weight back to 0 before the canary Service moves to v3");
+  assert.ok(first.actions.some((a) => a.kind === "Route" && a.want.canaryWeight === 0), "weight back to 0 first");
+  assert.ok(!first.actions.some((a) => a.kind === "PinService" && a.service === "web-canary"), "the canary Service moves to v3 only once the router reads back 0%");
+  assert.ok(!first.actions.some((a) => a.kind === "ScaleReplicaSet" && a.name === `web-${v2Hash}`), "v2 keeps its pods while it has traffic");
   const next = reconcileUntilSettled(v3, cluster);
   assert.equal(next.rollout.status?.phase, "Paused");
   assert.equal(cluster.replicaSets.get(v2Hash)?.replicas, 0);

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Rollout, RolloutStatus } from "../../src/api/rollout.ts";
+import { promote as cliPromote } from "../../src/cli/actions/promote.ts";
 import { decide } from "../../src/core/decide.ts";
 import { makeRollout, reconcileUntilSettled, rolloutInput, SimulatedCluster, withImage } from "./simulated-cluster.ts";
 
@@ -45,11 +46,8 @@ function holdAt(kind: (typeof stepKinds)[number]): Setup {
 
 const withStatus = (r: Rollout, change: (s: RolloutStatus) => RolloutStatus): Rollout => ({ ...r, status: change({ ...r.status }) });
 
-/** What `sluice promote` writes (see the CLI): clear controller pauses, or skip the step in progress. */
-function promote(r: Rollout): Rollout {
-  const paused = (r.status?.pauseConditions ?? []).some((p) => p.reason !== "UserPause");
-  return withStatus(r, (s) => (paused ? { ...s, pauseConditions: undefined } : { ...s, currentStepIndex: (s.currentStepIndex ?? 0) + 1 }));
-}
+/** What `sluice promote` writes: the CLI's own pure function (one gate released, or the step in progress skipped). */
+const promote = (r: Rollout): Rollout => ({ ...r, status: cliPromote(r, { full: false }).status });
 
 for (const kind of stepKinds) {
   test(`abort at a ${kind.name}: traffic to stable first, then Aborted; retry starts the revision over`, () => {

@@ -6,6 +6,7 @@
 import type { AnalysisPhase } from "../../src/api/analysis-run.ts";
 import type { Rollout, RolloutInput } from "../../src/api/rollout.ts";
 import { rolloutSchema } from "../../src/api/rollout.ts";
+import { promote as cliPromote } from "../../src/cli/actions/promote.ts";
 import { decide } from "../../src/core/decide.ts";
 import type { Observed, ObservedReplicaSet, RouterProblem } from "../../src/core/observed.ts";
 import type { Action, AnalysisRole, Plan } from "../../src/core/plan.ts";
@@ -178,7 +179,7 @@ export function reconcileUntilSettled(rollout: Rollout, cluster: SimulatedCluste
   throw new Error(`did not settle; last status: ${JSON.stringify(current.status?.message)}`);
 }
 
-/** What a user's `promote` does: clear the controller's pause conditions. */
+/** What a user's `sluice promote` writes (the CLI's own pure function): one gate released. */
 export function promote(rollout: Rollout): Rollout {
-  return { ...rollout, status: { ...rollout.status, pauseConditions: undefined } };
+  return { ...rollout, status: cliPromote(rollout, { full: false }).status };
 }

@@ -8,6 +8,8 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { API_GROUP_VERSION } from "../../src/api/group.ts";
 import { startController, type ControllerOptions, type RunningController } from "../../src/controller/controller.ts";
+import { promote as cliPromote } from "../../src/cli/actions/promote.ts";
+import { typedRollout } from "../../src/cli/rollout-access.ts";
 import { ClientNodeKube, type KubeObject } from "../../src/kube/kube-client.ts";
 import { startApiServer, type ApiServer } from "../../src/sandbox/apiserver/index.ts";
 import { REPO_ROOT } from "./run-cli.ts";
@@ -22,6 +24,8 @@ export type Env = {
   rollout(name: string, namespace?: string): Promise<KubeObject>;
   /** GET + PUT /status with `change` applied: what `sluice promote/abort/retry` will send. */
   patchRolloutStatus(name: string, change: (status: Record<string, unknown>) => Record<string, unknown>): Promise<void>;
+  /** What `sluice promote NAME` writes (its own pure function): the gate that holds the rollout released. */
+  promote(name: string): Promise<void>;
   waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs?: number): Promise<T>;
   stop(): Promise<void>;
 };
@@ -58,6 +62,18 @@ export async function startEnv(options: { readyDelayMs?: number; preload?: strin
         }
       }
       throw new Error("status patch kept conflicting");
+    },
+    async promote(name) {
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const r = await env.rollout(name);
+        try {
+          await kube.replaceStatus({ ...r, status: cliPromote(typedRollout(r), { full: false }).status }, "rollouts");
+          return;
+        } catch (error) {
+          if (!(error instanceof Error) || error.name !== "ConflictError") throw error;
+        }
+      }
+      throw new Error("promote kept conflicting");
     },
     async waitFor(what, check, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;

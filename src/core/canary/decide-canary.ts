@@ -1,7 +1,13 @@
 /**
  * The canary step machine. Each call looks at where the rollout is (status) and what the cluster does
- * (observed), completes every step whose effect is already observed, and asks for the actions of the
- * first step that is not done yet. Nothing here waits or reads the clock except through ctx.now.
+ * (observed), completes the step whose effect is already observed, and asks for the actions of the first step
+ * that is not done yet. Nothing here waits or reads the clock except through ctx.now.
+ *
+ * Order is part of correctness, because a plan may stop after any action (a failed write, a crash): traffic
+ * moves only to pods that are available, and pods go only once the router or Service that sent them traffic
+ * has been read back pointing elsewhere. With a router that means: scale the canary up, pin the canary Service
+ * to it, route to it; on the way back, route away, read it back, then scale down. Without a router the pods
+ * are the traffic split, and maxSurge/maxUnavailable bound every scale step (src/core/scaling.ts).
  */
 import { effectiveSteps } from "../../api/canary-steps.ts";
 import type { CanaryStrategy } from "../../api/rollout.ts";
@@ -10,13 +16,15 @@ import { analysisGate } from "../analysis-gate.ts";
 import { analysisRunName, stopAnalysesExcept } from "../analysis-runs.ts";
 import { act, nowIso, replicaSetFor, wakeAt, type DecideContext } from "../context.ts";
 import { durationMsOf } from "../durations.ts";
-import { endControllerPauses, pauseState, startPause } from "../pauses.ts";
-import { ensureReplicas, isAvailable, retireOthers, scaleDownAfter } from "../replica-sets.ts";
+import { backgroundGate, endControllerPauses, endGate, holdAt, isReleased, stepGate } from "../gates.ts";
+import { deleteBeyondHistory, ensureReplicas, isAvailable, retireOthers, scaleDownAfter } from "../replica-sets.ts";
 import { retryIfRequested, startRevisionIfNew } from "../revision-start.ts";
 import { pinService, servicePinnedTo } from "../services.ts";
 import { ALL_TO_STABLE, type DesiredRouting } from "../routing.ts";
 import { describeStep } from "../step-description.ts";
+import { availableOf, rolloutFloor } from "../traffic.ts";
 import { canaryReplicasForWeight, replicaRatio, weightFromPods } from "../weights.ts";
+import { scalePods } from "./pod-split.ts";
 import { canaryScaleThrough, routingThrough } from "./steps-so-far.ts";
 
 type Targets = { canaryReplicas: number; stableReplicas: number; routing: DesiredRouting };
@@ -34,6 +42,8 @@ function targetsAt(ctx: DecideContext, canary: CanaryStrategy, steps: CanaryStep
   else if (override && "weight" in override) canaryReplicas = canaryReplicasForWeight(total, override.weight);
   // A header or mirror route needs somewhere to send requests even at weight 0.
   if (canaryReplicas === 0 && (routing.headerRoutes.length > 0 || routing.mirrorRoutes.length > 0)) canaryReplicas = 1;
+  // At 100% the canary alone serves production: setCanaryScale cannot take it below replicas - maxUnavailable.
+  if (routing.canaryWeight === 100) canaryReplicas = Math.max(canaryReplicas, rolloutFloor(ctx.rollout));
   return { canaryReplicas, stableReplicas: total, routing };
 }
 
@@ -50,9 +60,14 @@ function routedAs(ctx: DecideContext, canary: CanaryStrategy, want: DesiredRouti
   );
 }
 
-function route(ctx: DecideContext, canary: CanaryStrategy, want: DesiredRouting): void {
+/**
+ * Ask the router for `want`. While the router reports a problem (weights someone else changed, rules that
+ * disagree) sluice leaves traffic where it is and says so, except with `force`: an abort writes 100% stable
+ * whatever the router reported, since keeping traffic on a failed canary is never the safer choice.
+ */
+function route(ctx: DecideContext, canary: CanaryStrategy, want: DesiredRouting, force = false): void {
   if (!canary.trafficRouting || routedAs(ctx, canary, want)) return;
-  if (ctx.observed.routing && !ctx.observed.routing.ok) return; // the problem is reported; traffic stays where it is
+  if (!force && ctx.observed.routing && !ctx.observed.routing.ok) return;
   act(ctx, { kind: "Route", want });
 }
 
@@ -63,11 +78,15 @@ function recordWeights(ctx: DecideContext, canary: CanaryStrategy, stableHash: s
     if (!seen?.ok) return; // unknown: keep the last weights we saw
     canaryWeight = seen.canaryWeight;
   } else {
-    const c = ctx.currentHash === stableHash ? 0 : replicaSetFor(ctx, ctx.currentHash)?.availableReplicas ?? 0;
-    canaryWeight = weightFromPods(c, replicaSetFor(ctx, stableHash)?.availableReplicas ?? 0);
+    const c = ctx.currentHash === stableHash ? 0 : availableOf(replicaSetFor(ctx, ctx.currentHash));
+    canaryWeight = weightFromPods(c, availableOf(replicaSetFor(ctx, stableHash)));
   }
   ctx.status.canary = { ...ctx.status.canary, weights: { canary: canaryWeight, stable: 100 - canaryWeight } };
 }
+
+/** ReplicaSets that are neither the stable nor the current revision, newest first. */
+const intermediates = (ctx: DecideContext, stableHash: string): string[] =>
+  ctx.observed.replicaSets.filter((rs) => rs.podHash !== stableHash && rs.podHash !== ctx.currentHash).sort((a, b) => b.revision - a.revision).map((rs) => rs.podHash);
 
 function settled(ctx: DecideContext, canary: CanaryStrategy, t: Targets, stableHash: string): boolean {
   return (
@@ -78,24 +97,46 @@ function settled(ctx: DecideContext, canary: CanaryStrategy, t: Targets, stableH
   );
 }
 
-/** Ask for the state of step `index`: pods first, traffic only to pods that are ready. */
-function applyTargets(ctx: DecideContext, canary: CanaryStrategy, steps: CanaryStep[], index: number, stableHash: string): string {
+/** With a router: the canary's pods, then its Service, then its traffic. Returns what it waits for ("" = nothing). */
+function routedTargets(ctx: DecideContext, canary: CanaryStrategy, steps: CanaryStep[], index: number, stableHash: string): string {
   const t = targetsAt(ctx, canary, steps, index);
-  const canaryReady = ensureReplicas(ctx, ctx.currentHash, t.canaryReplicas);
-  // Without a router, stable pods only go away once the canary pods that replace them are ready.
-  const stableTarget = canaryReady ? t.stableReplicas : Math.max(t.stableReplicas, replicaSetFor(ctx, stableHash)?.replicas ?? 0);
-  const stableReady = ensureReplicas(ctx, stableHash, stableTarget);
-  const previous = targetsAt(ctx, canary, steps, index - 1).routing;
-  route(ctx, canary, canaryReady ? t.routing : { ...previous, canaryWeight: Math.min(previous.canaryWeight, t.routing.canaryWeight) });
-  pinService(ctx, canary.canaryService, ctx.currentHash);
-  if (!canaryReady) {
-    const rs = replicaSetFor(ctx, ctx.currentHash);
-    return `waiting for canary pods: ${rs?.availableReplicas ?? 0}/${t.canaryReplicas} available`;
-  }
-  if (!stableReady) return `waiting for stable pods: ${replicaSetFor(ctx, stableHash)?.availableReplicas ?? 0}/${t.stableReplicas} available`;
-  if (ctx.observed.routing && !ctx.observed.routing.ok) return `waiting for the router: ${ctx.observed.routing.problem.message}`;
+  const total = ctx.rollout.spec.replicas;
+  const current = replicaSetFor(ctx, ctx.currentHash);
+  // Fewer canary pods only once the router is seen sending them no more than the step's traffic.
+  const shrinking = current !== undefined && current.replicas > t.canaryReplicas;
+  const podsWanted = shrinking && !routedAs(ctx, canary, t.routing) ? current.replicas : t.canaryReplicas;
+  const canaryReady = ensureReplicas(ctx, ctx.currentHash, podsWanted) && podsWanted === t.canaryReplicas;
+  // The step's traffic may go to the canary once it has the pods for it (more than enough while it shrinks).
+  const enoughPods = availableOf(current) >= t.canaryReplicas;
+  ensureReplicas(ctx, stableHash, total);
+  const seen = ctx.observed.routing;
+  const seenWeight = seen?.ok ? seen.canaryWeight : 100;
+  // The canary Service may move to the new pods at once while it gets no traffic; otherwise once they can take its share.
+  const pinned = pinService(ctx, canary.canaryService, ctx.currentHash, canaryReplicasForWeight(total, seenWeight));
+  const previous = routingThrough(steps, index - 1);
+  const hold: DesiredRouting = pinned ? { ...previous, canaryWeight: Math.min(previous.canaryWeight, t.routing.canaryWeight) } : ALL_TO_STABLE;
+  route(ctx, canary, enoughPods && pinned ? t.routing : hold);
+  if (!canaryReady) return `waiting for canary pods: ${availableOf(current)}/${t.canaryReplicas} available`;
+  if (!pinned) return `waiting for Service ${canary.canaryService} to select the canary pods`;
+  if (seen && !seen.ok) return `waiting for the router: ${seen.problem.message}`;
   if (!routedAs(ctx, canary, t.routing)) return `waiting for the router to send ${t.routing.canaryWeight}% to the canary`;
+  if (!isAvailable(ctx, stableHash, total)) return `waiting for stable pods: ${availableOf(replicaSetFor(ctx, stableHash))}/${total} available`;
   return "";
+}
+
+/** Without a router: the pods are the split, moved within maxSurge/maxUnavailable. */
+function podTargets(ctx: DecideContext, canary: CanaryStrategy, steps: CanaryStep[], index: number, stableHash: string): string {
+  const t = targetsAt(ctx, canary, steps, index);
+  const done = scalePods(ctx, [
+    { hash: ctx.currentHash, target: t.canaryReplicas },
+    { hash: stableHash, target: t.stableReplicas },
+    ...intermediates(ctx, stableHash).map((hash) => ({ hash, target: 0 })),
+  ]);
+  pinService(ctx, canary.canaryService, ctx.currentHash);
+  if (done) return "";
+  const c = availableOf(replicaSetFor(ctx, ctx.currentHash));
+  const st = availableOf(replicaSetFor(ctx, stableHash));
+  return `moving pods: ${c}/${t.canaryReplicas} canary and ${st}/${t.stableReplicas} stable available`;
 }
 
 function stepLabel(index: number, steps: CanaryStep[]): string {
@@ -110,25 +151,28 @@ function runStep(ctx: DecideContext, steps: CanaryStep[], index: number): StepRe
   const step = steps[index];
   const label = stepLabel(index, steps);
   if (!step) return { done: true };
+  const gate = stepGate(ctx.status, index);
   if (step.pause) {
-    const pause = pauseState(ctx, "CanaryPauseStep");
-    if (pause.state === "promoted") return { done: true };
-    const since = pause.state === "paused" ? pause.since : startPause(ctx, "CanaryPauseStep");
-    if (pause.state === "none") act(ctx, { kind: "Event", type: "Normal", reason: "RolloutPaused", message: `paused at ${label}` });
+    const hold = holdAt(ctx, gate, "CanaryPauseStep");
+    if (hold.state === "released") return { done: true };
+    if (hold.started) act(ctx, { kind: "Event", type: "Normal", reason: "RolloutPaused", message: `paused at ${label}` });
     const ms = durationMsOf(step.pause.duration);
     if (ms === undefined) return { done: false, phase: "Paused", message: `paused at step ${index + 1}/${steps.length}: waiting for promote` };
-    const end = since + ms;
-    if (ctx.now.getTime() >= end) return { done: true };
+    const end = hold.since + ms;
+    if (ctx.now.getTime() >= end) {
+      endGate(ctx, gate);
+      return { done: true };
+    }
     wakeAt(ctx, end);
     return { done: false, phase: "Paused", message: `paused at step ${index + 1}/${steps.length}: ${describeStep(step)}, until ${new Date(end).toISOString().replace(/\.\d{3}Z$/, "Z")}` };
   }
   if (step.analysis) {
     const name = analysisRunName(ctx, "step", index);
     ctx.status.canary = { ...ctx.status.canary, currentStepAnalysisRun: name };
-    const gate = analysisGate(ctx, name, "step", step.analysis, "analysis");
-    if (gate.open) return { done: true };
-    const paused = gate.phase === "Paused";
-    return { done: false, phase: gate.phase, message: paused ? `paused at step ${index + 1}/${steps.length}: ${gate.message}` : `${label}: ${gate.message}` };
+    const result = analysisGate(ctx, name, "step", step.analysis, "analysis", gate);
+    if (result.open) return { done: true };
+    const paused = result.phase === "Paused";
+    return { done: false, phase: result.phase, message: paused ? `paused at step ${index + 1}/${steps.length}: ${result.message}` : `${label}: ${result.message}` };
   }
   return { done: true }; // setWeight, setCanaryScale, header and mirror routes: done once settled
 }
@@ -139,7 +183,7 @@ function backgroundAnalysis(ctx: DecideContext, canary: CanaryStrategy, index: n
   if (!bg || index < (bg.startingStep ?? 0) || index >= steps.length) return { runs: [], held: false };
   const name = analysisRunName(ctx, "background");
   ctx.status.canary = { ...ctx.status.canary, currentBackgroundAnalysisRun: name };
-  const gate = analysisGate(ctx, name, "background", bg, "background analysis");
+  const gate = analysisGate(ctx, name, "background", bg, "background analysis", backgroundGate(ctx.status));
   return { runs: [name], held: !gate.open && gate.phase === "Paused" };
 }
 
@@ -147,15 +191,21 @@ function backgroundAnalysis(ctx: DecideContext, canary: CanaryStrategy, index: n
 function steady(ctx: DecideContext, canary: CanaryStrategy, steps: CanaryStep[]): void {
   const hash = ctx.currentHash;
   const total = ctx.rollout.spec.replicas;
-  const ready = ensureReplicas(ctx, hash, total);
-  pinService(ctx, canary.stableService, hash);
-  pinService(ctx, canary.canaryService, hash);
-  route(ctx, canary, ALL_TO_STABLE);
-  stopAnalysesExcept(ctx, []);
-  retireOthers(ctx, [hash], canary.trafficRouting ? canary.scaleDownDelaySeconds : 0);
   const s = ctx.status;
   s.stableRS = hash;
   s.currentPodHash = hash;
+  let ready: boolean;
+  if (canary.trafficRouting) {
+    ready = ensureReplicas(ctx, hash, total);
+    route(ctx, canary, ALL_TO_STABLE);
+    retireOthers(ctx, [hash], canary.scaleDownDelaySeconds);
+  } else {
+    ready = scalePods(ctx, [{ hash, target: total }, ...intermediates(ctx, hash).map((h) => ({ hash: h, target: 0 }))]);
+    deleteBeyondHistory(ctx, [hash]);
+  }
+  const stablePinned = pinService(ctx, canary.stableService, hash, rolloutFloor(ctx.rollout));
+  pinService(ctx, canary.canaryService, hash);
+  stopAnalysesExcept(ctx, []);
   s.currentStepIndex = steps.length;
   s.abort = undefined;
   s.abortedAt = undefined;
@@ -164,25 +214,35 @@ function steady(ctx: DecideContext, canary: CanaryStrategy, steps: CanaryStep[])
   s.canary = { weights: s.canary?.weights };
   recordWeights(ctx, canary, hash);
   const routed = routedAs(ctx, canary, ALL_TO_STABLE);
-  if (ready && routed) {
+  if (ready && routed && stablePinned) {
     s.phase = "Healthy";
     s.message = undefined;
-  } else {
-    s.phase = "Progressing";
-    const rs = replicaSetFor(ctx, hash);
-    s.message = !ready ? `waiting for pods: ${rs?.availableReplicas ?? 0}/${total} available` : "waiting for the router to send all traffic to stable";
+    return;
   }
+  s.phase = "Progressing";
+  ctx.waitingOnCluster = true;
+  const rs = replicaSetFor(ctx, hash);
+  s.message = !ready
+    ? `waiting for pods: ${availableOf(rs)}/${total} available`
+    : !stablePinned
+      ? `moving Service ${canary.stableService} to the stable pods`
+      : "waiting for the router to send all traffic to stable";
 }
 
 function aborted(ctx: DecideContext, canary: CanaryStrategy, stableHash: string): void {
   const total = ctx.rollout.spec.replicas;
-  route(ctx, canary, ALL_TO_STABLE);
   stopAnalysesExcept(ctx, []);
-  const stableReady = ensureReplicas(ctx, stableHash, total);
-  pinService(ctx, canary.stableService, stableHash);
-  // Abort means stable gets all traffic first; only then do canary pods go (after the delay, with a router).
-  if (routedAs(ctx, canary, ALL_TO_STABLE) && stableReady) {
-    scaleDownAfter(ctx, ctx.currentHash, canary.trafficRouting ? canary.abortScaleDownDelaySeconds : 0);
+  if (canary.trafficRouting) {
+    route(ctx, canary, ALL_TO_STABLE, true);
+    const stableReady = ensureReplicas(ctx, stableHash, total);
+    const stablePinned = pinService(ctx, canary.stableService, stableHash, rolloutFloor(ctx.rollout));
+    // Abort means stable gets all traffic first; the canary's pods go only once that is read back (and after the delay).
+    if (routedAs(ctx, canary, ALL_TO_STABLE) && stableReady && stablePinned) {
+      for (const hash of [ctx.currentHash, ...intermediates(ctx, stableHash)]) scaleDownAfter(ctx, hash, canary.abortScaleDownDelaySeconds);
+    } else ctx.waitingOnCluster = true;
+  } else {
+    scalePods(ctx, [{ hash: stableHash, target: total }, { hash: ctx.currentHash, target: 0 }, ...intermediates(ctx, stableHash).map((hash) => ({ hash, target: 0 }))]);
+    pinService(ctx, canary.stableService, stableHash, rolloutFloor(ctx.rollout));
   }
   endControllerPauses(ctx);
   recordWeights(ctx, canary, stableHash);
@@ -198,8 +258,10 @@ export function decideCanary(ctx: DecideContext, canary: CanaryStrategy): void {
 
   startRevisionIfNew(ctx, stableHash, `starting ${steps.length} step(s)`);
   retryIfRequested(ctx);
-  // Intermediate revisions (neither stable nor current) go at once: they get no traffic.
-  retireOthers(ctx, [stableHash, ctx.currentHash], 0);
+  // Intermediate revisions (neither stable nor current) go once no traffic reaches them (without a router,
+  // the pod moves below retire them within maxUnavailable).
+  if (canary.trafficRouting) retireOthers(ctx, [stableHash, ctx.currentHash], canary.scaleDownDelaySeconds);
+  else deleteBeyondHistory(ctx, [stableHash, ctx.currentHash]);
 
   if (s.abort) {
     s.abortedAt ??= nowIso(ctx);
@@ -212,8 +274,9 @@ export function decideCanary(ctx: DecideContext, canary: CanaryStrategy): void {
     return;
   }
 
-  pinService(ctx, canary.stableService, stableHash);
   let index = s.promoteFull ? steps.length : Math.min(s.currentStepIndex ?? 0, steps.length);
+  // Through the steps the stable Service selects the stable pods; during promotion it moves to the new ones.
+  if (index < steps.length) pinService(ctx, canary.stableService, stableHash, rolloutFloor(ctx.rollout));
 
   // Background analysis first: its failure aborts and its inconclusive result holds every step.
   const background = backgroundAnalysis(ctx, canary, index, steps);
@@ -222,15 +285,16 @@ export function decideCanary(ctx: DecideContext, canary: CanaryStrategy): void {
 
   let blocked: StepResult | undefined;
   let completed = false;
-  if (index < steps.length && !heldByBackground && settled(ctx, canary, targetsAt(ctx, canary, steps, index), stableHash)) {
-    const result = runStep(ctx, steps, index);
+  if (index < steps.length && !heldByBackground) {
+    // A promote addressed to this step skips it, whatever it waits for.
+    const skipped = isReleased(ctx, stepGate(s, index));
+    const result = skipped ? { done: true as const } : settled(ctx, canary, targetsAt(ctx, canary, steps, index), stableHash) ? runStep(ctx, steps, index) : undefined;
     if (s.abort) return aborted(ctx, canary, stableHash);
-    if (result.done) {
-      endControllerPauses(ctx);
-      act(ctx, { kind: "Event", type: "Normal", reason: "StepCompleted", message: `completed ${stepLabel(index, steps)}` });
+    if (result?.done) {
+      act(ctx, { kind: "Event", type: "Normal", reason: "StepCompleted", message: `${skipped ? "skipped (promoted)" : "completed"} ${stepLabel(index, steps)}` });
       index++;
       completed = true;
-    } else blocked = result;
+    } else if (result) blocked = result;
   }
   s.currentStepIndex = index;
   s.stepProgress = `${Math.min(index + 1, steps.length)}/${steps.length}`;
@@ -247,17 +311,21 @@ export function decideCanary(ctx: DecideContext, canary: CanaryStrategy): void {
   }
 
   if (index >= steps.length) return promote(ctx, canary, steps, stableHash);
-  const detail = applyTargets(ctx, canary, steps, index, stableHash);
-  const ratioNote = canary.trafficRouting ? undefined : replicaRatio(ctx.rollout.spec.replicas, routingThrough(steps, index).canaryWeight).note;
   if (heldByBackground) {
+    // Held: nothing moves (no more traffic to a canary whose analysis could not tell).
     s.phase = "Paused";
     s.message = `paused at ${stepLabel(index, steps)}: background analysis inconclusive; promote to go on or abort`;
-  } else if (blocked && !blocked.done) {
+    return;
+  }
+  const detail = canary.trafficRouting ? routedTargets(ctx, canary, steps, index, stableHash) : podTargets(ctx, canary, steps, index, stableHash);
+  const ratioNote = canary.trafficRouting ? undefined : replicaRatio(ctx.rollout.spec.replicas, routingThrough(steps, index).canaryWeight).note;
+  if (blocked && !blocked.done) {
     s.phase = blocked.phase;
     s.message = blocked.message;
   } else {
     s.phase = "Progressing";
     s.message = `${stepLabel(index, steps)}: ${detail || "in progress"}`;
+    if (detail) ctx.waitingOnCluster = true;
   }
   if (ratioNote) s.message = `${s.message} (${ratioNote})`;
 }
@@ -267,15 +335,23 @@ function promote(ctx: DecideContext, canary: CanaryStrategy, steps: CanaryStep[]
   const total = ctx.rollout.spec.replicas;
   const s = ctx.status;
   s.stepProgress = `${steps.length}/${steps.length}`;
-  const full = ensureReplicas(ctx, ctx.currentHash, total);
-  if (canary.trafficRouting) ensureReplicas(ctx, stableHash, total);
-  pinService(ctx, canary.canaryService, ctx.currentHash);
   s.phase = "Progressing";
-  if (!full) {
-    s.message = `promoting: waiting for ${total} canary pods (${replicaSetFor(ctx, ctx.currentHash)?.availableReplicas ?? 0} available)`;
-    return;
-  }
-  if (canary.trafficRouting) {
+  ctx.waitingOnCluster = true;
+  if (!canary.trafficRouting) {
+    const full = scalePods(ctx, [{ hash: ctx.currentHash, target: total }, { hash: stableHash, target: 0 }, ...intermediates(ctx, stableHash).map((hash) => ({ hash, target: 0 }))]);
+    pinService(ctx, canary.canaryService, ctx.currentHash);
+    if (!full) {
+      s.message = `promoting: ${availableOf(replicaSetFor(ctx, ctx.currentHash))}/${total} new pods available`;
+      return;
+    }
+  } else {
+    const full = ensureReplicas(ctx, ctx.currentHash, total);
+    ensureReplicas(ctx, stableHash, total);
+    const pinned = pinService(ctx, canary.canaryService, ctx.currentHash, total);
+    if (!full || !pinned) {
+      s.message = `promoting: waiting for ${total} canary pods (${availableOf(replicaSetFor(ctx, ctx.currentHash))} available)`;
+      return;
+    }
     const allToCanary = { canaryWeight: 100, headerRoutes: [], mirrorRoutes: [] };
     route(ctx, canary, allToCanary);
     if (!routedAs(ctx, canary, allToCanary)) {
@@ -283,8 +359,7 @@ function promote(ctx: DecideContext, canary: CanaryStrategy, steps: CanaryStep[]
       return;
     }
     // Only now may the stable Service move: every request already goes to the new pods.
-    pinService(ctx, canary.stableService, ctx.currentHash);
-    if (!servicePinnedTo(ctx, canary.stableService, ctx.currentHash)) {
+    if (!pinService(ctx, canary.stableService, ctx.currentHash, total)) {
       s.message = `promoting: moving Service ${canary.stableService} to the new version`;
       return;
     }
@@ -293,5 +368,6 @@ function promote(ctx: DecideContext, canary: CanaryStrategy, steps: CanaryStep[]
   // The new stable is recorded first; traffic returns to the (now new) stable Service on the next pass.
   s.stableRS = ctx.currentHash;
   s.message = "promoted: returning traffic to the stable Service";
+  ctx.waitingOnCluster = false;
   wakeAt(ctx, ctx.now.getTime());
 }
