@@ -7,7 +7,7 @@
  * nothing is opened once stopped (a pending reconnect would otherwise keep the CLI process alive).
  */
 import { ApiException, ListWatch, Watch, type KubeConfig, type KubernetesListObject } from "@kubernetes/client-node";
-import type { KubeObject } from "../../kube/kube-client.ts";
+import { bodyMessage, type KubeObject } from "../../kube/kube-client.ts";
 
 export type CollectionSource = {
   /** What the collection holds, for messages: "rollouts". */
@@ -57,7 +57,7 @@ class ResumableWatch extends Watch {
 }
 
 function describeError(error: unknown): string {
-  if (error instanceof ApiException) return `HTTP ${error.code}`;
+  if (error instanceof ApiException) return `HTTP ${error.code}: ${bodyMessage(error)}`;
   if (!(error instanceof Error)) return String(error);
   const status = (error as { statusCode?: unknown }).statusCode;
   const cause = error.cause instanceof Error ? ` (${error.cause.message})` : "";
