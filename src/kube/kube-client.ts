@@ -61,7 +61,8 @@ function describe(ref: { kind: string; namespace?: string | undefined; name: str
   return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ""}${ref.name}`;
 }
 
-function bodyMessage(error: ApiException<unknown>): string {
+/** What the API server said in a failed response's Status (its message), else the exception's first line. */
+export function bodyMessage(error: ApiException<unknown>): string {
   const body = error.body;
   if (typeof body === "string") {
     try {
