@@ -34,8 +34,8 @@ export async function takeMeasurements(input: TakeInput): Promise<TakenMeasureme
       const result = input.status.metricResults?.find((r) => r.name === metric.name) ?? emptyMetricResult(metric);
       const measurement = await measureCompare({
         ...common,
-        canaryHash: args.args.get(CANARY_HASH_ARG) ?? input.hashes?.canary,
-        stableHash: args.args.get(STABLE_HASH_ARG) ?? input.hashes?.stable,
+        canaryHash: args.args.values.get(CANARY_HASH_ARG) ?? input.hashes?.canary,
+        stableHash: args.args.values.get(STABLE_HASH_ARG) ?? input.hashes?.stable,
         // The latest measurement that carried judge state (an Error in between carries none).
         previous: result.measurements?.findLast((m) => m.metadata?.sequentialState !== undefined)?.metadata,
         final: nextIsFinal(metric, result),

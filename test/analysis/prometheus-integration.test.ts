@@ -17,6 +17,7 @@ import { measureCompare } from "../../src/analysis/measure-compare.ts";
 import { measureThreshold } from "../../src/analysis/measure-threshold.ts";
 import { startAnalysisRunner, type AnalysisRunner } from "../../src/analysis/runner.ts";
 import { PrometheusProvider } from "../../src/providers/prometheus.ts";
+import { literalArgs } from "../../src/providers/resolved-args.ts";
 import { prometheusInstalled, startPrometheus, type RunningPrometheus } from "../../src/sandbox/prometheus.ts";
 import { startEnv, type Env } from "../helpers/controller-env.ts";
 import { startDemoProcess, startLoad, type DemoProcess, type Load } from "./helpers/demo-fleet.ts";
@@ -215,7 +216,7 @@ describe("analysis against a real Prometheus", { skip, timeout: 170_000 }, () =>
       measureCompare({
         provider,
         metric,
-        args: new Map(),
+        args: literalArgs(),
         context: { namespace: "default" },
         at: new Date(),
         now: () => new Date(),
