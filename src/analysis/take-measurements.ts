@@ -1,10 +1,12 @@
 /**
  * The measurements due in one pass over a run, taken in parallel (I/O through the provider). Each comes back as
- * a measurement, errors included; nothing throws.
+ * a measurement, errors included; nothing throws. Secret argument values are masked out of each before it goes
+ * anywhere (status, logs).
  */
 import type { AnalysisRunStatus } from "../api/analysis-run.ts";
 import type { Metric } from "../api/metric.ts";
 import type { MetricProvider } from "../providers/types.ts";
+import { maskMeasurement } from "./mask-secrets.ts";
 import { measureCompare } from "./measure-compare.ts";
 import { errorMeasurement, measureThreshold } from "./measure-threshold.ts";
 import { emptyMetricResult, nextIsFinal } from "./metric-progress.ts";
@@ -30,17 +32,17 @@ export async function takeMeasurements(input: TakeInput): Promise<TakenMeasureme
       if (!args.ok) return { metric: metric.name, measurement: errorMeasurement(input.at, input.now(), args.message) };
       const startedAt = input.status.startedAt ? new Date(input.status.startedAt) : undefined;
       const common = { provider: input.provider, metric, args: args.args, context: { namespace: input.namespace }, at: input.at, now: input.now, analysisStartedAt: startedAt };
-      if (!metric.compare) return { metric: metric.name, measurement: await measureThreshold(common) };
+      if (!metric.compare) return { metric: metric.name, measurement: maskMeasurement(await measureThreshold(common), args.args) };
       const result = input.status.metricResults?.find((r) => r.name === metric.name) ?? emptyMetricResult(metric);
       const measurement = await measureCompare({
         ...common,
-        canaryHash: args.args.get(CANARY_HASH_ARG) ?? input.hashes?.canary,
-        stableHash: args.args.get(STABLE_HASH_ARG) ?? input.hashes?.stable,
+        canaryHash: args.args.values.get(CANARY_HASH_ARG) ?? input.hashes?.canary,
+        stableHash: args.args.values.get(STABLE_HASH_ARG) ?? input.hashes?.stable,
         // The latest measurement that carried judge state (an Error in between carries none).
         previous: result.measurements?.findLast((m) => m.metadata?.sequentialState !== undefined)?.metadata,
         final: nextIsFinal(metric, result),
       });
-      return { metric: metric.name, measurement };
+      return { metric: metric.name, measurement: maskMeasurement(measurement, args.args) };
     }),
   );
 }

@@ -1,4 +1,8 @@
-/** Secret values through the Kubernetes API (base64 `data`, or `stringData` as the sandbox may keep it). */
+/**
+ * Secret values through the Kubernetes API (base64 `data`, or `stringData` as the sandbox may keep it).
+ * Surrounding whitespace is trimmed: `kubectl create secret --from-file` keeps the file's trailing newline,
+ * which would otherwise be refused in a query, or sent as part of a token or password.
+ */
 import type { RouterKubeClient } from "../routers/types.ts";
 import type { SecretReader } from "./prometheus-connection.ts";
 
@@ -8,7 +12,7 @@ export function kubeSecretReader(kube: Pick<RouterKubeClient, "get">): SecretRea
     if (!secret) return undefined;
     const data = secret.data as Record<string, string> | undefined;
     const encoded = data?.[key];
-    if (encoded !== undefined) return Buffer.from(encoded, "base64").toString("utf8");
-    return (secret.stringData as Record<string, string> | undefined)?.[key];
+    const value = encoded !== undefined ? Buffer.from(encoded, "base64").toString("utf8") : (secret.stringData as Record<string, string> | undefined)?.[key];
+    return value?.trim();
   };
 }

@@ -8,9 +8,12 @@
  * - inside [...] (range or subquery) or after `offset`: the value must be a duration such as 5m or 1h30m;
  * - anywhere else: only a number (0.99, 1e3) or a plain name that is not a PromQL keyword.
  * Newlines and other control characters are refused everywhere: a value cannot start a comment, end a line,
- * or change the number or kind of tokens around it. Refusals name the argument and the reason.
+ * or change the number or kind of tokens around it. Refusals name the argument, where it stands and what is
+ * wrong. A literal value is quoted (it is in the AnalysisRun's spec anyway); a value read from a Secret never
+ * is: the message names the Secret instead, since it lands in status, Events and logs.
  */
 import { PROM_DURATION } from "./prom-duration.ts";
+import { describeArgument } from "./resolved-args.ts";
 import type { RenderOutcome, ResolvedArgs } from "./types.ts";
 
 type Position = "double-quoted" | "single-quoted" | "raw" | "duration" | "bare" | "comment";
@@ -25,13 +28,37 @@ const KEYWORDS = new Set([
   "inf", "nan",
 ]);
 // RE2 metacharacters; escaped so an argument inside =~"..." matches itself only.
-const REGEX_META = /[.*+?^${}()|[\]\\]/g;
+export const REGEX_META = /[.*+?^${}()|[\]\\]/g;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
 
-function place(value: string, position: Position, regex: boolean, label: string): { ok: true; text: string } | { ok: false; message: string } {
-  const refuse = (why: string) => ({ ok: false as const, message: `argument ${label} ${why} (got ${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)})` });
-  if (CONTROL.test(value)) return refuse("must not contain newlines or control characters");
+/** A literal value in a message: cut at 60 characters, on one line (JSON leaves U+2028/U+2029 unescaped). */
+const shownValue = (value: string) => JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+
+/** How a refusal names the value: the argument (and its Secret), where it stands, and whether it may be quoted. */
+interface Subject {
+  readonly label: string;
+  readonly where: string;
+  readonly secret: boolean;
+}
+
+const WHERE: Record<Position, string> = {
+  "double-quoted": 'inside "..."',
+  "single-quoted": "inside '...'",
+  raw: "inside `...`",
+  duration: "inside [...]",
+  bare: "outside quotes",
+  comment: "in a comment",
+};
+
+function place(value: string, position: Position, regex: boolean, subject: Subject): { ok: true; text: string } | { ok: false; message: string } {
+  const refuse = (why: string, secretFix?: string) => {
+    const shown = subject.secret ? ` (value not shown)${secretFix ? `; ${secretFix}` : ""}` : ` (got ${shownValue(value)})`;
+    return { ok: false as const, message: `${subject.label} ${subject.where} ${why}${shown}` };
+  };
+  if (CONTROL.test(value)) {
+    return refuse("must not contain newlines or control characters", "fix the Secret's data: surrounding whitespace, such as the trailing newline --from-file keeps, is trimmed, characters inside are not");
+  }
   switch (position) {
     case "double-quoted":
     case "single-quoted": {
@@ -40,13 +67,13 @@ function place(value: string, position: Position, regex: boolean, label: string)
       return { ok: true, text: literal.replaceAll("\\", "\\\\").replaceAll(quote, `\\${quote}`) };
     }
     case "raw":
-      return value.includes("`") ? refuse("cannot stand in a `raw string` because it contains a backtick") : { ok: true, text: value };
+      return value.includes("`") ? refuse('must not contain a backtick (a raw string has no escape); put the placeholder inside "..." instead') : { ok: true, text: value };
     case "duration":
-      return PROM_DURATION.test(value) ? { ok: true, text: value } : refuse("must be a duration such as 30s, 5m or 1h30m here");
+      return PROM_DURATION.test(value) ? { ok: true, text: value } : refuse("must be a duration such as 30s, 5m or 1h30m");
     case "bare":
       if (NUMBER.test(value) || PROM_DURATION.test(value)) return { ok: true, text: value };
       if (NAME.test(value) && !KEYWORDS.has(value.toLowerCase())) return { ok: true, text: value };
-      return refuse('outside quotes must be a number, a duration or a plain name; put the placeholder inside "..." for any other text');
+      return refuse('must be a number, a duration or a plain name; put the placeholder inside "..." for any other text');
     case "comment":
       return { ok: true, text: value };
   }
@@ -68,8 +95,7 @@ export function renderPromQL(template: string, args: ResolvedArgs, extra: Readon
     if (match) {
       const argName = match[1];
       const extraName = match[2];
-      const label = argName !== undefined ? `"${argName}"` : `{{${extraName ?? ""}}}`;
-      const value = argName !== undefined ? args.get(argName) : extra.get(extraName ?? "");
+      const value = argName !== undefined ? args.values.get(argName) : extra.get(extraName ?? "");
       if (value === undefined) {
         return { ok: false, message: argName !== undefined ? `argument "${argName}" is used in the query but has no value` : `unknown placeholder {{${extraName ?? ""}}} in the query` };
       }
@@ -80,7 +106,12 @@ export function renderPromQL(template: string, args: ResolvedArgs, extra: Readon
         : state === "comment" ? "comment"
         : bracketDepth > 0 || /\boffset\s*-?\s*$/i.test(out) ? "duration"
         : "bare";
-      const placed = place(value, position, regexString, label);
+      const subject: Subject = {
+        label: argName !== undefined ? describeArgument(argName, args) : `{{${extraName ?? ""}}}`,
+        where: position === "duration" && bracketDepth === 0 ? "after offset" : WHERE[position],
+        secret: argName !== undefined && args.secrets.has(argName),
+      };
+      const placed = place(value, position, regexString, subject);
       if (!placed.ok) return placed;
       out += placed.text;
       i += match[0].length;

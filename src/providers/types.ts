@@ -5,8 +5,22 @@
  */
 import type { Metric } from "../api/metric.ts";
 
-/** Argument values after resolution (secrets read), by name. */
-export type ResolvedArgs = ReadonlyMap<string, string>;
+/** Where an argument's value was read from: named in messages instead of the value. */
+export interface SecretSource {
+  readonly namespace: string;
+  readonly name: string;
+  readonly key: string;
+}
+
+/**
+ * Argument values after resolution (secrets read), by name. `secrets` says which of them came from a Secret,
+ * so a message about such an argument names the Secret and never quotes the value, and any text that reaches
+ * status or logs has the value masked (analysis/mask-secrets.ts).
+ */
+export interface ResolvedArgs {
+  readonly values: ReadonlyMap<string, string>;
+  readonly secrets: ReadonlyMap<string, SecretSource>;
+}
 
 /** One point: [unix seconds, value]; value may be NaN or ±Infinity (Prometheus' "NaN", "+Inf", "-Inf"). */
 export type SamplePoint = readonly [timestamp: number, value: number];

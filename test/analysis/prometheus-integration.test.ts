@@ -17,6 +17,7 @@ import { measureCompare } from "../../src/analysis/measure-compare.ts";
 import { measureThreshold } from "../../src/analysis/measure-threshold.ts";
 import { startAnalysisRunner, type AnalysisRunner } from "../../src/analysis/runner.ts";
 import { PrometheusProvider } from "../../src/providers/prometheus.ts";
+import { literalArgs } from "../../src/providers/resolved-args.ts";
 import { prometheusInstalled, startPrometheus, type RunningPrometheus } from "../../src/sandbox/prometheus.ts";
 import { startEnv, type Env } from "../helpers/controller-env.ts";
 import { startDemoProcess, startLoad, type DemoProcess, type Load } from "./helpers/demo-fleet.ts";
@@ -187,10 +188,10 @@ describe("analysis against a real Prometheus", { skip, timeout: 170_000 }, () =>
     }
     const newline = await measure("error-rate.yaml", "error-rate", "error-rate", "cgood\n) or vector(0");
     assert.equal(newline.phase, "Error");
-    assert.match(newline.message ?? "", /argument "pod-hash" must not contain newlines/);
+    assert.match(newline.message ?? "", /argument "pod-hash" inside "\.\.\." must not contain newlines/);
     const window = await measure("error-rate.yaml", "error-rate", "error-rate", hash.good, { window: "1m]) or vector(0) #" });
     assert.equal(window.phase, "Error");
-    assert.match(window.message ?? "", /argument "window" must be a duration/);
+    assert.match(window.message ?? "", /argument "window" inside \[\.\.\.\] must be a duration/);
   });
 
   it("a query Prometheus rejects is an Error with Prometheus' message, not retried", async () => {
@@ -215,7 +216,7 @@ describe("analysis against a real Prometheus", { skip, timeout: 170_000 }, () =>
       measureCompare({
         provider,
         metric,
-        args: new Map(),
+        args: literalArgs(),
         context: { namespace: "default" },
         at: new Date(),
         now: () => new Date(),

@@ -10,7 +10,7 @@ import type { Measurement } from "../../src/api/analysis-run.ts";
 import { API_GROUP_VERSION } from "../../src/api/group.ts";
 import { startAnalysisRunner, type AnalysisRunner } from "../../src/analysis/runner.ts";
 import { renderPromQL } from "../../src/providers/promql-args.ts";
-import type { MetricProvider, ProviderOutcome, QueryResult } from "../../src/providers/types.ts";
+import type { MetricProvider, ProviderOutcome, QueryResult, ResolvedArgs } from "../../src/providers/types.ts";
 import { startEnv, type Env } from "../helpers/controller-env.ts";
 
 /** Answers every instant query with `value`, and range queries with a series per side; records queries. */
@@ -18,7 +18,7 @@ class ScriptedProvider implements MetricProvider {
   readonly type = "scripted";
   readonly queries: string[] = [];
   value = 0.001;
-  render(template: string, args: ReadonlyMap<string, string>, extra?: ReadonlyMap<string, string>) {
+  render(template: string, args: ResolvedArgs, extra?: ReadonlyMap<string, string>) {
     return renderPromQL(template, args, extra);
   }
   async instant(_metric: unknown, query: string): Promise<ProviderOutcome<QueryResult>> {

@@ -8,6 +8,7 @@ import { clusterAnalysisTemplateSchema } from "../../src/api/analysis-template.t
 import { durationToMs } from "../../src/api/duration.ts";
 import { overlapWarning } from "../../src/analysis/query-ranges.ts";
 import { renderPromQL } from "../../src/providers/promql-args.ts";
+import { literalArgs } from "../../src/providers/resolved-args.ts";
 import { REPO_ROOT } from "../helpers/run-cli.ts";
 
 const DIR = join(REPO_ROOT, "deploy/analysis-templates");
@@ -28,7 +29,7 @@ describe("shipped analysis templates", () => {
           assert.ok(queries.length > 0, metric.name);
           for (const query of queries) {
             for (const m of query.matchAll(/\{\{\s*args\.([^}\s]+)\s*\}\}/g)) assert.ok(declared.has(m[1] ?? ""), `${metric.name}: {{args.${m[1]}}} is not declared`);
-            const out = renderPromQL(query, declared, new Map([["podTemplateHash", "abc"]]));
+            const out = renderPromQL(query, literalArgs(declared), new Map([["podTemplateHash", "abc"]]));
             assert.ok(out.ok, `${metric.name}: ${out.ok ? "" : out.message}`);
             assert.doesNotMatch(out.query, /\{\{/);
           }

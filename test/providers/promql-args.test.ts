@@ -3,8 +3,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { renderPromQL } from "../../src/providers/promql-args.ts";
+import { literalArgs } from "../../src/providers/resolved-args.ts";
 
-const args = (entries: Record<string, string>) => new Map(Object.entries(entries));
+const args = (entries: Record<string, string>) => literalArgs(entries);
 const render = (template: string, values: Record<string, string>) => renderPromQL(template, args(values));
 
 /** The string literals of a PromQL text, decoded, and the code around them (a quote-aware split). */
@@ -60,8 +61,32 @@ describe("renderPromQL", () => {
     for (const v of ["a\nb", "a\rb", "a\u0000", "x\u2028y"]) {
       const out = render('x{a="{{args.v}}"}', { v });
       assert.equal(out.ok, false);
-      assert.match(out.ok ? "" : out.message, /argument "v" must not contain newlines or control characters/);
+      assert.match(out.ok ? "" : out.message, /^argument "v" inside "\.\.\." must not contain newlines or control characters \(got ".+"\)$/);
     }
+  });
+
+  it("names a refused literal value's position and quotes the value (it is in the AnalysisRun's spec anyway)", () => {
+    assert.deepEqual(render("rate(x[{{args.w}}])", { w: "5 m" }), { ok: false, message: 'argument "w" inside [...] must be a duration such as 30s, 5m or 1h30m (got "5 m")' });
+    assert.deepEqual(render("x offset {{args.o}}", { o: "soon" }), { ok: false, message: 'argument "o" after offset must be a duration such as 30s, 5m or 1h30m (got "soon")' });
+  });
+
+  it("never quotes a value read from a Secret: the message names the Secret, where the value stands and what to fix", () => {
+    const secret = "tok-3f9a1c77e2b04d5a";
+    const fromSecret = (value: string) => ({ values: new Map([["token", value]]), secrets: new Map([["token", { namespace: "shop", name: "prom-creds", key: "token" }]]) });
+    const cases: Array<[template: string, value: string, message: RegExp]> = [
+      ["vector({{args.token}})", secret, /^argument "token" \(from Secret shop\/prom-creds key "token"\) outside quotes must be a number, a duration or a plain name; put the placeholder inside "\.\.\." for any other text \(value not shown\)$/],
+      ['x{a="{{args.token}}"}', `${secret}\n${secret}`, /^argument "token" \(from Secret shop\/prom-creds key "token"\) inside "\.\.\." must not contain newlines or control characters \(value not shown\); fix the Secret's data/],
+      ["rate(x[{{args.token}}])", secret, /^argument "token" \(from Secret shop\/prom-creds key "token"\) inside \[\.\.\.\] must be a duration/],
+      ["x{a=`{{args.token}}`}", `${secret}\``, /^argument "token" \(from Secret shop\/prom-creds key "token"\) inside `\.\.\.` must not contain a backtick/],
+    ];
+    for (const [template, value, message] of cases) {
+      const out = renderPromQL(template, fromSecret(value));
+      assert.equal(out.ok, false, template);
+      const text = out.ok ? "" : out.message;
+      assert.match(text, message);
+      assert.ok(!text.includes("3f9a1c77"), text);
+    }
+    assert.deepEqual(renderPromQL('x{a="{{args.token}}"}', fromSecret(secret)), { ok: true, query: `x{a="${secret}"}` });
   });
 
   it("requires a duration inside [...] and after offset", () => {

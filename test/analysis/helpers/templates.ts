@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { clusterAnalysisTemplateSchema, type ClusterAnalysisTemplate } from "../../../src/api/analysis-template.ts";
 import type { Metric } from "../../../src/api/metric.ts";
+import { literalArgs } from "../../../src/providers/resolved-args.ts";
+import type { ResolvedArgs } from "../../../src/providers/types.ts";
 import { REPO_ROOT } from "../../helpers/run-cli.ts";
 
 export function shippedTemplate(file: string, name: string): ClusterAnalysisTemplate {
@@ -22,9 +24,9 @@ export function shippedMetric(file: string, template: string, metric: string): M
 }
 
 /** The template's declared argument defaults, overridden by `given`. */
-export function argsFor(file: string, template: string, given: Record<string, string>): Map<string, string> {
+export function argsFor(file: string, template: string, given: Record<string, string>): ResolvedArgs {
   const args = new Map<string, string>();
   for (const a of shippedTemplate(file, template).spec.args ?? []) if (a.value !== undefined) args.set(a.name, a.value);
   for (const [k, v] of Object.entries(given)) args.set(k, v);
-  return args;
+  return literalArgs(args);
 }
