@@ -99,5 +99,11 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Recon
     log.info({ phase: plan.status.phase, step: plan.status.currentStepIndex, message: plan.status.message }, "status");
     deps.onStatus?.({ ...rollout, status: plan.status }, rollout.status);
   }
-  return { requeueAfterMs: plan.requeueAfterMs };
+  // Nothing watches the router's object: while a rollout is under way, read it back now and then, so a hand
+  // edit (or a write the router lost) is seen without waiting for some other change.
+  const recheck = router && plan.status.phase !== "Healthy" ? ROUTER_RECHECK_MS : undefined;
+  const requeueAfterMs = [plan.requeueAfterMs, recheck].filter((ms): ms is number => ms !== undefined);
+  return { requeueAfterMs: requeueAfterMs.length > 0 ? Math.min(...requeueAfterMs) : undefined };
 }
+
+const ROUTER_RECHECK_MS = 30_000;
