@@ -30,8 +30,8 @@ export type ControllerOptions = {
   log: Logger;
   /** Run AnalysisRuns in this process (default on); `prometheusAddress` serves metrics that name no address. */
   analysis?: { prometheusAddress?: string | undefined } | false;
-  /** The router for a Rollout, given the controller's own client (so its requests are counted and retried alike). */
-  routerFor?: (rollout: Rollout, kube: KubeClient) => TrafficRouter | undefined;
+  /** The router for a Rollout, given the controller's own client (so its requests are counted and retried alike) and logger. */
+  routerFor?: (rollout: Rollout, kube: KubeClient, options: { log: Logger }) => TrafficRouter | undefined;
   now?: () => Date;
 };
 
@@ -99,7 +99,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     kube,
     view,
     events,
-    routerFor: (rollout: Rollout) => options.routerFor?.(rollout, kube),
+    routerFor: (rollout: Rollout) => options.routerFor?.(rollout, kube, { log }),
     log,
     now,
     onStatus: (rollout: Rollout, previous: Rollout["status"]) => {
