@@ -11,6 +11,7 @@ import type { Logger } from "pino";
 import { analysisRunSchema, type AnalysisRunStatus } from "../api/analysis-run.ts";
 import { API_GROUP, API_GROUP_VERSION, API_VERSION } from "../api/group.ts";
 import { ROLLOUT_LABEL } from "../controller/labels.ts";
+import { FencedError } from "../kube/fenced-kube.ts";
 import { InformerSupervisor } from "../kube/informer-supervisor.ts";
 import { ConflictError, type KubeClient, type KubeObject } from "../kube/kube-client.ts";
 import { kubeSecretReader } from "../providers/kube-secrets.ts";
@@ -93,10 +94,14 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
       factor: 2,
       randomize: true,
       signal: stopping.signal,
-      onFailedAttempt: ({ error, attemptNumber, retryDelay }) =>
-        logRetry(log, { what: "analysis pass", attempt: attemptNumber, delayMs: retryDelay, error, rollout: rollout ? `${namespace}/${rollout}` : undefined, context: { namespace, analysisRun: name } }),
+      // Fenced: this process lost the Lease or is stopping, and the runner is being stopped with it.
+      shouldRetry: ({ error }) => !(error instanceof FencedError),
+      onFailedAttempt: ({ error, attemptNumber, retryDelay }) => {
+        if (error instanceof FencedError) return;
+        logRetry(log, { what: "analysis pass", attempt: attemptNumber, delayMs: retryDelay, error, rollout: rollout ? `${namespace}/${rollout}` : undefined, context: { namespace, analysisRun: name } });
+      },
     }).catch((error: unknown) => {
-      if (stopped) return;
+      if (stopped || error instanceof FencedError) return;
       // Only what p-retry never retries gets here (a TypeError: a bug); look again at the longest sleep.
       log.error({ namespace, analysisRun: name, err: errorMessage(error), retryInMs: MAX_SLEEP_MS }, "analysis pass failed");
       schedule(key, MAX_SLEEP_MS);
