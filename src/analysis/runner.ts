@@ -1,20 +1,24 @@
 /**
- * The I/O half of the AnalysisRun executor. Watches AnalysisRuns (client-node informer, restarted on error),
+ * The I/O half of the AnalysisRun executor. Watches AnalysisRuns (client-node informer, restarted with backoff),
  * and for each run that is not finished: reads it fresh, takes the measurements that are due, advances the
  * status with the pure `advanceRun`, writes it with `replaceStatus` (conditional on resourceVersion; on a
  * conflict it re-reads and applies the same measurements to the fresh status), and sleeps until the next
  * metric is due. When that is comes only from the stored measurements, so a restarted runner keeps the cadence.
  */
 import { CustomObjectsApi, makeInformer, type KubeConfig, type KubernetesListObject, type KubernetesObject } from "@kubernetes/client-node";
+import pRetry from "p-retry";
 import type { Logger } from "pino";
 import { analysisRunSchema, type AnalysisRunStatus } from "../api/analysis-run.ts";
 import { API_GROUP, API_GROUP_VERSION, API_VERSION } from "../api/group.ts";
 import { ROLLOUT_LABEL } from "../controller/labels.ts";
+import { FencedError } from "../kube/fenced-kube.ts";
+import { InformerSupervisor } from "../kube/informer-supervisor.ts";
 import { ConflictError, type KubeClient, type KubeObject } from "../kube/kube-client.ts";
 import { kubeSecretReader } from "../providers/kube-secrets.ts";
 import { PrometheusProvider } from "../providers/prometheus.ts";
 import type { RetryPolicy } from "../providers/prometheus-http.ts";
 import type { MetricProvider } from "../providers/types.ts";
+import { errorMessage, logRetry } from "../util/retry-log.ts";
 import { resolveArgs } from "./resolve-args.ts";
 import { advanceRun, type TakenMeasurement } from "./run-progress.ts";
 import { takeMeasurements } from "./take-measurements.ts";
@@ -31,6 +35,8 @@ export interface AnalysisRunnerOptions {
   /** Replaces the Prometheus provider (tests). */
   readonly provider?: MetricProvider;
   readonly retry?: RetryPolicy;
+  /** Backoff of a failed pass (default 1 s doubling, jittered, to 30 s). */
+  readonly passRetry?: { readonly minDelayMs: number; readonly maxDelayMs: number };
 }
 
 export interface AnalysisRunner {
@@ -54,6 +60,12 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
     new PrometheusProvider({ defaultAddress: options.prometheusAddress, readSecret, ...(options.retry ? { retry: options.retry } : {}) });
   const timers = new Map<Key, NodeJS.Timeout>();
   const chains = new Map<Key, Promise<void>>();
+  /** Runs with a pass queued behind the one running (or retrying): further events add nothing. */
+  const waiting = new Set<Key>();
+  /** The Rollout of each run (its label), for the retry log lines. */
+  const rollouts = new Map<Key, string>();
+  const stopping = new AbortController();
+  const passRetry = options.passRetry ?? { minDelayMs: 1_000, maxDelayMs: MAX_SLEEP_MS };
   let stopped = false;
 
   const forget = (key: Key) => {
@@ -67,13 +79,43 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
     timers.set(key, setTimeout(() => enqueue(key), Math.max(0, Math.min(delayMs, MAX_SLEEP_MS))));
   };
 
+  /**
+   * A failed pass (the API server erroring, say) is retried with exponential backoff and jitter until it
+   * succeeds or the runner stops. Watch events for the run meanwhile wait behind the retry, as the controller's
+   * work queue does: the retry reads the run fresh, so it acts on whatever the events were about.
+   */
+  const passWithRetry = (key: Key) => {
+    const [namespace = "default", name = ""] = key.split("/");
+    const rollout = rollouts.get(key);
+    return pRetry(() => pass(key), {
+      retries: Number.POSITIVE_INFINITY,
+      minTimeout: passRetry.minDelayMs,
+      maxTimeout: passRetry.maxDelayMs,
+      factor: 2,
+      randomize: true,
+      signal: stopping.signal,
+      // Fenced: this process lost the Lease or is stopping, and the runner is being stopped with it.
+      shouldRetry: ({ error }) => !(error instanceof FencedError),
+      onFailedAttempt: ({ error, attemptNumber, retryDelay }) => {
+        if (error instanceof FencedError) return;
+        logRetry(log, { what: "analysis pass", attempt: attemptNumber, delayMs: retryDelay, error, rollout: rollout ? `${namespace}/${rollout}` : undefined, context: { namespace, analysisRun: name } });
+      },
+    }).catch((error: unknown) => {
+      if (stopped || error instanceof FencedError) return;
+      // Only what p-retry never retries gets here (a TypeError: a bug); look again at the longest sleep.
+      log.error({ namespace, analysisRun: name, err: errorMessage(error), retryInMs: MAX_SLEEP_MS }, "analysis pass failed");
+      schedule(key, MAX_SLEEP_MS);
+    });
+  };
+
   /** One pass at a time per run: a pass started while another runs waits for it. */
   const enqueue = (key: Key) => {
-    if (stopped) return;
+    if (stopped || waiting.has(key)) return;
+    waiting.add(key);
     const previous = chains.get(key) ?? Promise.resolve();
-    const next = previous.then(() => pass(key)).catch((error: unknown) => {
-      log.error({ analysisRun: key, err: error instanceof Error ? error.message : String(error) }, "analysis pass failed; retrying");
-      schedule(key, 2_000);
+    const next = previous.then(() => {
+      waiting.delete(key);
+      return passWithRetry(key);
     });
     chains.set(key, next);
     void next.finally(() => {
@@ -161,6 +203,8 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
       : await custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: PLURAL })) as KubernetesListObject<KubernetesObject>;
   const informer = makeInformer(kc, path, list);
   const onChange = (object: KubernetesObject) => {
+    const rollout = object.metadata?.labels?.[ROLLOUT_LABEL];
+    if (rollout) rollouts.set(keyOf(object), rollout);
     const phase = (object as { status?: { phase?: string } }).status?.phase;
     if (phase === "Successful" || phase === "Failed" || phase === "Inconclusive" || phase === "Error") {
       forget(keyOf(object));
@@ -170,21 +214,22 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
   };
   informer.on("add", onChange);
   informer.on("update", onChange);
-  informer.on("delete", (object) => forget(keyOf(object)));
-  informer.on("error", (error: unknown) => {
-    // client-node stops the informer on errors other than 410; start it again (it lists afresh and resumes).
-    log.warn({ err: error instanceof Error ? error.message : String(error) }, "AnalysisRun watch failed; restarting");
-    if (!stopped) setTimeout(() => void informer.start().catch(() => undefined), 1000);
+  informer.on("delete", (object) => {
+    forget(keyOf(object));
+    rollouts.delete(keyOf(object));
   });
-  await informer.start();
+  // Restarted with backoff on errors; not awaited, so an unreachable API server cannot hold up the caller.
+  const supervisor = new InformerSupervisor(informer, { what: "list+watch AnalysisRun", log, context: { kind: "AnalysisRun" } });
+  void supervisor.start();
   log.info({ namespace: namespace ?? "(all)", prometheus: options.prometheusAddress }, "analysis runner started");
 
   return {
     async stop() {
       stopped = true;
+      stopping.abort();
       for (const timer of timers.values()) clearTimeout(timer);
       timers.clear();
-      await informer.stop();
+      await supervisor.stop();
       await Promise.allSettled([...chains.values()]);
     },
   };

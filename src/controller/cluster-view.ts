@@ -15,6 +15,7 @@ import {
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { API_GROUP, API_VERSION } from "../api/group.ts";
+import { InformerSupervisor, type RestartPolicy } from "../kube/informer-supervisor.ts";
 import type { KubeObject } from "../kube/kube-object.ts";
 import { ROLLOUT_LABEL } from "./labels.ts";
 
@@ -75,14 +76,15 @@ function sources(kc: KubeConfig): Source[] {
 
 export type ChangeHandler = (kind: WatchedKind, object: KubeObject) => void;
 
+export type ClusterViewOptions = { restart?: RestartPolicy | undefined };
+
 /** Informer-backed ClusterView; `onChange` hears every add/update/delete (to enqueue the rollouts concerned). */
 export class InformerClusterView implements ClusterView {
   private readonly informers = new Map<WatchedKind, Informer<KubernetesObject> & ObjectCache<KubernetesObject>>();
+  private readonly supervisors: InformerSupervisor[] = [];
   private readonly apiVersions = new Map<WatchedKind, string>();
-  private readonly synced = new Set<WatchedKind>();
-  private stopped = false;
 
-  constructor(kc: KubeConfig, namespace: string | undefined, onChange: ChangeHandler, log: Logger) {
+  constructor(kc: KubeConfig, namespace: string | undefined, onChange: ChangeHandler, log: Logger, options: ClusterViewOptions = {}) {
     for (const source of sources(kc)) {
       const labelSelector = source.kind === "ReplicaSet" ? ROLLOUT_LABEL : undefined;
       const informer = makeInformer(kc, source.path(namespace), () => source.list(namespace), labelSelector);
@@ -90,31 +92,23 @@ export class InformerClusterView implements ClusterView {
       informer.on("add", emit);
       informer.on("update", emit);
       informer.on("delete", emit);
-      informer.on("connect", () => this.synced.add(source.kind));
-      informer.on("error", (error: unknown) => {
-        // client-node stops an informer on errors other than 410; start it again (it resumes from the last resourceVersion).
-        log.warn({ kind: source.kind, err: error instanceof Error ? error.message : String(error) }, "watch failed; restarting");
-        if (!this.stopped) setTimeout(() => void informer.start().catch(() => undefined), 1000);
-      });
+      this.supervisors.push(new InformerSupervisor(informer, { what: `list+watch ${source.kind}`, log, policy: options.restart, context: { kind: source.kind } }));
       this.informers.set(source.kind, informer);
       this.apiVersions.set(source.kind, source.apiVersion);
     }
   }
 
+  /** Resolves once every informer has listed, retrying with backoff while the API server cannot be reached. */
   async start(): Promise<void> {
-    await Promise.all([...this.informers.entries()].map(async ([kind, informer]) => {
-      await informer.start();
-      this.synced.add(kind);
-    }));
+    await Promise.all(this.supervisors.map((s) => s.start()));
   }
 
   hasSynced(): boolean {
-    return this.synced.size === this.informers.size;
+    return this.supervisors.every((s) => s.synced);
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    await Promise.all([...this.informers.values()].map((i) => i.stop()));
+    await Promise.all(this.supervisors.map((s) => s.stop()));
   }
 
   private normalise(kind: WatchedKind, obj: KubernetesObject): KubeObject {

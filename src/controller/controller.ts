@@ -1,6 +1,12 @@
 /**
  * `sluice controller`: informers feed a de-duplicating queue; workers reconcile one Rollout at a time each;
  * only the leader reconciles; /metrics, /healthz and /readyz tell the outside how it goes.
+ *
+ * Lifecycle: the health server comes up first, so an API server that cannot be reached yet means "alive, not
+ * ready" while the informers retry their lists with backoff, not a crash loop. Reconciling (and campaigning for
+ * the Lease) starts once every cache has synced. Each term of leadership has an AbortSignal that every write
+ * checks (FencedKube): losing the Lease or shutting down ends the term, so a reconcile in flight finishes the
+ * write it is sending and sends no other.
  */
 import { createServer, type Server } from "node:http";
 import { hostname } from "node:os";
@@ -8,6 +14,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { Rollout } from "../api/rollout.ts";
 import { EventRecorder } from "../kube/events.ts";
+import { FencedError, FencedKube, type WriteGuard } from "../kube/fenced-kube.ts";
 import { ClientNodeKube, ConflictError, type KubeClient, type KubeObject } from "../kube/kube-client.ts";
 import { LeaderElector } from "../kube/leader-election.ts";
 import type { TrafficRouter } from "../routers/types.ts";
@@ -15,8 +22,9 @@ import { InformerClusterView, type WatchedKind } from "./cluster-view.ts";
 import { ROLLOUT_LABEL } from "./labels.ts";
 import { startAnalysisRunner, type AnalysisRunner } from "../analysis/runner.ts";
 import { createMetrics, type ControllerMetrics } from "./metrics.ts";
-import { reconcile } from "./reconcile.ts";
+import { reconcile, type ReconcileDeps } from "./reconcile.ts";
 import { WorkQueue } from "./work-queue.ts";
+import { logRetry } from "../util/retry-log.ts";
 
 export type ControllerOptions = {
   kc: KubeConfig;
@@ -30,8 +38,8 @@ export type ControllerOptions = {
   log: Logger;
   /** Run AnalysisRuns in this process (default on); `prometheusAddress` serves metrics that name no address. */
   analysis?: { prometheusAddress?: string | undefined } | false;
-  /** The router for a Rollout, given the controller's own client (so its requests are counted and retried alike). */
-  routerFor?: (rollout: Rollout, kube: KubeClient) => TrafficRouter | undefined;
+  /** The router for a Rollout, given the controller's own client (so its requests are counted and retried alike) and logger. */
+  routerFor?: (rollout: Rollout, kube: KubeClient, options: { log: Logger }) => TrafficRouter | undefined;
   now?: () => Date;
 };
 
@@ -39,6 +47,8 @@ export type RunningController = {
   metrics: ControllerMetrics;
   isLeader(): boolean;
   isReady(): boolean;
+  /** True once the caches have synced and reconciling has begun (however long the API server was away); false if stopped first. */
+  synced: Promise<boolean>;
   /** Addresses actually bound (port 0 resolved). */
   addresses: { metrics?: string | undefined; health?: string | undefined };
   stop(): Promise<void>;
@@ -70,10 +80,9 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const log = options.log;
   const metrics = createMetrics();
   const kube = new ClientNodeKube(options.kc, (verb, kind, code) => metrics.apiRequests.inc({ verb, kind, code: String(code) }));
-  const events = new EventRecorder(kube);
   const queue = new WorkQueue();
   const now = options.now ?? (() => new Date());
-  let leading = options.leaderElection === undefined;
+  let stopping = false;
 
   const view: InformerClusterView = new InformerClusterView(
     options.kc,
@@ -95,19 +104,37 @@ export async function startController(options: ControllerOptions): Promise<Runni
     for (const [phase, n] of counts) metrics.rolloutsByPhase.set({ phase }, n);
   };
 
-  const deps = {
-    kube,
-    view,
-    events,
-    routerFor: (rollout: Rollout) => options.routerFor?.(rollout, kube),
-    log,
-    now,
-    onStatus: (rollout: Rollout, previous: Rollout["status"]) => {
-      const labels = { namespace: rollout.metadata.namespace ?? "default", rollout: rollout.metadata.name ?? "" };
-      const weight = rollout.status?.canary?.weights?.canary;
-      if (weight !== undefined) metrics.canaryWeight.set(labels, weight);
-      if (previous?.currentStepIndex !== rollout.status?.currentStepIndex) metrics.stepTransitions.inc(labels);
-    },
+  // The current term of leadership. Without leader election there is one term, for the whole run; with it
+  // there is none until the Lease is ours. Aborting ends the term: every write of that term is refused.
+  let term = new AbortController();
+  let elector: LeaderElector | undefined;
+  if (options.leaderElection) term.abort("not the leader");
+  const endTerm = (reason: string) => term.abort(reason);
+  const guardFor = (signal: AbortSignal): WriteGuard => () => {
+    if (signal.aborted) return String(signal.reason);
+    // The elector's own clock check: the deadline may have passed before its timer ran.
+    if (elector && !elector.isLeader) return "the Lease was not renewed within the renew deadline";
+    return undefined;
+  };
+  const mayWrite = () => guardFor(term.signal)() === undefined;
+
+  /** What one reconcile writes with: a client (and the Events and router built on it) fenced by the current term. */
+  const depsForTerm = (signal: AbortSignal): ReconcileDeps => {
+    const fenced = new FencedKube(kube, guardFor(signal));
+    return {
+      kube: fenced,
+      view,
+      events: new EventRecorder(fenced),
+      routerFor: (rollout: Rollout) => options.routerFor?.(rollout, fenced, { log }),
+      log,
+      now,
+      onStatus: (rollout: Rollout, previous: Rollout["status"]) => {
+        const labels = { namespace: rollout.metadata.namespace ?? "default", rollout: rollout.metadata.name ?? "" };
+        const weight = rollout.status?.canary?.weights?.canary;
+        if (weight !== undefined) metrics.canaryWeight.set(labels, weight);
+        if (previous?.currentStepIndex !== rollout.status?.currentStepIndex) metrics.stepTransitions.inc(labels);
+      },
+    };
   };
 
   const inFlight = new Set<Promise<void>>();
@@ -116,11 +143,12 @@ export async function startController(options: ControllerOptions): Promise<Runni
       const key = await queue.get();
       if (key === undefined) return;
       metrics.queueDepth.set(queue.depth);
-      if (!leading) {
+      if (!mayWrite()) {
         queue.done(key);
         continue;
       }
       const end = metrics.reconcileDuration.startTimer();
+      const deps = depsForTerm(term.signal);
       const work = (async () => {
         try {
           const result = await reconcile(key, deps);
@@ -128,10 +156,15 @@ export async function startController(options: ControllerOptions): Promise<Runni
           if (result.requeueAfterMs !== undefined) queue.addAfter(key, result.requeueAfterMs);
           end({ result: "ok" });
         } catch (error) {
+          if (error instanceof FencedError) {
+            // The term ended mid-reconcile: nothing to retry here; the next leader reconciles from scratch.
+            end({ result: "fenced" });
+            log.info({ rollout: key, reason: error.reason, err: error.message }, "reconcile stopped before its next write");
+            return;
+          }
           const delay = queue.addRateLimited(key);
           end({ result: error instanceof ConflictError ? "conflict" : "error" });
-          const level = error instanceof ConflictError ? "debug" : "warn";
-          log[level]({ rollout: key, err: error instanceof Error ? error.message : String(error), retryInMs: delay }, "reconcile failed");
+          logRetry(log, { what: "reconcile", attempt: queue.failuresOf(key), delayMs: delay, error, rollout: key }, error instanceof ConflictError ? "debug" : "warn");
         } finally {
           queue.done(key);
           refreshPhaseGauge();
@@ -143,15 +176,13 @@ export async function startController(options: ControllerOptions): Promise<Runni
     }
   };
 
-  await view.start();
-
-  // AnalysisRuns are measured by the leader only, like every other write.
+  // AnalysisRuns are measured by the leader only, like every other write, fenced by the same term.
   let analysisRunner: Promise<AnalysisRunner> | undefined;
   const startAnalysis = () => {
-    if (options.analysis === false || analysisRunner) return;
+    if (options.analysis === false || analysisRunner || stopping) return;
     analysisRunner = startAnalysisRunner({
       kc: options.kc,
-      kube,
+      kube: new FencedKube(kube, guardFor(term.signal)),
       namespace: options.namespace,
       log,
       prometheusAddress: options.analysis?.prometheusAddress,
@@ -168,7 +199,6 @@ export async function startController(options: ControllerOptions): Promise<Runni
     for (const r of view.rollouts()) queue.add(keyOf(r));
   };
 
-  let elector: LeaderElector | undefined;
   if (options.leaderElection) {
     const le = options.leaderElection;
     elector = new LeaderElector(kube, {
@@ -180,25 +210,19 @@ export async function startController(options: ControllerOptions): Promise<Runni
       ...(le.retryPeriodSeconds !== undefined ? { retryPeriodSeconds: le.retryPeriodSeconds } : {}),
       log,
       onStartedLeading: () => {
-        leading = true;
+        if (stopping) return;
+        term = new AbortController();
         metrics.isLeader.set(1);
         startAnalysis();
         enqueueAll();
       },
       onStoppedLeading: () => {
-        leading = false;
+        endTerm("lost the Lease");
         metrics.isLeader.set(0);
         void stopAnalysis();
       },
     });
-    elector.start();
-  } else {
-    metrics.isLeader.set(1);
-    startAnalysis();
   }
-
-  const workers = Array.from({ length: Math.max(1, options.workers ?? 2) }, () => worker());
-  enqueueAll();
 
   const servers: Server[] = [];
   const addresses: RunningController["addresses"] = {};
@@ -237,16 +261,37 @@ export async function startController(options: ControllerOptions): Promise<Runni
       addresses.health = address;
     }
   }
-  log.info({ namespace: options.namespace ?? "(all)", workers: workers.length, leaderElection: options.leaderElection !== undefined, ...addresses }, "controller started");
+  const workerCount = Math.max(1, options.workers ?? 2);
+  log.info({ namespace: options.namespace ?? "(all)", workers: workerCount, leaderElection: options.leaderElection !== undefined, ...addresses }, "controller started");
+
+  // Reconcile (and campaign) only on complete caches: a missing ReplicaSet in a half-synced cache would
+  // read as "create it". view.start() keeps retrying with backoff while the API server cannot be reached.
+  const workers: Promise<void>[] = [];
+  const synced = view.start().then(() => {
+    if (stopping) return false;
+    log.info("caches synced; reconciling");
+    for (let i = 0; i < workerCount; i++) workers.push(worker());
+    if (elector) elector.start();
+    else {
+      metrics.isLeader.set(1);
+      startAnalysis();
+    }
+    enqueueAll();
+    return true;
+  });
 
   return {
     metrics,
     addresses,
-    isLeader: () => leading,
+    isLeader: () => mayWrite(),
     isReady: () => view.hasSynced(),
+    synced,
     async stop() {
-      // Finish the reconciles in flight, then give up the Lease so a standby takes over at once.
+      // End the term first: a reconcile in flight finishes the write it is sending and sends no other, so
+      // the Lease can be given up at once without two writers. Then release the Lease for a standby.
+      stopping = true;
       queue.shutDown();
+      endTerm("shutting down");
       await Promise.all([...inFlight]);
       await Promise.all(workers);
       await stopAnalysis();

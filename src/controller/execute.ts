@@ -7,6 +7,7 @@ import { POD_TEMPLATE_HASH_LABEL } from "../api/group.ts";
 import type { Rollout } from "../api/rollout.ts";
 import type { Action, Plan } from "../core/plan.ts";
 import { EventRecorder } from "../kube/events.ts";
+import { FencedError } from "../kube/fenced-kube.ts";
 import { ConflictError, type KubeClient } from "../kube/kube-client.ts";
 import type { TrafficRouter } from "../routers/types.ts";
 import { buildAnalysisRun } from "./build/analysis-run.ts";
@@ -86,6 +87,7 @@ export async function execute(rollout: Rollout, plan: Plan, deps: ExecuteDeps): 
     try {
       await run(rollout, action, deps, plan);
     } catch (error) {
+      if (error instanceof FencedError) throw error; // no longer ours to write: stop, unwrapped, not retried
       if (action.kind === "Event") continue; // an Event that cannot be written must not hold the rollout
       throw new ActionFailedError(action, error instanceof Error ? error.message : String(error));
     }

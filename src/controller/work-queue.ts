@@ -3,6 +3,13 @@
  * once however often it is added; a key being processed is never processed twice at once (an add during
  * processing queues it again afterwards); failures back off exponentially per key; `addAfter` wakes a key
  * later (timed pauses, scale-down delays).
+ *
+ * Unlike controller-runtime, a watch event does not cut a failure backoff short: an `add` for a key that is
+ * waiting for its retry is absorbed by that retry. A key fails for a reason that events rarely fix (the API
+ * server erroring, a conflict storm, a broken router object) while events keep coming (our own partial writes,
+ * the ReplicaSet status of the pods we scaled), so letting them through turns the backoff into a retry at
+ * event rate. Reconcile is level-triggered, so the retry sees whatever the events were about; a user's promote
+ * or abort is acted on when the backoff ends, which is why the cap is a modest 30 s. Success ends the backoff.
  */
 export type WorkQueueOptions = { baseDelayMs?: number; maxDelayMs?: number };
 
@@ -12,6 +19,8 @@ export class WorkQueue {
   private readonly processing = new Set<string>();
   private readonly dirtyWhileProcessing = new Set<string>();
   private readonly failures = new Map<string, number>();
+  /** Keys waiting for a failure retry: adds are absorbed until their timer fires. */
+  private readonly inBackoff = new Set<string>();
   private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   private readonly waiters: ((key: string | undefined) => void)[] = [];
   private readonly baseDelayMs: number;
@@ -20,11 +29,12 @@ export class WorkQueue {
 
   constructor(options: WorkQueueOptions = {}) {
     this.baseDelayMs = options.baseDelayMs ?? 500;
-    this.maxDelayMs = options.maxDelayMs ?? 60_000;
+    this.maxDelayMs = options.maxDelayMs ?? 30_000;
   }
 
   add(key: string): void {
     if (this.shuttingDown) return;
+    if (this.inBackoff.has(key)) return; // the pending retry will reconcile it (see the top of the file)
     if (this.processing.has(key)) {
       this.dirtyWhileProcessing.add(key);
       return;
@@ -50,6 +60,7 @@ export class WorkQueue {
     if (existing) clearTimeout(existing.timer);
     const timer = setTimeout(() => {
       this.timers.delete(key);
+      this.inBackoff.delete(key); // whichever wake-up comes first is the retry
       this.add(key);
     }, ms);
     timer.unref?.();
@@ -62,12 +73,19 @@ export class WorkQueue {
     this.failures.set(key, failures);
     const delay = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (failures - 1));
     this.addAfter(key, delay);
+    if (this.timers.has(key)) this.inBackoff.add(key);
     return delay;
+  }
+
+  /** Consecutive failures of the key (the attempt number of its pending retry). */
+  failuresOf(key: string): number {
+    return this.failures.get(key) ?? 0;
   }
 
   /** The key succeeded: its backoff starts over. */
   forget(key: string): void {
     this.failures.delete(key);
+    this.inBackoff.delete(key);
   }
 
   /** Next key to process, or undefined once shut down. */
@@ -95,6 +113,7 @@ export class WorkQueue {
     this.shuttingDown = true;
     for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+    this.inBackoff.clear();
     for (const waiter of this.waiters.splice(0)) waiter(undefined);
   }
 }

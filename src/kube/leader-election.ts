@@ -2,8 +2,14 @@
  * Leader election on a coordination.k8s.io/v1 Lease, as client-go does it: acquire when the Lease is free or
  * expired, renew before it expires, and rely on resourceVersion conflicts (409) so two candidates never both
  * win. Only the leader writes; standbys keep their caches warm and take over when the leader stops renewing.
+ *
+ * Expiry is judged by our own clock only: we note when *we* saw the Lease record change (holder, renewTime,
+ * ...) and call it expired leaseDuration after that. The holder's renewTime comes from the holder's clock, so
+ * comparing it with ours would let a skewed clock steal a live Lease (holder behind) or keep a dead one forever
+ * (holder ahead). Likewise our own leadership ends renewDeadline after our last successful renewal, by our clock.
  */
 import type { Logger } from "pino";
+import { logRetry } from "../util/retry-log.ts";
 import { ConflictError, type KubeClient, type KubeObject } from "./kube-client.ts";
 
 export type LeaderElectionOptions = {
@@ -14,6 +20,7 @@ export type LeaderElectionOptions = {
   renewDeadlineSeconds?: number;
   retryPeriodSeconds?: number;
   onStartedLeading: () => void;
+  /** Called at once when the Lease is lost (another holder seen, or the renew deadline passed): fence writes here. */
   onStoppedLeading: () => void;
   log: Logger;
   now?: () => Date;
@@ -26,12 +33,22 @@ export function microTime(date: Date): string {
 
 type LeaseSpec = { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string; leaseTransitions?: number };
 
+/** The fields whose change shows the holder is alive (client-go compares the whole election record). */
+const recordOf = (spec: LeaseSpec) => JSON.stringify([spec.holderIdentity ?? "", spec.leaseDurationSeconds ?? null, spec.acquireTime ?? null, spec.renewTime ?? null, spec.leaseTransitions ?? null]);
+
 export class LeaderElector {
   private readonly kube: KubeClient;
   private readonly o: Required<Omit<LeaderElectionOptions, "now">> & { now: () => Date };
   private leading = false;
+  /** Our clock when our last renewal succeeded. */
   private lastRenew = 0;
+  /** The Lease record as we last saw it, and our clock when we saw it change. */
+  private observedRecord: string | undefined;
+  private observedTime = 0;
+  private failedRounds = 0;
   private timer: NodeJS.Timeout | undefined;
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  private round: Promise<void> | undefined;
   private stopped = false;
 
   constructor(kube: KubeClient, options: LeaderElectionOptions) {
@@ -39,20 +56,25 @@ export class LeaderElector {
     this.o = { leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2, now: () => new Date(), ...options };
   }
 
+  /** Leading, and the last renewal is within the renew deadline (checked against the clock, not only by a timer). */
   get isLeader(): boolean {
-    return this.leading;
+    return this.leading && this.o.now().getTime() - this.lastRenew <= this.o.renewDeadlineSeconds * 1000;
   }
 
   start(): void {
     const tick = async () => {
       if (this.stopped) return;
-      try {
-        await this.tryAcquireOrRenew();
-      } catch (error) {
-        this.o.log.warn({ err: error instanceof Error ? error.message : String(error) }, "leader election: lease update failed");
-      }
-      // Could not renew in time: stop leading before another candidate may take over.
-      if (this.leading && this.o.now().getTime() - this.lastRenew > this.o.renewDeadlineSeconds * 1000) this.setLeading(false);
+      this.round = this.tryAcquireOrRenew().then(
+        () => {
+          this.failedRounds = 0;
+        },
+        (error: unknown) => {
+          this.failedRounds++;
+          logRetry(this.o.log, { what: `leader election (Lease ${this.o.namespace}/${this.o.name})`, attempt: this.failedRounds, delayMs: this.o.retryPeriodSeconds * 1000, error });
+        },
+      );
+      await this.round;
+      this.loseIfOverdue();
       if (!this.stopped) this.timer = setTimeout(() => void tick(), this.o.retryPeriodSeconds * 1000);
     };
     void tick();
@@ -62,26 +84,43 @@ export class LeaderElector {
     return { apiVersion: "coordination.k8s.io/v1", kind: "Lease", namespace: this.o.namespace, name: this.o.name };
   }
 
+  /** Could not renew in time: stop leading before another candidate may take over. */
+  private loseIfOverdue(): void {
+    if (this.leading && !this.isLeader) {
+      this.o.log.warn({ lease: `${this.o.namespace}/${this.o.name}`, renewDeadlineSeconds: this.o.renewDeadlineSeconds }, "could not renew the Lease in time");
+      this.setLeading(false);
+    }
+  }
+
   private setLeading(value: boolean): void {
     if (this.leading === value) return;
     this.leading = value;
+    if (!value) clearTimeout(this.deadlineTimer);
     this.o.log.info({ identity: this.o.identity, lease: `${this.o.namespace}/${this.o.name}` }, value ? "became leader" : "stopped leading");
     if (value) this.o.onStartedLeading();
     else this.o.onStoppedLeading();
   }
 
+  private observe(spec: LeaseSpec): void {
+    const record = recordOf(spec);
+    if (record === this.observedRecord) return;
+    this.observedRecord = record;
+    this.observedTime = this.o.now().getTime();
+  }
+
   private async tryAcquireOrRenew(): Promise<void> {
-    const now = this.o.now();
     const lease = await this.kube.get(this.ref());
-    const spec: LeaseSpec = (lease?.spec as LeaseSpec | undefined) ?? {};
+    if (this.stopped) return; // stop() is releasing the Lease; do not take it back
+    const now = this.o.now();
     const mine: LeaseSpec = { holderIdentity: this.o.identity, leaseDurationSeconds: this.o.leaseDurationSeconds, renewTime: microTime(now) };
     if (!lease) {
       await this.write(undefined, { ...mine, acquireTime: microTime(now), leaseTransitions: 0 });
       return;
     }
+    const spec: LeaseSpec = (lease.spec as LeaseSpec | undefined) ?? {};
+    this.observe(spec);
     const held = spec.holderIdentity && spec.holderIdentity !== this.o.identity;
-    const renewed = spec.renewTime ? Date.parse(spec.renewTime) : 0;
-    const expired = renewed + (spec.leaseDurationSeconds ?? this.o.leaseDurationSeconds) * 1000 < now.getTime();
+    const expired = this.observedTime + (spec.leaseDurationSeconds ?? this.o.leaseDurationSeconds) * 1000 <= now.getTime();
     if (held && !expired) {
       this.setLeading(false);
       return;
@@ -95,24 +134,36 @@ export class LeaderElector {
     try {
       if (existing) await this.kube.replace({ ...existing, spec });
       else await this.kube.create({ apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: this.o.name, namespace: this.o.namespace }, spec });
-      this.lastRenew = this.o.now().getTime();
-      this.setLeading(true);
     } catch (error) {
       if (error instanceof ConflictError) return this.setLeading(false); // another candidate won this round
       throw error;
     }
+    this.observe(spec);
+    this.lastRenew = this.o.now().getTime();
+    // A renewal stuck in a hung request must not leave us "leading": the deadline fires on its own.
+    clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = setTimeout(() => this.loseIfOverdue(), this.o.renewDeadlineSeconds * 1000 + 10);
+    this.deadlineTimer.unref();
+    this.setLeading(true);
   }
 
   /** Stop campaigning; a leader gives the Lease up so a standby takes over at once. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    if (!this.leading) return;
+    clearTimeout(this.timer);
+    // A round in flight finishes first (or, stuck on an unreachable server, gets one retry period), so it
+    // cannot renew after the release below.
+    await Promise.race([this.round, new Promise((resolve) => setTimeout(resolve, this.o.retryPeriodSeconds * 1000).unref())]);
+    const held = this.leading || this.lastRenew > 0;
     this.setLeading(false);
+    if (!held) return;
     const lease = await this.kube.get(this.ref()).catch(() => undefined);
     const spec = lease?.spec as LeaseSpec | undefined;
     if (lease && spec?.holderIdentity === this.o.identity) {
-      await this.kube.replace({ ...lease, spec: { ...spec, holderIdentity: "", leaseDurationSeconds: 1, renewTime: microTime(this.o.now()) } }).catch(() => undefined);
+      // As client-go's release: no holder and a 1 s duration, so a standby takes over on its next round.
+      await this.kube
+        .replace({ ...lease, spec: { ...spec, holderIdentity: "", leaseDurationSeconds: 1, renewTime: microTime(this.o.now()) } })
+        .catch((error: unknown) => this.o.log.warn({ err: error instanceof Error ? error.message : String(error) }, "could not release the Lease"));
     }
   }
 }

@@ -57,6 +57,21 @@ test("timeout fault holds the request and drops the connection", async () => {
   }
 });
 
+test("delay fault holds the request, then serves it as usual", async () => {
+  const server = await startTestServer();
+  try {
+    server.faults.setRules([{ fault: "delay", fraction: 1, verbs: ["create"], delayMs: 200 }]);
+    const started = Date.now();
+    const created = await call(server, "POST", WIDGETS, widget("slow"));
+    assert.ok(Date.now() - started >= 180, "held for the configured time");
+    assert.equal(created.status, 201);
+    assert.equal((await call(server, "GET", `${WIDGETS}/slow`)).status, 200);
+    assert.equal(server.faults.injected.delay, 1);
+  } finally {
+    await server.stop();
+  }
+});
+
 test("TLS: self-signed CA in the kubeconfig works for client-node and kubectl", async () => {
   const server = await startTestServer({ tls: true });
   const dir = mkdtempSync(join(tmpdir(), "sluice-tls-"));

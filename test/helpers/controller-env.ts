@@ -30,8 +30,14 @@ export type Env = {
   stop(): Promise<void>;
 };
 
-export async function startEnv(options: { readyDelayMs?: number; preload?: string[] } = {}): Promise<Env> {
-  const server = await startApiServer({ preload: [...CRD_FILES, ...(options.preload ?? [])], readyDelayMs: options.readyDelayMs ?? 30 });
+/** `port` and `kubeconfigPath` pin the server where a controller already looks for it (start-up tests). */
+export async function startEnv(options: { readyDelayMs?: number; preload?: string[]; port?: number; kubeconfigPath?: string } = {}): Promise<Env> {
+  const server = await startApiServer({
+    preload: [...CRD_FILES, ...(options.preload ?? [])],
+    readyDelayMs: options.readyDelayMs ?? 30,
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.kubeconfigPath !== undefined ? { kubeconfigPath: options.kubeconfigPath } : {}),
+  });
   const kc = new KubeConfig();
   kc.loadFromFile(server.kubeconfigPath);
   const kube = new ClientNodeKube(kc);
@@ -44,6 +50,7 @@ export async function startEnv(options: { readyDelayMs?: number; preload?: strin
       // AnalysisRuns are played by the tests unless they ask for the real executor.
       const c = await startController({ kc, namespace: "default", workers: 2, analysis: false, log: pino({ level: process.env.SLUICE_TEST_LOG ?? "silent" }), ...extra });
       controllers.push(c);
+      await c.synced;
       return c;
     },
     async rollout(name, namespace = "default") {

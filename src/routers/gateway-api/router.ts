@@ -1,7 +1,8 @@
 /** The Gateway API TrafficRouter: the I/O shell around the pure HTTPRoute builder. */
 import type { Rollout } from "../../api/rollout.ts";
 import { ALL_TO_STABLE, type DesiredRouting } from "../../core/routing.ts";
-import { withConflictRetry, writeIfChanged } from "../kube-write.ts";
+import type { Logger } from "pino";
+import { conflictRetryFor, withConflictRetry, writeIfChanged } from "../kube-write.ts";
 import {
   isRouterProblem,
   routerProblem,
@@ -35,7 +36,9 @@ function mirrorPercentLost(desired: HTTPRoute, stored: unknown): boolean {
   );
 }
 
-export function gatewayApiRouter(client: RouterKubeClient): TrafficRouter {
+export type GatewayApiRouterOptions = { log?: Logger | undefined };
+
+export function gatewayApiRouter(client: RouterKubeClient, options: GatewayApiRouterOptions = {}): TrafficRouter {
   async function read(rollout: Rollout): Promise<{ current: KubeObject | undefined; what: string } | RouterProblem> {
     const location = httpRouteLocation(rollout);
     if (isRouterProblem(location)) return location;
@@ -71,6 +74,8 @@ export function gatewayApiRouter(client: RouterKubeClient): TrafficRouter {
   }
 
   async function apply(rollout: Rollout, want: DesiredRouting): Promise<RouterProblem | undefined> {
+    const location = httpRouteLocation(rollout);
+    const retry = conflictRetryFor(rollout, isRouterProblem(location) ? "HTTPRoute" : location.what, options.log);
     return withConflictRetry(async () => {
       const found = await read(rollout);
       if (isRouterProblem(found)) return found;
@@ -79,7 +84,7 @@ export function gatewayApiRouter(client: RouterKubeClient): TrafficRouter {
       const outcome = await writeIfChanged(client, found.current, desired);
       if (outcome.verb === "unchanged") return undefined;
       return undoPrunedManagedRules(desired, outcome.stored, rollout, found.what);
-    });
+    }, retry);
   }
 
   return {

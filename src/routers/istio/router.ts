@@ -4,7 +4,8 @@
  */
 import type { Rollout } from "../../api/rollout.ts";
 import { ALL_TO_STABLE, type DesiredRouting } from "../../core/routing.ts";
-import { withConflictRetry, writeIfChanged } from "../kube-write.ts";
+import type { Logger } from "pino";
+import { conflictRetryFor, withConflictRetry, writeIfChanged } from "../kube-write.ts";
 import { rolloutNamespace, routingOf } from "../rollout-refs.ts";
 import { isRouterProblem, type ObservedRouting, type RouterContext, type RouterKubeClient, type RouterProblem, type TrafficRouter } from "../types.ts";
 import { buildVirtualService } from "./build.ts";
@@ -14,6 +15,8 @@ import { readVirtualServiceManagedRoutes, readVirtualServiceWeights } from "./re
 export type IstioRouterOptions = {
   /** networking.istio.io/v1 (Istio 1.22+); v1beta1 for older control planes. */
   apiVersion?: string;
+  /** Where conflict retries are logged. */
+  log?: Logger | undefined;
 };
 
 /** The hashes to pin: the caller's, else what the Rollout's status records. */
@@ -38,7 +41,7 @@ export function istioRouter(client: RouterKubeClient, options: IstioRouterOption
         if (isRouterProblem(desired)) return desired;
         await writeIfChanged(client, current, desired);
         return undefined;
-      });
+      }, conflictRetryFor(rollout, `DestinationRule ${namespace}/${ruleName}`, options.log));
       if (problem) return problem;
     }
     return withConflictRetry(async () => {
@@ -47,7 +50,7 @@ export function istioRouter(client: RouterKubeClient, options: IstioRouterOption
       if (isRouterProblem(desired)) return desired;
       await writeIfChanged(client, current, desired);
       return undefined;
-    });
+    }, conflictRetryFor(rollout, `VirtualService ${namespace}/${routing.virtualService.name}`, options.log));
   }
 
   return {

@@ -5,7 +5,8 @@
  */
 import type { Rollout } from "../../api/rollout.ts";
 import { ALL_TO_STABLE, type DesiredRouting } from "../../core/routing.ts";
-import { withConflictRetry, writeIfChanged } from "../kube-write.ts";
+import type { Logger } from "pino";
+import { conflictRetryFor, withConflictRetry, writeIfChanged } from "../kube-write.ts";
 import { isRouterProblem, routerProblem, type ObservedRouting, type RouterKubeClient, type RouterProblem, type TrafficRouter } from "../types.ts";
 import { canaryAnnotationKeys } from "./annotations.ts";
 import { buildCanaryIngress, nginxTarget } from "./canary-ingress.ts";
@@ -13,7 +14,9 @@ import { canaryIngressConflict } from "./conflicts.ts";
 import { readCanaryIngressWeights } from "./read.ts";
 import { INGRESS_API_VERSION } from "./schema.ts";
 
-export function nginxRouter(client: RouterKubeClient): TrafficRouter {
+export type NginxRouterOptions = { log?: Logger | undefined };
+
+export function nginxRouter(client: RouterKubeClient, options: NginxRouterOptions = {}): TrafficRouter {
   const ingress = (namespace: string, name: string) => client.get({ apiVersion: INGRESS_API_VERSION, kind: "Ingress", namespace, name });
 
   async function apply(rollout: Rollout, want: DesiredRouting, createIfMissing: boolean): Promise<RouterProblem | undefined> {
@@ -30,7 +33,7 @@ export function nginxRouter(client: RouterKubeClient): TrafficRouter {
       }
       await writeIfChanged(client, current, desired);
       return undefined;
-    });
+    }, conflictRetryFor(rollout, `Ingress ${target.namespace}/${target.canaryIngressName}`, options.log));
   }
 
   return {

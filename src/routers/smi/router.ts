@@ -1,7 +1,8 @@
 /** The SMI TrafficRouter: creates or updates the Rollout's TrafficSplit. */
 import type { Rollout } from "../../api/rollout.ts";
 import { ALL_TO_STABLE, type DesiredRouting } from "../../core/routing.ts";
-import { withConflictRetry, writeIfChanged } from "../kube-write.ts";
+import type { Logger } from "pino";
+import { conflictRetryFor, withConflictRetry, writeIfChanged } from "../kube-write.ts";
 import { isRouterProblem, type ObservedRouting, type RouterKubeClient, type RouterProblem, type TrafficRouter } from "../types.ts";
 import { buildTrafficSplit, smiTarget } from "./build.ts";
 import { readTrafficSplitWeights } from "./read.ts";
@@ -10,6 +11,8 @@ import { DEFAULT_SMI_VERSION, SMI_GROUP, type SmiVersion } from "./schema.ts";
 export type SmiRouterOptions = {
   /** The TrafficSplit version the mesh serves (Linkerd: v1alpha2; OSM: v1alpha4). */
   version?: SmiVersion;
+  /** Where conflict retries are logged. */
+  log?: Logger | undefined;
 };
 
 export function smiRouter(client: RouterKubeClient, options: SmiRouterOptions = {}): TrafficRouter {
@@ -27,7 +30,7 @@ export function smiRouter(client: RouterKubeClient, options: SmiRouterOptions = 
       if (isRouterProblem(desired)) return desired;
       await writeIfChanged(client, current, desired);
       return undefined;
-    });
+    }, conflictRetryFor(rollout, `TrafficSplit ${target.namespace}/${target.name}`, options.log));
   }
 
   return {

@@ -17,11 +17,12 @@ export const CONTROL_PREFIX = "/_sandbox/";
 
 const verb = z.enum(["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"]);
 const faultRule = z.object({
-  fault: z.enum(["error500", "throttle429", "conflict409", "timeout"]),
+  fault: z.enum(["error500", "throttle429", "conflict409", "timeout", "delay"]),
   fraction: z.number().min(0).max(1),
   verbs: z.array(verb).optional(),
   resources: z.array(z.string()).optional(),
   timeoutMs: z.number().int().positive().optional(),
+  delayMs: z.number().int().positive().optional(),
   retryAfterSeconds: z.number().int().nonnegative().optional(),
 });
 const faultRules = z.object({ rules: z.array(faultRule) });
@@ -49,6 +50,7 @@ function rulesAsJson(faults: FaultInjector): JsonObject[] {
     if (rule.verbs) out["verbs"] = [...rule.verbs];
     if (rule.resources) out["resources"] = [...rule.resources];
     if (rule.timeoutMs !== undefined) out["timeoutMs"] = rule.timeoutMs;
+    if (rule.delayMs !== undefined) out["delayMs"] = rule.delayMs;
     if (rule.retryAfterSeconds !== undefined) out["retryAfterSeconds"] = rule.retryAfterSeconds;
     return out;
   });

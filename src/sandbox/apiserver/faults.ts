@@ -1,9 +1,9 @@
 // Fault injection for reliability tests: per-server rules, changeable at runtime, that make a
-// fraction of matching requests fail (500, 429, 409) or hang until the connection is dropped,
-// plus a switch to cut every open watch connection.
+// fraction of matching requests fail (500, 429, 409), hang until the connection is dropped, or are
+// served normally after a delay (a slow API server), plus a switch to cut every open watch connection.
 
 export type Verb = "get" | "list" | "watch" | "create" | "update" | "patch" | "delete" | "deletecollection";
-export type FaultKind = "error500" | "throttle429" | "conflict409" | "timeout";
+export type FaultKind = "error500" | "throttle429" | "conflict409" | "timeout" | "delay";
 
 export interface FaultRule {
   fault: FaultKind;
@@ -15,6 +15,8 @@ export interface FaultRule {
   resources?: readonly string[];
   /** For "timeout": how long to hold the request before dropping the connection (default 30 s). */
   timeoutMs?: number;
+  /** For "delay": how long to hold the request before serving it as usual (default 1 s). */
+  delayMs?: number;
   /** For "throttle429": Retry-After seconds (default 1). */
   retryAfterSeconds?: number;
 }
@@ -28,7 +30,7 @@ export class FaultInjector {
   private random: () => number;
   private readonly watchDroppers = new Set<(graceful: boolean) => void>();
   /** Count of injected faults by kind, for assertions. */
-  readonly injected: Record<FaultKind, number> = { error500: 0, throttle429: 0, conflict409: 0, timeout: 0 };
+  readonly injected: Record<FaultKind, number> = { error500: 0, throttle429: 0, conflict409: 0, timeout: 0, delay: 0 };
 
   constructor(random: () => number = Math.random) {
     this.random = random;

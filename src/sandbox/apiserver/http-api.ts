@@ -190,29 +190,31 @@ export class HttpApi {
     }
   }
 
-  /** Returns true when the request was consumed by an injected fault. */
-  private injectFault(res: ServerResponse, verb: Verb, route: ResourceRoute): boolean {
+  /** "consumed" when an injected fault answered the request, else the delay (ms) to hold it before serving it. */
+  private injectFault(res: ServerResponse, verb: Verb, route: ResourceRoute): "consumed" | number {
     const t = route.type;
     const decision = this.o.faults.decide(verb, storageKeyOf(t.group, t.plural));
-    if (!decision) return false;
+    if (!decision) return 0;
     const { rule } = decision;
     switch (rule.fault) {
       case "error500":
         sendError(res, internalError("injected fault"));
-        return true;
+        return "consumed";
       case "throttle429": {
         const seconds = rule.retryAfterSeconds ?? 1;
         sendError(res, new ApiError(429, "TooManyRequests", "Too many requests, please try again later.", { retryAfterSeconds: seconds }, { "Retry-After": String(seconds) }));
-        return true;
+        return "consumed";
       }
       case "conflict409":
         sendError(res, conflict(t, route.name ?? ""));
-        return true;
+        return "consumed";
       case "timeout": {
         const timer = setTimeout(() => res.destroy(), rule.timeoutMs ?? 30_000);
         res.on("close", () => clearTimeout(timer));
-        return true;
+        return "consumed";
       }
+      case "delay":
+        return rule.delayMs ?? 1_000;
     }
   }
 
@@ -220,7 +222,9 @@ export class HttpApi {
     const { service } = this.o;
     const t = route.type;
     const verb = this.verbOf(method, route, url);
-    if (this.injectFault(res, verb, route)) return;
+    const fault = this.injectFault(res, verb, route);
+    if (fault === "consumed") return;
+    if (fault > 0) await new Promise((resolve) => setTimeout(resolve, fault));
     const namespace = route.namespace ?? "";
     const name = route.name ?? "";
     const headers: Record<string, string | string[]> = {};

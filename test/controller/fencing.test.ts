@@ -1,0 +1,100 @@
+/**
+ * Fencing: a reconcile caught in a slow router call when the controller loses the Lease makes no further write,
+ * neither the router write it was about to send nor the status after it. Writes are counted at the API server.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { API_GROUP_VERSION } from "../../src/api/group.ts";
+import type { KubeObject } from "../../src/kube/kube-client.ts";
+import { microTime } from "../../src/kube/leader-election.ts";
+import { gatewayApiRouter } from "../../src/routers/gateway-api/router.ts";
+import type { TrafficRouter } from "../../src/routers/types.ts";
+import { startEnv, statusOf, type Env } from "../helpers/controller-env.ts";
+import { REPO_ROOT } from "../helpers/run-cli.ts";
+
+let env: Env;
+before(async () => {
+  env = await startEnv({ preload: [join(REPO_ROOT, "src", "sandbox", "crds", "gateway-api-httproutes.yaml")] });
+});
+after(async () => env?.stop());
+
+/** Every write the API server stores, except Lease renewals and the simulated kubelet's ReplicaSet status. */
+function countWrites(env: Env): { count(): number; kinds(): string[] } {
+  const seen: string[] = [];
+  env.server.store.onEvent((storageKey, event) => {
+    if (storageKey === "leases.coordination.k8s.io") return;
+    const spec = (o: unknown) => JSON.stringify((o as { spec?: unknown } | undefined)?.spec);
+    if (storageKey === "replicasets.apps" && event.type === "MODIFIED" && spec(event.previous) === spec(event.object)) return;
+    seen.push(`${event.type} ${storageKey}`);
+  });
+  return { count: () => seen.length, kinds: () => [...seen] };
+}
+
+const service = (name: string): KubeObject => ({ apiVersion: "v1", kind: "Service", metadata: { name, namespace: "default" }, spec: { selector: { app: "web" }, ports: [{ port: 80 }] } });
+
+test("losing the Lease stops a reconcile in flight before its next write", { timeout: 60_000 }, async () => {
+  await env.kube.create(service("web-stable"));
+  await env.kube.create(service("web-canary"));
+  await env.kube.create({
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "HTTPRoute",
+    metadata: { name: "web", namespace: "default" },
+    spec: { parentRefs: [{ name: "gw" }], rules: [{ backendRefs: [{ name: "web-stable", port: 80, weight: 100 }, { name: "web-canary", port: 80, weight: 0 }] }] },
+  });
+  await env.kube.create({
+    apiVersion: API_GROUP_VERSION,
+    kind: "Rollout",
+    metadata: { name: "web", namespace: "default" },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { app: "web" } },
+      template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "app", image: "acme/web:1" }] } },
+      strategy: { canary: { stableService: "web-stable", canaryService: "web-canary", trafficRouting: { gatewayAPI: { httpRoute: "web" } }, steps: [{ setWeight: 50 }, { pause: {} }] } },
+    },
+  });
+
+  // The router's apply (the weight change) blocks until the test lets it go: a slow API call mid-plan.
+  let gateArmed = false;
+  let blocked: (() => void) | undefined;
+  const reachedGate = new Promise<void>((resolve) => (blocked = resolve));
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let resumed = 0;
+  const slow = (inner: TrafficRouter): TrafficRouter => ({
+    ...inner,
+    async apply(rollout, want, context) {
+      if (gateArmed) {
+        blocked?.();
+        await gate;
+        resumed++;
+      }
+      return inner.apply(rollout, want, context);
+    },
+  });
+  const controller = await env.startController({
+    routerFor: (rollout, kube) => (rollout.spec.strategy.canary?.trafficRouting ? slow(gatewayApiRouter(kube)) : undefined),
+    leaderElection: { namespace: "default", name: "fencing", identity: "controller-a", retryPeriodSeconds: 0.1 },
+  });
+  await env.waitFor("v1 Healthy", async () => (statusOf(await env.rollout("web")).phase === "Healthy" ? true : undefined), 20_000);
+  assert.ok(controller.isLeader());
+
+  gateArmed = true;
+  await env.kube.mergePatch({ apiVersion: API_GROUP_VERSION, kind: "Rollout", namespace: "default", name: "web" }, { spec: { template: { spec: { containers: [{ name: "app", image: "acme/web:2" }] } } } });
+  await Promise.race([reachedGate, new Promise((_, reject) => setTimeout(() => reject(new Error("the reconcile never reached the router")), 20_000))]);
+
+  // Another candidate takes the Lease (as if ours had expired in its eyes).
+  const lease = await env.kube.get({ apiVersion: "coordination.k8s.io/v1", kind: "Lease", namespace: "default", name: "fencing" });
+  assert.ok(lease);
+  await env.kube.replace({ ...lease, spec: { holderIdentity: "controller-b", leaseDurationSeconds: 15, renewTime: microTime(new Date()), acquireTime: microTime(new Date()) } });
+  await env.waitFor("controller-a sees it lost the Lease", async () => (controller.isLeader() ? undefined : true), 5_000);
+
+  const writes = countWrites(env);
+  release();
+  await env.waitFor("the blocked reconcile resumes", async () => (resumed > 0 ? true : undefined), 5_000);
+  await new Promise((r) => setTimeout(r, 1_500));
+  assert.deepEqual(writes.kinds(), [], "writes reached the API server after the Lease was lost");
+  const route = await env.kube.get({ apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", namespace: "default", name: "web" });
+  const canaryWeight = (route?.spec as { rules: { backendRefs: { name: string; weight: number }[] }[] }).rules[0]?.backendRefs.find((b) => b.name === "web-canary")?.weight;
+  assert.equal(canaryWeight, 0, "the router write of the fenced reconcile was not sent");
+});
