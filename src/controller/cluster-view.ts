@@ -18,8 +18,11 @@ import { API_GROUP, API_VERSION } from "../api/group.ts";
 import { InformerSupervisor, type RestartPolicy } from "../kube/informer-supervisor.ts";
 import type { KubeObject } from "../kube/kube-object.ts";
 import { ROLLOUT_LABEL } from "./labels.ts";
+import type { OwnWrite } from "./own-writes.ts";
 
 export interface ClusterView {
+  /** Resolves true once the caches show these writes (see own-writes.ts), false after timeoutMs. */
+  waitForOwnWrites?(writes: readonly OwnWrite[], timeoutMs: number): Promise<boolean>;
   rollouts(): KubeObject[];
   replicaSets(namespace: string, rollout: string): KubeObject[];
   analysisRuns(namespace: string, rollout: string): KubeObject[];
@@ -83,12 +86,17 @@ export class InformerClusterView implements ClusterView {
   private readonly informers = new Map<WatchedKind, Informer<KubernetesObject> & ObjectCache<KubernetesObject>>();
   private readonly supervisors: InformerSupervisor[] = [];
   private readonly apiVersions = new Map<WatchedKind, string>();
+  /** Checks of waitForOwnWrites callers, run after every cache change. */
+  private readonly waiters = new Set<() => void>();
 
   constructor(kc: KubeConfig, namespace: string | undefined, onChange: ChangeHandler, log: Logger, options: ClusterViewOptions = {}) {
     for (const source of sources(kc)) {
       const labelSelector = source.kind === "ReplicaSet" ? ROLLOUT_LABEL : undefined;
       const informer = makeInformer(kc, source.path(namespace), () => source.list(namespace), labelSelector);
-      const emit = (obj: KubernetesObject) => onChange(source.kind, this.normalise(source.kind, obj));
+      const emit = (obj: KubernetesObject) => {
+        onChange(source.kind, this.normalise(source.kind, obj));
+        for (const check of [...this.waiters]) check();
+      };
       informer.on("add", emit);
       informer.on("update", emit);
       informer.on("delete", emit);
@@ -109,6 +117,28 @@ export class InformerClusterView implements ClusterView {
 
   async stop(): Promise<void> {
     await Promise.all(this.supervisors.map((s) => s.stop()));
+  }
+
+  waitForOwnWrites(writes: readonly OwnWrite[], timeoutMs: number): Promise<boolean> {
+    const shown = () =>
+      writes.every((w) => {
+        const cached = this.informers.get(w.kind)?.get(w.name, w.namespace);
+        return w.resourceVersion === undefined ? cached === undefined : cached?.metadata?.resourceVersion === w.resourceVersion;
+      });
+    if (shown()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve(ok);
+      };
+      const check = () => {
+        if (shown()) done(true);
+      };
+      const timer = setTimeout(() => done(false), timeoutMs);
+      timer.unref?.();
+      this.waiters.add(check);
+    });
   }
 
   private normalise(kind: WatchedKind, obj: KubernetesObject): KubeObject {

@@ -15,6 +15,7 @@ import type { TrafficRouter } from "../routers/types.ts";
 import type { ClusterView } from "./cluster-view.ts";
 import { execute } from "./execute.ts";
 import { observe } from "./observe.ts";
+import { recordingKube, type OwnWrite } from "./own-writes.ts";
 
 export type ReconcileDeps = {
   kube: KubeClient;
@@ -93,7 +94,16 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Recon
   const observed = await observe(rollout, deps.view, router);
   const plan = decide(rollout, observed, now);
   if (plan.actions.length > 0) log.debug({ actions: plan.actions.map((a) => a.kind) }, "executing plan");
-  await execute(rollout, plan, { kube: deps.kube, view: deps.view, router, events: deps.events });
+  if (plan.deferred) log.debug({ deferred: plan.deferred.map((a) => a.kind) }, "actions deferred until the earlier ones are read back");
+  const writes: OwnWrite[] = [];
+  try {
+    await execute(rollout, plan, { kube: recordingKube(deps.kube, writes), view: deps.view, router, events: deps.events });
+  } finally {
+    // Whether the plan ran whole or stopped part-way, the next reconcile must see what it did write.
+    if (writes.length > 0 && deps.view.waitForOwnWrites && !(await deps.view.waitForOwnWrites(writes, OWN_WRITES_TIMEOUT_MS))) {
+      log.debug({ writes: writes.map((w) => `${w.kind} ${w.name}`) }, "caches did not show this reconcile's writes in time; going on (scale-downs are conditional)");
+    }
+  }
   const wrote = await writeStatus(deps.kube, raw, plan.status);
   if (wrote) {
     log.info({ phase: plan.status.phase, step: plan.status.currentStepIndex, message: plan.status.message }, "status");
@@ -107,3 +117,4 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Recon
 }
 
 const ROUTER_RECHECK_MS = 30_000;
+const OWN_WRITES_TIMEOUT_MS = 5_000;

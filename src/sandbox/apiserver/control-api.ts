@@ -5,6 +5,7 @@
 //   PUT  /_sandbox/faults              ← {"rules":[...]} (replaces the rules; [] clears)
 //   POST /_sandbox/drop-watches        ← {"graceful":false}  → {"dropped":n}
 //   POST /_sandbox/compact             → {} (later watches from older RVs get 410)
+//   PUT  /_sandbox/watch-lag           ← {"resources":["replicasets.apps"],"ms":1500} (late watch events; ms 0 ends it)
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { ApiError, badRequest } from "./errors.ts";
@@ -27,6 +28,7 @@ const faultRule = z.object({
 });
 const faultRules = z.object({ rules: z.array(faultRule) });
 const dropOptions = z.object({ graceful: z.boolean().optional() });
+const watchLag = z.object({ resources: z.array(z.string()), ms: z.number().int().nonnegative() });
 
 async function jsonBody(req: IncomingMessage): Promise<unknown> {
   const text = (await readBody(req)).toString("utf8");
@@ -70,6 +72,11 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, p
     if (action === "drop-watches" && req.method === "POST") {
       const { graceful } = parse(dropOptions, await jsonBody(req));
       return sendJson(res, 200, { dropped: faults.dropWatches({ graceful: graceful ?? false }) });
+    }
+    if (action === "watch-lag" && req.method === "PUT") {
+      const { resources, ms } = parse(watchLag, await jsonBody(req));
+      faults.setWatchLag(resources, ms);
+      return sendJson(res, 200, { resources, ms });
     }
     if (action === "compact" && req.method === "POST") {
       store.compactHistory();

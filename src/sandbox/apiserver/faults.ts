@@ -52,6 +52,20 @@ export class FaultInjector {
     this.rules = [];
   }
 
+  private watchLag = new Map<string, number>();
+
+  /**
+   * Late watches: events for these resources (`plural` or `plural.group`) reach watchers `ms` later, in order,
+   * as from an API server under load. The objects themselves change at once: a read sees the new version.
+   */
+  setWatchLag(resources: readonly string[], ms: number): void {
+    this.watchLag = new Map(ms > 0 ? resources.map((r) => [r, ms]) : []);
+  }
+
+  watchLagFor(resource: string): number {
+    return this.watchLag.get(resource) ?? 0;
+  }
+
   /** Deterministic failures for tests: e.g. a seeded PRNG. */
   setRandom(random: () => number): void {
     this.random = random;

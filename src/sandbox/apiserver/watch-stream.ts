@@ -7,7 +7,7 @@ import { ApiError } from "./errors.ts";
 import type { FaultInjector } from "./faults.ts";
 import { serialize } from "./http-util.ts";
 import type { JsonObject } from "./json.ts";
-import { apiVersionOf, type ResourceType } from "./resource-type.ts";
+import { apiVersionOf, storageKeyOf, type ResourceType } from "./resource-type.ts";
 import type { ResourceService, WatchOptions } from "./resources.ts";
 import { toTable, type IncludeObject } from "./table.ts";
 import type { WatchEventType } from "./watch.ts";
@@ -78,7 +78,21 @@ export function streamWatch(o: WatchStreamOptions): void {
     }
   };
 
+  const lagMs = o.faults.watchLagFor(storageKeyOf(type.group, type.plural));
   const send = (eventType: WatchEventType, obj: JsonObject): void => {
+    if (lagMs > 0) {
+      // Equal delays fire in the order they were set: the stream stays in resourceVersion order.
+      const copy = structuredClone(obj);
+      const t = setTimeout(() => {
+        timers.delete(t);
+        sendNow(eventType, copy);
+      }, lagMs);
+      timers.add(t);
+      return;
+    }
+    sendNow(eventType, obj);
+  };
+  const sendNow = (eventType: WatchEventType, obj: JsonObject): void => {
     if (o.table) {
       const metadata = obj["metadata"];
       const rv = typeof metadata === "object" && metadata !== null && !Array.isArray(metadata) ? metadata["resourceVersion"] : undefined;
