@@ -79,6 +79,8 @@ function sources(kc: KubeConfig): Source[] {
 
 export type ChangeHandler = (kind: WatchedKind, object: KubeObject) => void;
 
+const RECENT_MS = 10_000;
+
 export type ClusterViewOptions = { restart?: RestartPolicy | undefined };
 
 /** Informer-backed ClusterView; `onChange` hears every add/update/delete (to enqueue the rollouts concerned). */
@@ -88,12 +90,19 @@ export class InformerClusterView implements ClusterView {
   private readonly apiVersions = new Map<WatchedKind, string>();
   /** Checks of waitForOwnWrites callers, run after every cache change. */
   private readonly waiters = new Set<() => void>();
+  /**
+   * Versions the watches delivered lately, per object: a write's own version may be passed by a newer one (the
+   * ReplicaSet controller updating status) before the writer looks, so "shown" is "seen lately", not "cached
+   * now". Two generations of at most RECENT_MS each keep it small.
+   */
+  private recent = { since: 0, current: new Map<string, string[]>(), previous: new Map<string, string[]>() };
 
   constructor(kc: KubeConfig, namespace: string | undefined, onChange: ChangeHandler, log: Logger, options: ClusterViewOptions = {}) {
     for (const source of sources(kc)) {
       const labelSelector = source.kind === "ReplicaSet" ? ROLLOUT_LABEL : undefined;
       const informer = makeInformer(kc, source.path(namespace), () => source.list(namespace), labelSelector);
       const emit = (obj: KubernetesObject) => {
+        this.noteVersion(source.kind, obj);
         onChange(source.kind, this.normalise(source.kind, obj));
         for (const check of [...this.waiters]) check();
       };
@@ -119,11 +128,28 @@ export class InformerClusterView implements ClusterView {
     await Promise.all(this.supervisors.map((s) => s.stop()));
   }
 
+  private noteVersion(kind: WatchedKind, obj: KubernetesObject): void {
+    const rv = obj.metadata?.resourceVersion;
+    if (!rv) return;
+    const now = Date.now();
+    if (now - this.recent.since > RECENT_MS) this.recent = { since: now, current: new Map(), previous: this.recent.current };
+    const key = `${kind}/${obj.metadata?.namespace ?? ""}/${obj.metadata?.name ?? ""}`;
+    const seen = this.recent.current.get(key) ?? [];
+    seen.push(rv);
+    this.recent.current.set(key, seen.slice(-8));
+  }
+
+  private seenLately(w: OwnWrite): boolean {
+    const key = `${w.kind}/${w.namespace}/${w.name}`;
+    return [this.recent.current.get(key), this.recent.previous.get(key)].some((seen) => seen?.includes(w.resourceVersion ?? ""));
+  }
+
   waitForOwnWrites(writes: readonly OwnWrite[], timeoutMs: number): Promise<boolean> {
     const shown = () =>
       writes.every((w) => {
         const cached = this.informers.get(w.kind)?.get(w.name, w.namespace);
-        return w.resourceVersion === undefined ? cached === undefined : cached?.metadata?.resourceVersion === w.resourceVersion;
+        if (w.resourceVersion === undefined) return cached === undefined;
+        return cached?.metadata?.resourceVersion === w.resourceVersion || this.seenLately(w);
       });
     if (shown()) return Promise.resolve(true);
     return new Promise((resolve) => {

@@ -65,8 +65,10 @@ describe("open-loop load generator", () => {
     const stall = load.stats({ fromMs: stallFrom, toMs: stallUntil });
     assert.ok((stall.p50 ?? 0) > 150, `median during the stall ${stall.p50}`);
     assert.ok((stall.max ?? 0) > 450);
+    // Afterwards: back to fast. The median, not the p99: on a shared 2-core CI machine another test's burst can
+    // slow a few requests of this one, and that is not what this test is about.
     const afterwards = load.stats({ fromMs: stallUntil + 100 });
-    assert.ok((afterwards.p99 ?? Infinity) < 100, `fast again afterwards (p99 ${afterwards.p99})`);
+    assert.ok((afterwards.p50 ?? Infinity) < 50, `fast again afterwards (p50 ${afterwards.p50}, p99 ${afterwards.p99})`);
   });
 
   it("a stall of the client's own process is not hidden: latency runs from the intended send time", async () => {
