@@ -113,8 +113,12 @@ function routedTargets(ctx: DecideContext, canary: CanaryStrategy, steps: Canary
   const seenWeight = seen?.ok ? seen.canaryWeight : 100;
   // The canary Service may move to the new pods at once while it gets no traffic; otherwise once they can take its share.
   const pinned = pinService(ctx, canary.canaryService, ctx.currentHash, canaryReplicasForWeight(total, seenWeight));
+  // Until the step's pods are there: the previous step's routing, never more canary weight than the router has
+  // now (after a retry, a skip or a new revision the previous step's pods were never there), and nothing at
+  // all to a canary without available pods.
   const previous = routingThrough(steps, index - 1);
-  const hold: DesiredRouting = pinned ? { ...previous, canaryWeight: Math.min(previous.canaryWeight, t.routing.canaryWeight) } : ALL_TO_STABLE;
+  const hold: DesiredRouting =
+    pinned && availableOf(current) > 0 ? { ...previous, canaryWeight: Math.min(previous.canaryWeight, t.routing.canaryWeight, seen?.ok ? seen.canaryWeight : 0) } : ALL_TO_STABLE;
   route(ctx, canary, enoughPods && pinned ? t.routing : hold);
   if (!canaryReady) return `waiting for canary pods: ${availableOf(current)}/${t.canaryReplicas} available`;
   if (!pinned) return `waiting for Service ${canary.canaryService} to select the canary pods`;

@@ -140,7 +140,7 @@ const userEvent: fc.Arbitrary<UserEvent> = fc.oneof(
 const failure = fc.constantFrom<Failure>("conflict", "error", "timeout-landed", "timeout-lost", "crash");
 
 const reconcileEvent = fc.record({
-  fail: fc.option(fc.record({ at: fc.integer({ min: 0, max: 8 }), failure }), { freq: 3, nil: undefined }),
+  fail: fc.option(fc.record({ at: fc.integer({ min: 0, max: 4 }), failure }), { freq: 3, nil: undefined }),
   stale: fc.tuple(fc.boolean(), fc.boolean(), fc.boolean()),
   racingUser: fc.option(userEvent, { freq: 8, nil: undefined }),
 }).map((r): HistoryEvent => ({ kind: "reconcile", ...r }));
@@ -250,7 +250,7 @@ export class HistoryPlayer {
     this.lastRequeue = plan.requeueAfterMs;
     const seen = (o: Observed) => `rs ${o.replicaSets.map((r) => `${r.podHash.slice(0, 4)}:${r.replicas}/${r.availableReplicas}`).join(",")} svc ${Object.entries(o.services).map(([n, v]) => `${n}→${v.podHash?.slice(0, 4) ?? "*"}`).join(",")} route ${o.routing ? (o.routing.ok ? o.routing.canaryWeight : "problem") : "-"}`;
     this.trace.push(
-      `${label} t=${(w.now - Date.parse("2026-11-23T10:00:00Z")) / 1000}s saw [${seen(observed)}] → ${plan.status.phase} "${plan.status.message ?? ""}" actions ${plan.actions.filter((a) => a.kind !== "Event").map((a) => JSON.stringify(a)).join(" ")}${event.fail ? ` fail@${event.fail.at}:${event.fail.failure}` : ""}${event.racingUser ? ` racing:${event.racingUser.kind}` : ""}`,
+      `${label} t=${(w.now - Date.parse("2026-11-23T10:00:00Z")) / 1000}s saw [${seen(observed)}] → ${plan.status.phase} "${plan.status.message ?? ""}" actions ${plan.actions.filter((a) => a.kind !== "Event").map((a) => JSON.stringify(a)).join(" ")}${plan.deferred ? ` deferred ${plan.deferred.map((a) => JSON.stringify(a)).join(" ")}` : ""}${event.fail ? ` fail@${event.fail.at}:${event.fail.failure}` : ""}${event.racingUser ? ` racing:${event.racingUser.kind}` : ""}`,
     );
     this.check(abortViolations(read, observed, plan), `${label}: the plan`);
     this.check(progressViolations(read, observed, plan, now), `${label}: the plan`);
