@@ -148,7 +148,7 @@ test("item 5 (no router): a new revision mid-canary keeps 4 pods available while
   let current = withImage(v2, "acme/web:3");
   for (let i = 0; i < 60; i++) {
     const plan = decide(current, cluster.observed(), new Date(cluster.now));
-    cluster.apply(plan);
+    cluster.apply(plan, current);
     current = { ...current, status: plan.status };
     const available = [...cluster.replicaSets.values()].reduce((n, rs) => n + rs.availableReplicas, 0);
     assert.ok(available >= 4, `available pods fell to ${available}: ${JSON.stringify(plan.actions)}`);
@@ -167,7 +167,7 @@ test("item 6: without a router, maxSurge and maxUnavailable bound every scale st
   cluster.readyAfterMs = 2_000;
   for (let i = 0; i < 200 && !(current.status?.phase === "Healthy" && current.status.stableRS === v2Hash); i++) {
     const plan = decide(current, cluster.observed(), new Date(cluster.now));
-    cluster.apply(plan);
+    cluster.apply(plan, current);
     current = { ...current, status: plan.status };
     const sets = [...cluster.replicaSets.values()];
     const total = sets.reduce((n, rs) => n + rs.replicas, 0);

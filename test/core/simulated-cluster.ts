@@ -8,6 +8,7 @@ import type { Rollout, RolloutInput } from "../../src/api/rollout.ts";
 import { rolloutSchema } from "../../src/api/rollout.ts";
 import { promote as cliPromote } from "../../src/cli/actions/promote.ts";
 import { decide } from "../../src/core/decide.ts";
+import { introducedBy } from "../../src/core/invariants.ts";
 import type { Observed, ObservedReplicaSet, RouterProblem } from "../../src/core/observed.ts";
 import type { Action, AnalysisRole, Plan } from "../../src/core/plan.ts";
 
@@ -57,8 +58,23 @@ export class SimulatedCluster {
     };
   }
 
-  apply(plan: Plan): void {
+  /**
+   * Carry out the plan. Given the Rollout it was decided for, each action is also judged by the invariants of
+   * src/core/invariants.ts right after it (this world is kinder than a cluster, but it must be safe too).
+   */
+  apply(plan: Plan, rollout?: Rollout): void {
     for (const action of plan.actions) {
+      const before = rollout ? this.observed() : undefined;
+      this.applyOne(action);
+      if (rollout && before) {
+        const broken = introducedBy(rollout, before, this.observed(), action)[0];
+        if (broken) throw new Error(`invariant (${broken.invariant}) broken by ${JSON.stringify(action)}: ${broken.message}`);
+      }
+    }
+  }
+
+  private applyOne(action: Action): void {
+    {
       this.log.push(action);
       switch (action.kind) {
         case "CreateReplicaSet":
@@ -160,7 +176,7 @@ export function reconcileUntilSettled(rollout: Rollout, cluster: SimulatedCluste
   const trace: Snapshot[] = [];
   for (let round = 0; round < (options.maxRounds ?? 200); round++) {
     const plan = decide(current, cluster.observed(), new Date(cluster.now));
-    cluster.apply(plan);
+    cluster.apply(plan, current);
     const statusChanged = JSON.stringify(plan.status) !== JSON.stringify(current.status ?? {});
     current = { ...current, status: plan.status };
     trace.push({ phase: plan.status.phase, step: plan.status.currentStepIndex, weight: cluster.weightOf(), message: plan.status.message });
