@@ -123,6 +123,31 @@ describe("Istio router shell", () => {
     assert.equal(kube.writes.length, 2, "nothing changed, nothing written");
   });
 
+  it("a new revision mid-canary: the canary subset moves only once the VirtualService sends it nothing (issue 11, item 5)", async () => {
+    const kube = new FakeKube([fixture("virtualservice-by-subset.yaml"), fixture("destinationrule.yaml")]);
+    const router = routerOf(rollout, kube);
+    await router.apply(rollout, routing(50), { stablePodHash: "aaa111", canaryPodHash: "bbb222" });
+    const canarySubset = () => (kube.find("DestinationRule", "shop", "checkout") as KubeObject & { spec: { subsets: { labels: Record<string, string> }[] } }).spec.subsets[1]?.labels["rollouts-pod-template-hash"];
+    // Revision ccc333 replaces bbb222, whose pods still take 50%: the first write must take that 50% away.
+    class FailingSecondWrite extends FakeKube {
+      override async replace(object: KubeObject): Promise<KubeObject> {
+        if (this.writes.length >= 3) throw Object.assign(new Error("etcd timeout"), { statusCode: 500 });
+        return super.replace(object);
+      }
+    }
+    const failing = new FailingSecondWrite([kube.find("VirtualService", "shop", "checkout"), kube.find("DestinationRule", "shop", "checkout")]);
+    failing.writes.push(...kube.writes);
+    await assert.rejects(routerOf(rollout, failing).apply(rollout, routing(0), { stablePodHash: "aaa111", canaryPodHash: "ccc333" }));
+    assert.deepEqual(failing.writes.slice(2).map((w) => w.kind), ["VirtualService"], "the weight went first");
+    assert.deepEqual(await routerOf(rollout, failing).observe(rollout), { weights: { canary: 0, stable: 100 }, managedRoutes: [] });
+    assert.equal((failing.find("DestinationRule", "shop", "checkout") as KubeObject & { spec: { subsets: { labels: Record<string, string> }[] } }).spec.subsets[1]?.labels["rollouts-pod-template-hash"], "bbb222", "the subset did not move while traffic reached it");
+    // Without failures: weight 0, then the subset, then the weight asked for.
+    await router.apply(rollout, routing(20), { stablePodHash: "aaa111", canaryPodHash: "ccc333" });
+    assert.deepEqual(kube.writes.slice(2).map((w) => w.kind), ["VirtualService", "DestinationRule", "VirtualService"]);
+    assert.equal(canarySubset(), "ccc333");
+    assert.deepEqual(await router.observe(rollout), { weights: { canary: 20, stable: 80 }, managedRoutes: [] });
+  });
+
   it("stops at a DestinationRule problem before touching the VirtualService", async () => {
     const kube = new FakeKube([fixture("virtualservice-by-subset.yaml")]);
     const problem = await routerOf(rollout, kube).apply(rollout, routing(30));

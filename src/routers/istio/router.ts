@@ -1,16 +1,21 @@
 /**
  * The Istio TrafficRouter: pins the DestinationRule subsets (when routing by subset), then weights the
- * VirtualService. Subsets first, so a weight never points at a subset that still selects the wrong pods.
+ * VirtualService. Subsets first, so a weight never points at a subset that still selects the wrong pods; and
+ * a subset that must move to other pods while the VirtualService still sends it traffic first gets none
+ * (weight 0, then the subset, then the weight asked for), so no request ever reaches pods that are not its
+ * version's, and a write that fails part-way leaves traffic on stable.
  */
 import type { Rollout } from "../../api/rollout.ts";
 import { ALL_TO_STABLE, type DesiredRouting } from "../../core/routing.ts";
 import type { Logger } from "pino";
 import { conflictRetryFor, withConflictRetry, writeIfChanged } from "../kube-write.ts";
 import { rolloutNamespace, routingOf } from "../rollout-refs.ts";
-import { isRouterProblem, type ObservedRouting, type RouterContext, type RouterKubeClient, type RouterProblem, type TrafficRouter } from "../types.ts";
+import { isRouterProblem, type KubeObject, type ObservedRouting, type RouterContext, type RouterKubeClient, type RouterProblem, type TrafficRouter } from "../types.ts";
 import { buildVirtualService } from "./build.ts";
 import { buildDestinationRule } from "./destination-rule.ts";
 import { readVirtualServiceManagedRoutes, readVirtualServiceWeights } from "./read.ts";
+import { destinationRuleSchema } from "./schema.ts";
+import { POD_TEMPLATE_HASH_LABEL } from "../../api/group.ts";
 
 export type IstioRouterOptions = {
   /** networking.istio.io/v1 (Istio 1.22+); v1beta1 for older control planes. */
@@ -26,6 +31,13 @@ function podHashes(rollout: Rollout, context: RouterContext | undefined): Router
   return { ...(stablePodHash ? { stablePodHash } : {}), ...(canaryPodHash ? { canaryPodHash } : {}) };
 }
 
+/** The pod-template hash the DestinationRule's canary subset selects now. */
+function canarySubsetHash(rule: KubeObject | undefined, subsetName: string | undefined): string | undefined {
+  const parsed = destinationRuleSchema.safeParse(rule);
+  if (!parsed.success) return undefined;
+  return parsed.data.spec.subsets?.find((subset) => subset.name === subsetName)?.labels?.[POD_TEMPLATE_HASH_LABEL];
+}
+
 export function istioRouter(client: RouterKubeClient, options: IstioRouterOptions = {}): TrafficRouter {
   const apiVersion = options.apiVersion ?? "networking.istio.io/v1";
 
@@ -34,7 +46,22 @@ export function istioRouter(client: RouterKubeClient, options: IstioRouterOption
     if (isRouterProblem(routing)) return routing;
     const namespace = rolloutNamespace(rollout);
     const ruleName = routing.destinationRule?.name;
+    const weigh = (wanted: DesiredRouting) =>
+      withConflictRetry(async () => {
+        const current = await client.get({ apiVersion, kind: "VirtualService", namespace, name: routing.virtualService.name });
+        const desired = buildVirtualService(current, rollout, wanted);
+        if (isRouterProblem(desired)) return desired;
+        await writeIfChanged(client, current, desired);
+        return undefined;
+      }, conflictRetryFor(rollout, `VirtualService ${namespace}/${routing.virtualService.name}`, options.log));
     if (ruleName) {
+      const hashes = podHashes(rollout, context);
+      const rule = await client.get({ apiVersion, kind: "DestinationRule", namespace, name: ruleName });
+      const subsetMoves = canarySubsetHash(rule, routing.destinationRule?.canarySubsetName) !== hashes.canaryPodHash;
+      if (subsetMoves && (await sendsToCanary(rollout))) {
+        const drained = await weigh(ALL_TO_STABLE);
+        if (drained) return drained;
+      }
       const problem = await withConflictRetry(async () => {
         const current = await client.get({ apiVersion, kind: "DestinationRule", namespace, name: ruleName });
         const desired = buildDestinationRule(current, rollout, podHashes(rollout, context));
@@ -44,25 +71,27 @@ export function istioRouter(client: RouterKubeClient, options: IstioRouterOption
       }, conflictRetryFor(rollout, `DestinationRule ${namespace}/${ruleName}`, options.log));
       if (problem) return problem;
     }
-    return withConflictRetry(async () => {
-      const current = await client.get({ apiVersion, kind: "VirtualService", namespace, name: routing.virtualService.name });
-      const desired = buildVirtualService(current, rollout, want);
-      if (isRouterProblem(desired)) return desired;
-      await writeIfChanged(client, current, desired);
-      return undefined;
-    }, conflictRetryFor(rollout, `VirtualService ${namespace}/${routing.virtualService.name}`, options.log));
+    return weigh(want);
+  }
+
+  async function observe(rollout: Rollout): Promise<ObservedRouting | RouterProblem> {
+    const routing = routingOf(rollout, "istio");
+    if (isRouterProblem(routing)) return routing;
+    const current = await client.get({ apiVersion, kind: "VirtualService", namespace: rolloutNamespace(rollout), name: routing.virtualService.name });
+    const weights = readVirtualServiceWeights(current, rollout);
+    if (isRouterProblem(weights)) return weights;
+    return { weights, managedRoutes: readVirtualServiceManagedRoutes(current, rollout) };
+  }
+
+  /** The canary subset gets traffic now (by weight or a managed route), or the VirtualService cannot tell. */
+  async function sendsToCanary(rollout: Rollout): Promise<boolean> {
+    const seen = await observe(rollout);
+    return isRouterProblem(seen) || seen.weights.canary > 0 || seen.managedRoutes.length > 0;
   }
 
   return {
     type: "istio",
-    async observe(rollout): Promise<ObservedRouting | RouterProblem> {
-      const routing = routingOf(rollout, "istio");
-      if (isRouterProblem(routing)) return routing;
-      const current = await client.get({ apiVersion, kind: "VirtualService", namespace: rolloutNamespace(rollout), name: routing.virtualService.name });
-      const weights = readVirtualServiceWeights(current, rollout);
-      if (isRouterProblem(weights)) return weights;
-      return { weights, managedRoutes: readVirtualServiceManagedRoutes(current, rollout) };
-    },
+    observe,
     apply,
     reset: (rollout, context) => apply(rollout, ALL_TO_STABLE, context),
   };
