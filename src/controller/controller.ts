@@ -88,7 +88,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
     options.kc,
     options.namespace,
     (kind, obj) => {
-      for (const key of affectedRollouts(kind, obj, view.rollouts())) queue.add(key);
+      // A change to the Rollout itself is a person's doing (see work-queue.ts): it does not wait out a backoff.
+      for (const key of affectedRollouts(kind, obj, view.rollouts())) (kind === "Rollout" ? queue.addNow(key) : queue.add(key));
       metrics.queueDepth.set(queue.depth);
     },
     log,

@@ -10,6 +10,8 @@
  * the ReplicaSet status of the pods we scaled), so letting them through turns the backoff into a retry at
  * event rate. Reconcile is level-triggered, so the retry sees whatever the events were about; a user's promote
  * or abort is acted on when the backoff ends, which is why the cap is a modest 30 s. Success ends the backoff.
+ * The exception is a change to the Rollout itself (`addNow`): a failing reconcile writes no status, so such an
+ * event is a person's (promote, abort, a new template) and is acted on at once.
  */
 export type WorkQueueOptions = { baseDelayMs?: number; maxDelayMs?: number };
 
@@ -48,6 +50,17 @@ export class WorkQueue {
     }
     this.queued.add(key);
     this.queue.push(key);
+  }
+
+  /** Add the key now, even while it waits for a failure retry (the retry's timer is cancelled). */
+  addNow(key: string): void {
+    if (this.shuttingDown) return;
+    if (this.inBackoff.delete(key)) {
+      const pending = this.timers.get(key);
+      if (pending) clearTimeout(pending.timer);
+      this.timers.delete(key);
+    }
+    this.add(key);
   }
 
   /** Add the key after `ms`; an earlier pending wake-up for the key wins. */

@@ -32,6 +32,21 @@ describe("WorkQueue", () => {
     queue.shutDown();
   });
 
+  it("a change to the Rollout itself (addNow: a person's promote or abort) does not wait out the backoff, and makes one reconcile", async () => {
+    const queue = new WorkQueue({ baseDelayMs: 5_000, maxDelayMs: 5_000 });
+    queue.add("ns/a");
+    await queue.get();
+    queue.addRateLimited("ns/a");
+    queue.done("ns/a");
+    const before = Date.now();
+    queue.addNow("ns/a");
+    assert.equal(await nextWithin(queue, 500), "ns/a");
+    assert.ok(Date.now() - before < 500);
+    queue.done("ns/a");
+    assert.equal(await nextWithin(queue, 300), "nothing", "the cancelled retry does not come as well");
+    queue.shutDown();
+  });
+
   it("an event while the key is processing waits for the backoff when that reconcile fails", async () => {
     const queue = new WorkQueue({ baseDelayMs: 200, maxDelayMs: 1_000 });
     queue.add("ns/a");
