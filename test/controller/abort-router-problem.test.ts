@@ -10,6 +10,7 @@ import { API_GROUP_VERSION } from "../../src/api/group.ts";
 import type { KubeObject } from "../../src/kube/kube-client.ts";
 import { routerFor } from "../../src/routers/router-for.ts";
 import { startEnv, statusOf, type Env } from "../helpers/controller-env.ts";
+import { rolloutObject } from "../helpers/rollout-object.ts";
 import { REPO_ROOT } from "../helpers/run-cli.ts";
 
 let env: Env;
@@ -31,20 +32,10 @@ test("an abort sends every rule back to 100/0 although the router reports incons
   await env.kube.create(service("api-stable"));
   await env.kube.create(service("api-canary"));
   await env.kube.create({ ...ROUTE, metadata: { name: "api", namespace: "default" }, spec: { parentRefs: [{ name: "public" }], rules: [weighted("/"), weighted("/v2")] } });
-  await env.kube.create({
-    apiVersion: API_GROUP_VERSION,
-    kind: "Rollout",
-    metadata: { name: "api", namespace: "default" },
-    spec: {
-      replicas: 2,
-      selector: { matchLabels: { app: "api" } },
-      template: { metadata: { labels: { app: "api" } }, spec: { containers: [{ name: "app", image: "acme/api:1" }] } },
-      strategy: { canary: { stableService: "api-stable", canaryService: "api-canary", trafficRouting: { gatewayAPI: { httpRoute: "api" } }, steps: [{ setWeight: 30 }, { pause: {} }] } },
-    },
-  });
-  await env.waitFor("Healthy", async () => (statusOf(await env.rollout("api")).phase === "Healthy" ? true : undefined), 20_000);
-  await env.kube.mergePatch({ apiVersion: API_GROUP_VERSION, kind: "Rollout", namespace: "default", name: "api" }, { spec: { template: { spec: { containers: [{ name: "app", image: "acme/api:2" }] } } } });
-  await env.waitFor("paused at 30%", async () => (statusOf(await env.rollout("api")).phase === "Paused" ? true : undefined), 20_000);
+  await env.kube.create(rolloutObject("api", { strategy: { canary: { stableService: "api-stable", canaryService: "api-canary", trafficRouting: { gatewayAPI: { httpRoute: "api" } }, steps: [{ setWeight: 30 }, { pause: {} }] } } }));
+  await env.waitForPhase("api", "Healthy", 20_000);
+  await env.setImage("api", "acme/api:2");
+  await env.waitForPhase("api", "Paused", 20_000);
   assert.deepEqual((await rules()).map(split), ["70/30", "70/30"]);
 
   // A hand edit: the second rule now sends 60% to the canary.
@@ -64,5 +55,5 @@ test("an abort sends every rule back to 100/0 although the router reports incons
 
   await env.patchRolloutStatus("api", (s) => ({ ...s, abort: true }));
   await env.waitFor("every rule at 100/0", async () => ((await rules()).map(split).join(",") === "100/0,100/0" ? true : undefined), 10_000);
-  await env.waitFor("Aborted", async () => (statusOf(await env.rollout("api")).phase === "Aborted" ? true : undefined));
+  await env.waitForPhase("api", "Aborted");
 });

@@ -8,10 +8,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import { API_GROUP_VERSION } from "../../src/api/group.ts";
 import type { KubeObject } from "../../src/kube/kube-client.ts";
 import { routerFor } from "../../src/routers/router-for.ts";
 import { startEnv, statusOf } from "../helpers/controller-env.ts";
+import { rolloutObject } from "../helpers/rollout-object.ts";
 import { REPO_ROOT } from "../helpers/run-cli.ts";
 
 const service = (name: string): KubeObject => ({ apiVersion: "v1", kind: "Service", metadata: { name, namespace: "default" }, spec: { selector: { app: "web" }, ports: [{ port: 80 }] } });
@@ -21,17 +21,9 @@ const route: KubeObject = {
   metadata: { name: "web", namespace: "default" },
   spec: { parentRefs: [{ name: "public" }], rules: [{ backendRefs: [{ name: "web-stable", port: 80, weight: 100 }, { name: "web-canary", port: 80, weight: 0 }] }] },
 };
-const rollout: KubeObject = {
-  apiVersion: API_GROUP_VERSION,
-  kind: "Rollout",
-  metadata: { name: "web", namespace: "default" },
-  spec: {
-    replicas: 2,
-    selector: { matchLabels: { app: "web" } },
-    template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "app", image: "acme/web:1" }] } },
-    strategy: { canary: { stableService: "web-stable", canaryService: "web-canary", trafficRouting: { gatewayAPI: { httpRoute: "web" } }, scaleDownDelaySeconds: 0, steps: [{ setWeight: 50 }, { pause: { duration: 1 } }] } },
-  },
-};
+const rollout = rolloutObject("web", {
+  strategy: { canary: { stableService: "web-stable", canaryService: "web-canary", trafficRouting: { gatewayAPI: { httpRoute: "web" } }, scaleDownDelaySeconds: 0, steps: [{ setWeight: 50 }, { pause: { duration: 1 } }] } },
+});
 
 /** Writes to ReplicaSets and Services, by verb and kind, for one canary from v1 Healthy to v2 Healthy. */
 async function canaryWrites(watchLagMs: number): Promise<Record<string, number>> {
@@ -48,7 +40,7 @@ async function canaryWrites(watchLagMs: number): Promise<Record<string, number>>
       return observed && s.phase === "Healthy" && current === image && s.stableRS === s.currentPodHash ? true : undefined;
     };
     await env.waitFor("v1 Healthy", healthy("acme/web:1"), 30_000);
-    await env.kube.mergePatch({ apiVersion: API_GROUP_VERSION, kind: "Rollout", namespace: "default", name: "web" }, { spec: { template: { spec: { containers: [{ name: "app", image: "acme/web:2" }] } } } });
+    await env.setImage("web", "acme/web:2");
     await env.waitFor("v2 Healthy", healthy("acme/web:2"), 60_000);
     // Let the old ReplicaSet's scale-down land too.
     await env.waitFor("old pods gone", async () => {

@@ -26,6 +26,10 @@ export type Env = {
   patchRolloutStatus(name: string, change: (status: Record<string, unknown>) => Record<string, unknown>): Promise<void>;
   /** What `sluice promote NAME` writes (its own pure function): the gate that holds the rollout released. */
   promote(name: string): Promise<void>;
+  /** A new revision: container "app" of the Rollout's template gets `image`. */
+  setImage(name: string, image: string): Promise<void>;
+  /** The Rollout's status once it is in `phase` (and `also` holds), as the controller wrote it. */
+  waitForPhase(name: string, phase: string, timeoutMs?: number, also?: (status: ReturnType<typeof statusOf>) => boolean): Promise<ReturnType<typeof statusOf>>;
   waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs?: number): Promise<T>;
   stop(): Promise<void>;
 };
@@ -81,6 +85,15 @@ export async function startEnv(options: { readyDelayMs?: number; preload?: strin
         }
       }
       throw new Error("promote kept conflicting");
+    },
+    async setImage(name, image) {
+      await kube.mergePatch({ apiVersion: API_GROUP_VERSION, kind: "Rollout", namespace: "default", name }, { spec: { template: { spec: { containers: [{ name: "app", image }] } } } });
+    },
+    async waitForPhase(name, phase, timeoutMs = 15_000, also = () => true) {
+      return env.waitFor(`${name} ${phase}`, async () => {
+        const s = statusOf(await env.rollout(name));
+        return s.phase === phase && also(s) ? s : undefined;
+      }, timeoutMs);
     },
     async waitFor(what, check, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
