@@ -31,6 +31,16 @@ export type ControllerProcess = {
 };
 
 const RECOVERY_POLL_MS = 100;
+
+/**
+ * Controllers still running: they do not notice this process ending (nothing of theirs depends on it but the
+ * API server's address), so they are killed when it exits, on Ctrl-C too.
+ */
+const live = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of live) child.kill("SIGKILL");
+});
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
 const OK_RECONCILES = /^sluice_reconcile_duration_seconds_count\{result="ok"\} (\d+)/m;
 
 async function okReconciles(port: number): Promise<number> {
@@ -73,9 +83,11 @@ export async function spawnController(options: ControllerProcessOptions): Promis
   // The runner's own lines in the log, so a reader sees where each process began and was killed.
   const mark = (msg: string) => appendFileSync(options.logFile, `${JSON.stringify({ level: "info", time: new Date().toISOString(), component: "chaos", pid: child.pid, msg })}\n`);
   mark("controller spawned");
+  live.add(child);
   let running = true;
   const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
     child.once("exit", (code, signal) => {
+      live.delete(child);
       running = false;
       resolve(signal ?? code);
     }),
