@@ -9,8 +9,8 @@ import { formatPath } from "../api/field-errors.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "../api/group.ts";
 import type { Rollout } from "../api/rollout.ts";
 import { analysisReferences } from "../api/template-references.ts";
-import type { Observed, ObservedAnalysisRun, ObservedReplicaSet, ObservedRouting } from "../core/observed.ts";
-import { isRouterProblem, type KubeObject, type TrafficRouter } from "../routers/types.ts";
+import type { Observed, ObservedAnalysisRun, ObservedReplicaSet, ObservedRouting, ObservedService } from "../core/observed.ts";
+import { isRouterProblem, type KubeObject, type ObservedRouting as RouterReadBack, type RouterProblem, type TrafficRouter } from "../routers/types.ts";
 import type { ClusterView } from "./cluster-view.ts";
 import { REVISION_ANNOTATION, SCALE_DOWN_DEADLINE_ANNOTATION } from "./labels.ts";
 
@@ -52,6 +52,19 @@ export function observedAnalysisRun(obj: KubeObject): ObservedAnalysisRun | unde
 
 const serviceFields = z.looseObject({ spec: z.looseObject({ selector: z.record(z.string(), z.string()).optional() }).optional() });
 
+/** A Service as decide() sees it: the pod-template hash its selector pins, if any. */
+export function observedService(name: string, obj: KubeObject): ObservedService {
+  const parsed = serviceFields.safeParse(obj);
+  return { name, podHash: parsed.success ? parsed.data.spec?.selector?.[POD_TEMPLATE_HASH_LABEL] : undefined };
+}
+
+/** What a router read back, as decide() sees it. */
+export function observedRouting(seen: RouterReadBack | RouterProblem): ObservedRouting {
+  return isRouterProblem(seen)
+    ? { ok: false, problem: { code: seen.code, message: seen.message } }
+    : { ok: true, canaryWeight: seen.weights.canary, managedRoutes: seen.managedRoutes };
+}
+
 /** Services the strategy names, with the field that names each. */
 export function namedServices(rollout: Rollout): { path: string; name: string }[] {
   const { canary, blueGreen } = rollout.spec.strategy;
@@ -82,8 +95,7 @@ export async function observe(rollout: Rollout, view: ClusterView, router: Traff
       missing.push({ path: ref.path, message: `Service "${ref.name}" not found in namespace ${namespace}; create it or fix the name` });
       continue;
     }
-    const parsed = serviceFields.safeParse(svc);
-    services[ref.name] = { name: ref.name, podHash: parsed.success ? parsed.data.spec?.selector?.[POD_TEMPLATE_HASH_LABEL] : undefined };
+    services[ref.name] = observedService(ref.name, svc);
   }
   for (const { path, analysis } of analysisReferences(rollout)) {
     analysis.templates.forEach((ref, i) => {
@@ -94,10 +106,7 @@ export async function observe(rollout: Rollout, view: ClusterView, router: Traff
   }
   let routing: ObservedRouting | undefined;
   if (router && missing.length === 0) {
-    const seen = await router.observe(rollout);
-    routing = isRouterProblem(seen)
-      ? { ok: false, problem: { code: seen.code, message: seen.message } }
-      : { ok: true, canaryWeight: seen.weights.canary, managedRoutes: seen.managedRoutes };
+    routing = observedRouting(await router.observe(rollout));
   }
   return {
     replicaSets: view.replicaSets(namespace, name).map(observedReplicaSet).filter((rs): rs is ObservedReplicaSet => rs !== undefined),

@@ -1,8 +1,10 @@
 /**
  * The sandbox's cluster on 127.0.0.1: the in-memory API server with sluice's and the Gateway API CRDs, the
  * workload runner (each pod a real demo-app process), a real Prometheus scraping those pods (file-based
- * discovery, 1 s scrape), and the controller in-process with the Gateway API router and the analysis runner.
- * `stop()` ends every process it started; the pods also die with this process (their stdin pipe closes).
+ * discovery, 1 s scrape), and (`startSandboxEnvironment`) the controller in-process with the Gateway API router
+ * and the analysis runner. `startSandboxCluster` is everything but the controller, for runs that start it as a
+ * process of its own (the chaos suite kills it). `stop()` ends every process it started; the pods also die with
+ * this process (their stdin pipe closes).
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -16,24 +18,35 @@ import { thirdPartyCrdFiles } from "./crds/index.ts";
 import { PrometheusNotInstalledError, prometheusInstalled, startPrometheus, type RunningPrometheus } from "./prometheus.ts";
 import { ProcessWorkloadRunner, startEndpointsController } from "./workloads/index.ts";
 
-export type SandboxEnvironment = {
+export type SandboxCluster = {
   server: ApiServer;
   kc: KubeConfig;
   kube: ClientNodeKube;
   runner: ProcessWorkloadRunner;
   prometheus: RunningPrometheus;
-  controller: RunningController;
   stop(): Promise<void>;
 };
 
+export type SandboxEnvironment = SandboxCluster & { controller: RunningController };
+
+export type SandboxOptions = { log: Logger; kubeconfigPath?: string | undefined };
+
 const REPO_ROOT = join(import.meta.dirname, "..", "..");
 
-export async function startSandboxEnvironment(options: { log: Logger; kubeconfigPath?: string | undefined }): Promise<SandboxEnvironment> {
-  if (!prometheusInstalled()) throw new PrometheusNotInstalledError(process.env.SLUICE_PROMETHEUS_BINARY ?? "/usr/bin/prometheus");
+/** Runs the cleanups in reverse order of registration, each once, ignoring their failures. */
+function cleanupStack(): { push(cleanup: () => Promise<void> | void): void; run(): Promise<void> } {
   const cleanups: (() => Promise<void> | void)[] = [];
-  const stop = async () => {
-    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
+  return {
+    push: (cleanup) => void cleanups.push(cleanup),
+    async run() {
+      while (cleanups.length > 0) await Promise.resolve(cleanups.pop()?.()).catch(() => undefined);
+    },
   };
+}
+
+export async function startSandboxCluster(options: SandboxOptions): Promise<SandboxCluster> {
+  if (!prometheusInstalled()) throw new PrometheusNotInstalledError(process.env.SLUICE_PROMETHEUS_BINARY ?? "/usr/bin/prometheus");
+  const cleanups = cleanupStack();
   try {
     const runner = new ProcessWorkloadRunner({ logger: options.log.child({ part: "workloads" }) });
     cleanups.push(() => runner.close());
@@ -48,19 +61,34 @@ export async function startSandboxEnvironment(options: { log: Logger; kubeconfig
     cleanups.push(runner.onChange(() => void prometheus.setTargets(runner.scrapeTargets()).catch(() => undefined)));
     const kc = new KubeConfig();
     kc.loadFromFile(server.kubeconfigPath);
+    return { server, kc, kube: new ClientNodeKube(kc), runner, prometheus, stop: () => cleanups.run() };
+  } catch (error) {
+    await cleanups.run();
+    throw error;
+  }
+}
+
+export async function startSandboxEnvironment(options: SandboxOptions): Promise<SandboxEnvironment> {
+  const cluster = await startSandboxCluster(options);
+  try {
     const controller = await startController({
-      kc,
+      kc: cluster.kc,
       namespace: "default",
       workers: 2,
       log: options.log.child({ part: "controller" }),
       routerFor,
-      analysis: { prometheusAddress: prometheus.url },
+      analysis: { prometheusAddress: cluster.prometheus.url },
     });
     // The controller goes first on the way down: it must not act on a cluster that is being taken apart.
-    cleanups.push(() => controller.stop());
-    return { server, kc, kube: new ClientNodeKube(kc), runner, prometheus, controller, stop };
+    let stopping: Promise<void> | undefined;
+    const stop = () =>
+      (stopping ??= (async () => {
+        await controller.stop().catch(() => undefined);
+        await cluster.stop();
+      })());
+    return { ...cluster, controller, stop };
   } catch (error) {
-    await stop();
+    await cluster.stop();
     throw error;
   }
 }

@@ -31,6 +31,8 @@ export class FaultInjector {
   private readonly watchDroppers = new Set<(graceful: boolean) => void>();
   /** Count of injected faults by kind, for assertions. */
   readonly injected: Record<FaultKind, number> = { error500: 0, throttle429: 0, conflict409: 0, timeout: 0, delay: 0 };
+  /** Requests the rules were consulted for (faulted or not): the denominator of the fault rate. */
+  requests = 0;
 
   constructor(random: () => number = Math.random) {
     this.random = random;
@@ -72,6 +74,7 @@ export class FaultInjector {
   }
 
   decide(verb: Verb, resource: string): FaultDecision | undefined {
+    this.requests++;
     for (const rule of this.rules) {
       if (rule.verbs && !rule.verbs.includes(verb)) continue;
       if (rule.resources && !rule.resources.includes(resource)) continue;

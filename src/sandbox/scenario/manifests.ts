@@ -43,7 +43,16 @@ function httpRoute(name: string, backends: string[]): KubeObject {
 const hash = '{{args.pod-hash}}';
 const selector = `rollouts_pod_template_hash="${hash}"`;
 
-function templates(speed: number): KubeObject[] {
+/** Knobs of the analysis templates beyond `speed`. */
+export type TemplateOptions = {
+  /** provider.prometheus.timeout of every metric (default: the provider's 30 s). */
+  queryTimeout?: string | undefined;
+  /** inconclusiveLimit of every metric (default 0): measurements without data forgiven, e.g. with a flaky Prometheus. */
+  inconclusiveLimit?: number | undefined;
+};
+
+function templates(speed: number, options: TemplateOptions): KubeObject[] {
+  const timeout = options.queryTimeout !== undefined ? { timeout: options.queryTimeout } : {};
   const template = (name: string, metrics: unknown[], extra: Record<string, unknown> = {}): KubeObject => ({
     apiVersion: API_GROUP_VERSION,
     kind: "ClusterAnalysisTemplate",
@@ -51,7 +60,7 @@ function templates(speed: number): KubeObject[] {
     spec: { args: [{ name: "pod-hash" }], metrics, ...extra },
   });
   // One noisy measurement is forgiven (failureLimit 1): a real regression fails every one.
-  const every = { interval: scaled(4, speed), count: 3 };
+  const every = { interval: scaled(4, speed), count: 3, ...(options.inconclusiveLimit !== undefined ? { inconclusiveLimit: options.inconclusiveLimit } : {}) };
   const tolerant = { ...every, failureLimit: 1 };
   const requestsIn20s = (min: number) => ({ query: `sum(increase(http_request_duration_seconds_count{${selector}}[20s]))`, min });
   /** histogram_quantile(q) of the version's latency over 20 s, at most `max` seconds. */
@@ -61,7 +70,7 @@ function templates(speed: number): KubeObject[] {
     ...tolerant,
     successCondition: { max },
     ...(minSamples !== undefined ? { minSamples: requestsIn20s(minSamples) } : {}),
-    provider: { prometheus: { query: `histogram_quantile(${q}, sum by (le) (rate(http_request_duration_seconds_bucket{${selector}}[20s])))` } },
+    provider: { prometheus: { query: `histogram_quantile(${q}, sum by (le) (rate(http_request_duration_seconds_bucket{${selector}}[20s])))`, ...timeout } },
   });
   return [
     template("sandbox-error-rate", [
@@ -72,7 +81,7 @@ function templates(speed: number): KubeObject[] {
         successCondition: { max: 0.01 },
         minSamples: { query: `sum(increase(http_requests_total{${selector}}[10s]))`, min: 50 },
         provider: {
-          prometheus: { query: `sum(rate(http_requests_total{${selector}, code=~"5.."}[10s])) / sum(rate(http_requests_total{${selector}}[10s]))` },
+          prometheus: { query: `sum(rate(http_requests_total{${selector}, code=~"5.."}[10s])) / sum(rate(http_requests_total{${selector}}[10s]))`, ...timeout },
         },
       },
     ]),
@@ -94,6 +103,7 @@ function templates(speed: number): KubeObject[] {
         provider: {
           prometheus: {
             query: `1 - sum(rate(http_request_duration_seconds_bucket{${selector}, le="0.25"}[20s])) / sum(rate(http_request_duration_seconds_count{${selector}}[20s]))`,
+            ...timeout,
           },
         },
       },
@@ -119,7 +129,7 @@ function templates(speed: number): KubeObject[] {
               window: "32s",
               step: "4s",
             },
-            provider: { prometheus: {} },
+            provider: { prometheus: { ...timeout } },
           },
         ],
       },
@@ -146,13 +156,15 @@ const hashArg = [{ name: "pod-hash", valueFrom: { podTemplateHashValue: "Latest"
 
 function strategy(scenario: Scenario, speed: number, autoPromote: boolean): Record<string, unknown> {
   if (scenario.strategy === "blueGreen") {
+    const errorRate = { templates: [{ templateName: "sandbox-error-rate", clusterScope: true }], args: hashArg };
     return {
       blueGreen: {
         activeService: "demo-active",
         previewService: "demo-preview",
         autoPromotionEnabled: autoPromote,
         scaleDownDelaySeconds: Math.max(1, Math.round(10 / speed)),
-        prePromotionAnalysis: { templates: [{ templateName: "sandbox-error-rate", clusterScope: true }], args: hashArg },
+        prePromotionAnalysis: errorRate,
+        ...(scenario.postPromotionAnalysis ? { postPromotionAnalysis: errorRate } : {}),
       },
     };
   }
@@ -192,12 +204,12 @@ export function rolloutFor(scenario: Scenario, version: DemoVersion, speed: numb
 }
 
 /** Everything but the Rollout, in apply order. */
-export function baseObjects(scenario: Scenario, speed: number): KubeObject[] {
+export function baseObjects(scenario: Scenario, speed: number, options: TemplateOptions = {}): KubeObject[] {
   const routing =
     scenario.strategy === "canary"
       ? [service("demo-stable"), service("demo-canary"), httpRoute("demo", ["demo-stable", "demo-canary"])]
       : [service("demo-active"), service("demo-preview"), httpRoute("demo", ["demo-active"]), httpRoute("demo-preview", ["demo-preview"])];
-  return [...routing, ...templates(speed)];
+  return [...routing, ...templates(speed, options)];
 }
 
 /** The pod template of a version, for switching the Rollout to it. */

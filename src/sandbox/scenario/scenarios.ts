@@ -17,6 +17,8 @@ export type Scenario = {
   expect: "Aborted" | "Healthy";
   /** Requests per second the load generator sends through the gateway. */
   rate: number;
+  /** Blue-green: check the new version again after the switch (the error-rate template), before it becomes stable. */
+  postPromotionAnalysis?: boolean;
 };
 
 const healthy = (name: string): DemoVersion => ({ name, env: { ERROR_RATE: "0", LATENCY_MS: "20" } });
