@@ -5,13 +5,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { API_GROUP_VERSION } from "../../src/api/group.ts";
-import type { KubeObject } from "../../src/kube/kube-client.ts";
 import { microTime } from "../../src/kube/leader-election.ts";
 import { gatewayApiRouter } from "../../src/routers/gateway-api/router.ts";
 import type { TrafficRouter } from "../../src/routers/types.ts";
 import { startEnv, statusOf, type Env } from "../helpers/controller-env.ts";
 import { REPO_ROOT } from "../helpers/run-cli.ts";
+import { gatewayCanary, gatewayCanaryObjects } from "../helpers/gateway-fixtures.ts";
+import { rolloutObject } from "../helpers/rollout-object.ts";
 
 let env: Env;
 before(async () => {
@@ -31,28 +31,9 @@ function countWrites(env: Env): { count(): number; kinds(): string[] } {
   return { count: () => seen.length, kinds: () => [...seen] };
 }
 
-const service = (name: string): KubeObject => ({ apiVersion: "v1", kind: "Service", metadata: { name, namespace: "default" }, spec: { selector: { app: "web" }, ports: [{ port: 80 }] } });
-
 test("losing the Lease stops a reconcile in flight before its next write", { timeout: 60_000 }, async () => {
-  await env.kube.create(service("web-stable"));
-  await env.kube.create(service("web-canary"));
-  await env.kube.create({
-    apiVersion: "gateway.networking.k8s.io/v1",
-    kind: "HTTPRoute",
-    metadata: { name: "web", namespace: "default" },
-    spec: { parentRefs: [{ name: "gw" }], rules: [{ backendRefs: [{ name: "web-stable", port: 80, weight: 100 }, { name: "web-canary", port: 80, weight: 0 }] }] },
-  });
-  await env.kube.create({
-    apiVersion: API_GROUP_VERSION,
-    kind: "Rollout",
-    metadata: { name: "web", namespace: "default" },
-    spec: {
-      replicas: 2,
-      selector: { matchLabels: { app: "web" } },
-      template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "app", image: "acme/web:1" }] } },
-      strategy: { canary: { stableService: "web-stable", canaryService: "web-canary", trafficRouting: { gatewayAPI: { httpRoute: "web" } }, steps: [{ setWeight: 50 }, { pause: {} }] } },
-    },
-  });
+  for (const obj of gatewayCanaryObjects("web")) await env.kube.create(obj);
+  await env.kube.create(rolloutObject("web", { strategy: gatewayCanary("web", { steps: [{ setWeight: 50 }, { pause: {} }] }) }));
 
   // The router's apply (the weight change) blocks until the test lets it go: a slow API call mid-plan.
   let gateArmed = false;
@@ -80,7 +61,7 @@ test("losing the Lease stops a reconcile in flight before its next write", { tim
   assert.ok(controller.isLeader());
 
   gateArmed = true;
-  await env.kube.mergePatch({ apiVersion: API_GROUP_VERSION, kind: "Rollout", namespace: "default", name: "web" }, { spec: { template: { spec: { containers: [{ name: "app", image: "acme/web:2" }] } } } });
+  await env.setImage("web", "acme/web:2");
   await Promise.race([reachedGate, new Promise((_, reject) => setTimeout(() => reject(new Error("the reconcile never reached the router")), 20_000))]);
 
   // Another candidate takes the Lease (as if ours had expired in its eyes).

@@ -8,22 +8,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import type { KubeObject } from "../../src/kube/kube-client.ts";
 import { routerFor } from "../../src/routers/router-for.ts";
 import { startEnv, statusOf } from "../helpers/controller-env.ts";
+import { gatewayCanary, gatewayCanaryObjects } from "../helpers/gateway-fixtures.ts";
 import { rolloutObject } from "../helpers/rollout-object.ts";
 import { REPO_ROOT } from "../helpers/run-cli.ts";
 
-const service = (name: string): KubeObject => ({ apiVersion: "v1", kind: "Service", metadata: { name, namespace: "default" }, spec: { selector: { app: "web" }, ports: [{ port: 80 }] } });
-const route: KubeObject = {
-  apiVersion: "gateway.networking.k8s.io/v1",
-  kind: "HTTPRoute",
-  metadata: { name: "web", namespace: "default" },
-  spec: { parentRefs: [{ name: "public" }], rules: [{ backendRefs: [{ name: "web-stable", port: 80, weight: 100 }, { name: "web-canary", port: 80, weight: 0 }] }] },
-};
-const rollout = rolloutObject("web", {
-  strategy: { canary: { stableService: "web-stable", canaryService: "web-canary", trafficRouting: { gatewayAPI: { httpRoute: "web" } }, scaleDownDelaySeconds: 0, steps: [{ setWeight: 50 }, { pause: { duration: 1 } }] } },
-});
+const rollout = rolloutObject("web", { strategy: gatewayCanary("web", { scaleDownDelaySeconds: 0, steps: [{ setWeight: 50 }, { pause: { duration: 1 } }] }) });
 
 /** Writes to ReplicaSets and Services, by verb and kind, for one canary from v1 Healthy to v2 Healthy. */
 async function canaryWrites(watchLagMs: number): Promise<Record<string, number>> {
@@ -31,7 +22,7 @@ async function canaryWrites(watchLagMs: number): Promise<Record<string, number>>
   try {
     env.server.faults.setWatchLag(["replicasets.apps", "services"], watchLagMs);
     const controller = await env.startController({ routerFor });
-    for (const obj of [service("web-stable"), service("web-canary"), route, rollout]) await env.kube.create(obj);
+    for (const obj of [...gatewayCanaryObjects("web"), rollout]) await env.kube.create(obj);
     const healthy = (image: string) => async () => {
       const r = await env.rollout("web");
       const s = statusOf(r);
