@@ -1,0 +1,74 @@
+/**
+ * A side's latency histogram over one look's interval, as `sum by (le) (increase(x_bucket[W]))` returns it:
+ * cumulative counts by upper bound, +Inf last. What the request judge needs from it: how many requests in all,
+ * how many slower than a bound (a bucket bound: no interpolation), where a quantile falls, and whether the
+ * histogram can see the tail at all (requests in the +Inf bucket have no upper bound: they are the worst case,
+ * never missing data).
+ */
+
+export type CumulativeBucket = { le: number; count: number };
+
+export type Histogram = {
+  /** Finite bounds ascending, then +Inf: cumulative counts, made monotone (Prometheus' increase can wobble). */
+  buckets: CumulativeBucket[];
+  total: number;
+};
+
+export type HistogramProblem = { problem: string };
+
+/** Parse and check one side's buckets: they need a +Inf bucket (the total) and at least one finite bound. */
+export function histogramOf(raw: readonly CumulativeBucket[], side: string): Histogram | HistogramProblem {
+  const buckets = [...raw].filter((b) => !Number.isNaN(b.le)).sort((a, b) => a.le - b.le);
+  const inf = buckets.find((b) => b.le === Number.POSITIVE_INFINITY);
+  if (!inf) return { problem: `the ${side}'s buckets have no le="+Inf" bucket, so the total is unknown; query the _bucket series with sum by (le)` };
+  if (buckets.length < 2) return { problem: `the ${side}'s histogram has no finite bucket bound; the judge needs the _bucket series, not _count` };
+  // Cumulative counts never decrease; extrapolated increases can, by a little. Keep the running maximum.
+  let running = 0;
+  const monotone = buckets.map((b) => {
+    running = Math.max(running, Number.isFinite(b.count) && b.count > 0 ? b.count : 0);
+    return { le: b.le, count: running };
+  });
+  return { buckets: monotone, total: running };
+}
+
+export const isHistogramProblem = (h: Histogram | HistogramProblem): h is HistogramProblem => "problem" in h;
+
+/** Finite bucket bounds, ascending. */
+export const finiteBounds = (h: Histogram): number[] => h.buckets.filter((b) => Number.isFinite(b.le)).map((b) => b.le);
+
+/** Requests slower than `bound` (a bucket bound of the histogram): total minus the bucket at `le = bound`. */
+export function slowerThan(h: Histogram, bound: number): number {
+  const at = h.buckets.find((b) => b.le === bound);
+  return at === undefined ? 0 : Math.max(0, h.total - at.count);
+}
+
+/** Add two histograms bucket by bucket (the pooled requests of both sides, or of several looks). */
+export function addHistograms(a: Histogram, b: Histogram): Histogram {
+  const bounds = [...new Set([...a.buckets.map((x) => x.le), ...b.buckets.map((x) => x.le)])].sort((x, y) => x - y);
+  const countAt = (h: Histogram, le: number) => {
+    // Cumulative: the count at the largest bound ≤ le.
+    let c = 0;
+    for (const bucket of h.buckets) if (bucket.le <= le) c = bucket.count;
+    return c;
+  };
+  const buckets = bounds.map((le) => ({ le, count: countAt(a, le) + countAt(b, le) }));
+  return { buckets, total: a.total + b.total };
+}
+
+/**
+ * The smallest bucket bound at or above the q-quantile of `h` (the bucket the quantile falls in), or undefined
+ * when it falls in the +Inf bucket (beyond the highest finite bound: the histogram cannot resolve that level).
+ */
+export function boundAtQuantile(h: Histogram, q: number): number | undefined {
+  if (h.total <= 0) return undefined;
+  const rank = q * h.total;
+  const found = h.buckets.find((b) => b.count >= rank);
+  return found && Number.isFinite(found.le) ? found.le : undefined;
+}
+
+/** Share of the requests in the +Inf bucket (slower than every finite bound). */
+export function beyondHighestBound(h: Histogram): number {
+  const bounds = finiteBounds(h);
+  const highest = bounds[bounds.length - 1];
+  return h.total > 0 && highest !== undefined ? slowerThan(h, highest) / h.total : 0;
+}

@@ -1,0 +1,109 @@
+/**
+ * The request judge on simulated Prometheus counts (100 requests/s in all, looks every 30 s, log-normal latency
+ * with median 40 ms and sigma 0.5 on prom-client's buckets): false aborts at most α at a 10/90 split, the
+ * regressions of issue 12 caught, no Pass before minRequests, and a state that survives JSON.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { addHistograms, boundAtQuantile, histogramOf, slowerThan, type Histogram } from "../../../src/analysis/counts/bucket-counts.ts";
+import { DEFAULT_LEVELS, judgeRequests, type RequestJudgeSettings, type RequestJudgeState, type RequestVerdict } from "../../../src/analysis/counts/judge-counts.ts";
+import { seededRandom } from "../../../src/util/seeded-random.ts";
+import { latencyCdf, sideLook, type Latency } from "./simulated-traffic.ts";
+
+const BASE: Latency = { median: 0.04, sigma: 0.5 };
+const latency = (over: Partial<RequestJudgeSettings> = {}): RequestJudgeSettings => ({ kind: "latency", maxIncrease: 0, alpha: 0.02, minRequests: 500, levels: DEFAULT_LEVELS, ...over }) as RequestJudgeSettings;
+const errors: RequestJudgeSettings = { kind: "errors", maxIncrease: 0, alpha: 0.02, minRequests: 500 };
+
+type Trial = { canary: Latency; stable: Latency; canaryErrors: number; stableErrors: number; share: number };
+
+/** Looks until a High (returns its look number) or the end (undefined), and the last verdict. */
+function run(random: () => number, settings: RequestJudgeSettings, t: Trial, looks: number): { abortedAt: number | undefined; last: RequestVerdict } {
+  let state: RequestJudgeState | undefined;
+  let last: RequestVerdict = "NotYet";
+  for (let i = 1; i <= looks; i++) {
+    const canary = sideLook(random, 100 * t.share, 30, t.canary, t.canaryErrors);
+    const stable = sideLook(random, 100 * (1 - t.share), 30, t.stable, t.stableErrors);
+    const judged = judgeRequests(settings, { canary, stable }, state);
+    state = judged.state;
+    last = judged.verdict;
+    if (judged.verdict === "High") return { abortedAt: i, last };
+  }
+  return { abortedAt: undefined, last };
+}
+
+const rate = (random: () => number, settings: RequestJudgeSettings, t: Trial, looks: number, runs: number, within = looks) => {
+  let hits = 0;
+  for (let r = 0; r < runs; r++) {
+    const { abortedAt } = run(random, settings, t, looks);
+    if (abortedAt !== undefined && abortedAt <= within) hits++;
+  }
+  return hits / runs;
+};
+
+const bound = (alpha: number, runs: number) => alpha + 3 * Math.sqrt((alpha * (1 - alpha)) / runs);
+
+test("the simulated latency: P(≤ median) is 1/2, and 'slowest 1% ×2' moves exactly the top 1%", () => {
+  assert.ok(Math.abs(latencyCdf(BASE, 0.04) - 0.5) < 1e-12);
+  const slow: Latency = { ...BASE, slowest: { fraction: 0.01, factor: 2 } };
+  const p99 = 0.04 * Math.exp(0.5 * 2.3263478740408408);
+  assert.ok(Math.abs(latencyCdf(slow, p99) - 0.99) < 1e-9);
+  assert.ok(Math.abs(latencyCdf(slow, 2 * p99) - 0.99) < 1e-9, "nothing between p99 and 2·p99");
+  assert.ok(Math.abs(latencyCdf(slow, 0.02) - latencyCdf(BASE, 0.02)) < 1e-15);
+});
+
+test("bucket counts: slower-than and the bound at a quantile read cumulative counts; +Inf requests are the slowest, not missing", () => {
+  const h = histogramOf([{ le: 0.1, count: 50 }, { le: 0.25, count: 90 }, { le: Number.POSITIVE_INFINITY, count: 100 }], "canary") as Histogram;
+  assert.equal(slowerThan(h, 0.1), 50);
+  assert.equal(slowerThan(h, 0.25), 10, "the 10 requests beyond the highest bound count as slower than it");
+  assert.equal(boundAtQuantile(h, 0.5), 0.1);
+  assert.equal(boundAtQuantile(h, 0.9), 0.25);
+  assert.equal(boundAtQuantile(h, 0.95), undefined, "the 95th percentile is beyond every finite bound");
+  assert.deepEqual(histogramOf([{ le: 0.1, count: 3 }], "stable"), { problem: `the stable's buckets have no le="+Inf" bucket, so the total is unknown; query the _bucket series with sum by (le)` });
+  const wobbly = histogramOf([{ le: 0.1, count: 5.2 }, { le: 0.25, count: 4.9 }, { le: Number.POSITIVE_INFINITY, count: 7 }], "canary") as Histogram;
+  assert.deepEqual(wobbly.buckets.map((b) => b.count), [5.2, 5.2, 7], "extrapolated increases made monotone");
+  assert.equal(addHistograms(h, h).total, 200);
+});
+
+test("null at a 10/90 split: latency and errors abort at most α over 20 looks (10 minutes)", () => {
+  const random = seededRandom(21);
+  const same: Trial = { canary: BASE, stable: BASE, canaryErrors: 0.001, stableErrors: 0.001, share: 0.1 };
+  const runs = 300;
+  const latencyFalse = rate(random, latency(), same, 20, runs);
+  assert.ok(latencyFalse <= bound(0.02, runs), `latency: ${latencyFalse}`);
+  const errorsFalse = rate(random, errors, same, 20, runs);
+  assert.ok(errorsFalse <= bound(0.02, runs), `errors: ${errorsFalse}`);
+});
+
+test("at a 10/90 split: errors 0.1% → 1% within 3 minutes, the slowest 1% twice as slow within 5, the median +20% within 2", () => {
+  const random = seededRandom(22);
+  const runs = 100;
+  const errorJump = rate(random, errors, { canary: BASE, stable: BASE, canaryErrors: 0.01, stableErrors: 0.001, share: 0.1 }, 6, runs);
+  assert.ok(errorJump >= 0.95, `errors: ${errorJump}`);
+  const tail = rate(random, latency(), { canary: { ...BASE, slowest: { fraction: 0.01, factor: 2 } }, stable: BASE, canaryErrors: 0, stableErrors: 0, share: 0.1 }, 10, runs);
+  assert.ok(tail >= 0.95, `slowest 1% ×2: ${tail}`);
+  const medianUp = rate(random, latency(), { canary: { ...BASE, scale: 1.2 }, stable: BASE, canaryErrors: 0, stableErrors: 0, share: 0.1 }, 4, runs);
+  assert.ok(medianUp >= 0.95, `median +20%: ${medianUp}`);
+});
+
+test("the allowance is part of the hypothesis: with maxIncrease 100% a doubled error rate is not aborted more than α", () => {
+  const random = seededRandom(23);
+  const runs = 200;
+  // Odds ratio just under 2 for p = 0.2% vs 0.1%: inside the allowance.
+  const doubled = rate(random, { ...errors, maxIncrease: 1 }, { canary: BASE, stable: BASE, canaryErrors: 0.002, stableErrors: 0.001, share: 0.1 }, 20, runs);
+  assert.ok(doubled <= bound(0.02, runs), `${doubled}`);
+});
+
+test("no Pass before minRequests on each side; the state goes through JSON and on", () => {
+  const random = seededRandom(24);
+  let state: RequestJudgeState | undefined;
+  const verdicts: RequestVerdict[] = [];
+  for (let i = 0; i < 4; i++) {
+    const judged = judgeRequests(latency({ minRequests: 700 }), { canary: sideLook(random, 10, 30, BASE, 0), stable: sideLook(random, 90, 30, BASE, 0) }, state);
+    verdicts.push(judged.verdict);
+    state = JSON.parse(JSON.stringify(judged.state)) as RequestJudgeState;
+  }
+  // 10 canary requests/s × 30 s = ~300 a look: 700 reached at the third look.
+  assert.deepEqual(verdicts.slice(0, 2), ["NotYet", "NotYet"]);
+  assert.equal(verdicts[3], "Pass");
+  assert.equal(state?.looks, 4);
+});
