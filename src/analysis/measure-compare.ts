@@ -84,7 +84,8 @@ function metadataOf(judgement: Judgement): Record<string, string> {
 export async function measureCompare(input: CompareInput): Promise<Measurement> {
   const { provider, metric, at } = input;
   const compare = metric.compare;
-  if (!compare) return errorMeasurement(at, input.now(), "metric has no compare block");
+  if (!compare?.query) return errorMeasurement(at, input.now(), "metric has no compare.query");
+  const query = compare.query;
   if (!input.canaryHash || !input.stableHash) {
     return errorMeasurement(
       at,
@@ -99,7 +100,7 @@ export async function measureCompare(input: CompareInput): Promise<Measurement> 
   const points: Partial<Record<keyof typeof sides, readonly Point[]>> = {};
   const warnings: string[] = [];
   for (const side of ["canary", "stable"] as const) {
-    const rendered = provider.render(compare.query, input.args, new Map([["podTemplateHash", sides[side]]]));
+    const rendered = provider.render(query, input.args, new Map([["podTemplateHash", sides[side]]]));
     if (!rendered.ok) return errorMeasurement(at, input.now(), rendered.message);
     const overlap = side === "canary" ? overlapWarning(rendered.query, stepSeconds * 1000) : undefined;
     if (overlap) warnings.push(overlap);

@@ -8,6 +8,7 @@ import type { Metric } from "../api/metric.ts";
 import type { MetricProvider } from "../providers/types.ts";
 import { maskMeasurement } from "./mask-secrets.ts";
 import { measureCompare } from "./measure-compare.ts";
+import { measureRequests } from "./measure-requests.ts";
 import { errorMeasurement, measureThreshold } from "./measure-threshold.ts";
 import { emptyMetricResult, nextIsFinal } from "./metric-progress.ts";
 import { CANARY_HASH_ARG, STABLE_HASH_ARG, type ArgsOutcome } from "./resolve-args.ts";
@@ -34,6 +35,17 @@ export async function takeMeasurements(input: TakeInput): Promise<TakenMeasureme
       const common = { provider: input.provider, metric, args: args.args, context: { namespace: input.namespace }, at: input.at, now: input.now, analysisStartedAt: startedAt };
       if (!metric.compare) return { metric: metric.name, measurement: maskMeasurement(await measureThreshold(common), args.args) };
       const result = input.status.metricResults?.find((r) => r.name === metric.name) ?? emptyMetricResult(metric);
+      if (metric.compare.requests) {
+        const measurement = await measureRequests({
+          ...common,
+          canaryHash: args.args.values.get(CANARY_HASH_ARG) ?? input.hashes?.canary,
+          stableHash: args.args.values.get(STABLE_HASH_ARG) ?? input.hashes?.stable,
+          previous: result.measurements?.findLast((m) => m.metadata?.requestState !== undefined)?.metadata,
+          final: nextIsFinal(metric, result),
+          judgedMetrics: input.metrics.filter((m) => m.compare?.requests && !m.dryRun).length,
+        });
+        return { metric: metric.name, measurement: maskMeasurement(measurement, args.args) };
+      }
       const measurement = await measureCompare({
         ...common,
         canaryHash: args.args.values.get(CANARY_HASH_ARG) ?? input.hashes?.canary,

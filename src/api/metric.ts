@@ -39,9 +39,34 @@ export const metricProviderSchema = exactlyOneOf({
   prometheus: prometheusProviderSchema.optional(),
 });
 
-/** Canary-vs-stable statistical comparison (the judge). `query` has `{{podTemplateHash}}` filled per side. */
+/**
+ * The request judge's queries: per side, what Prometheus counted over `{{window}}` (the time since the metric's
+ * previous measurement, so the looks tile time). `latency`: cumulative histogram buckets by `le`; `errors` with
+ * `requests`: failed and all requests. `{{podTemplateHash}}` is filled per side.
+ */
+export const requestJudgeSchema = z.strictObject({
+  /** e.g. sum by (le) (increase(http_request_duration_seconds_bucket{rollouts_pod_template_hash="{{podTemplateHash}}"}[{{window}}])) */
+  latency: z.string().min(1).optional(),
+  /** e.g. sum(increase(http_requests_total{rollouts_pod_template_hash="{{podTemplateHash}}", code=~"5.."}[{{window}}])) */
+  errors: z.string().min(1).optional(),
+  /** The requests errors are counted among (required with errors). */
+  requests: z.string().min(1).optional(),
+  /** latency: quantile levels of the pooled requests whose bucket bounds are tested (default 0.5, 0.9, 0.99, 0.999). */
+  levels: z.array(z.number().gt(0).lt(1)).min(1).optional(),
+  /** latency: test these bucket bounds (in the histogram's unit) instead of levels. */
+  slowerThan: z.array(z.number().positive()).min(1).optional(),
+  /** Requests each side must have served before the judge may pass the canary. */
+  minRequests: intRange(1).default(500),
+});
+
+/**
+ * Canary-vs-stable statistical comparison (the judge): `requests` (the request judge, on counts) or `query`
+ * (the per-step judge, on a series). `{{podTemplateHash}}` is filled per side.
+ */
 export const compareSchema = z.strictObject({
-  query: z.string().min(1),
+  /** Per-step judge: a query whose points are compared (one number per step per side). */
+  query: z.string().min(1).optional(),
+  requests: requestJudgeSchema.optional(),
   /** Which change is bad: a higher value (latency, errors), a lower one (throughput), or either. */
   direction: z.enum(["increase", "decrease", "either"]).default("increase"),
   /** Change tolerated before the metric counts as worse: "10%" is relative to stable, a bare number is absolute (in the metric's unit). */
@@ -96,6 +121,25 @@ export const metricSchema = z.strictObject({
   if (!metric.compare && query === undefined) {
     ctx.addIssue({ code: "custom", path: ["provider", "prometheus", "query"], message: "is required (or use compare for a canary-vs-stable judgement)" });
   }
+  const compare = metric.compare;
+  if (compare) {
+    const at = (...path: string[]) => ["compare", ...path];
+    if ((compare.query === undefined) === (compare.requests === undefined)) {
+      ctx.addIssue({ code: "custom", path: at("requests"), message: "set exactly one of compare.requests (the request judge, on counts) and compare.query (the per-step judge)" });
+    }
+    const r = compare.requests;
+    if (r) {
+      if ((r.latency === undefined) === (r.errors === undefined)) ctx.addIssue({ code: "custom", path: at("requests"), message: "set exactly one of latency and errors" });
+      if (r.errors !== undefined && r.requests === undefined) ctx.addIssue({ code: "custom", path: at("requests", "requests"), message: "is required with errors: the requests the errors are counted among" });
+      if (r.latency === undefined && (r.levels !== undefined || r.slowerThan !== undefined)) ctx.addIssue({ code: "custom", path: at("requests", r.levels ? "levels" : "slowerThan"), message: "only applies with latency" });
+      if (r.levels !== undefined && r.slowerThan !== undefined) ctx.addIssue({ code: "custom", path: at("requests", "slowerThan"), message: "cannot be used together with levels; keep one of them" });
+      if (compare.direction !== "increase") ctx.addIssue({ code: "custom", path: at("direction"), message: "must be increase with requests: the request judge tests whether the canary is worse (more errors, more slow requests)" });
+      if (compare.maxIncrease !== undefined && typeof compare.maxIncrease !== "string") {
+        ctx.addIssue({ code: "custom", path: at("maxIncrease"), message: 'must be a percentage with requests ("10%": up to 10% more failed or slow requests than stable is tolerated)' });
+      }
+      if (compare.maxDecrease !== undefined) ctx.addIssue({ code: "custom", path: at("maxDecrease"), message: "does not apply with requests (only a worse canary fails)" });
+    }
+  }
   if (!metric.compare && !metric.successCondition && !metric.failureCondition) {
     ctx.addIssue({
       code: "custom",
@@ -109,3 +153,4 @@ export type MetricCondition = z.infer<typeof metricConditionSchema>;
 export type Metric = z.infer<typeof metricSchema>;
 export type PrometheusProvider = z.infer<typeof prometheusProviderSchema>;
 export type Compare = z.infer<typeof compareSchema>;
+export type RequestJudgeSpec = z.infer<typeof requestJudgeSchema>;

@@ -208,7 +208,7 @@ describe("analysis against a real Prometheus", { skip, timeout: 170_000 }, () =>
     const compareMetric = (rateWindow = "3s", step = "3s"): Metric => {
       const shipped = shippedMetric("latency-vs-stable.yaml", "latency-vs-stable", "p99.9-vs-stable");
       const compare = shipped.compare;
-      assert.ok(compare);
+      assert.ok(compare?.query);
       const query = compare.query.replace("[10s]", `[${rateWindow}]`);
       return { ...shipped, compare: { ...compare, query, window: "24s", step, minSamples: 6 } };
     };

@@ -71,7 +71,7 @@ function templateWarnings({ doc, object }: LintResult["valid"][number]): LintFin
   if (object.kind !== "AnalysisTemplate" && object.kind !== "ClusterAnalysisTemplate") return [];
   return object.value.spec.metrics.flatMap((metric, i) => {
     const compare = metric.compare;
-    const warning = compare ? overlapWarning(compare.query, durationToMs(compare.step) ?? 0) : undefined;
+    const warning = compare?.query !== undefined ? overlapWarning(compare.query, durationToMs(compare.step) ?? 0) : undefined;
     return warning ? [{ location: documentLocation(doc), object: describeObject(doc.content), path: `spec.metrics[${i}].compare.step`, message: warning }] : [];
   });
 }

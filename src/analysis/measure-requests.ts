@@ -1,0 +1,159 @@
+/**
+ * One look of the request judge (a `compare.requests` metric): for each side, what Prometheus counted since
+ * this metric's previous look (`{{window}}` is that time, so consecutive looks tile time and no request is
+ * counted twice), then the judge on the counts (counts/judge-counts.ts), whose state travels in the
+ * measurement's metadata (`requestState`) so a restarted runner goes on with it.
+ *
+ * Phases: Failed as soon as the evidence that the canary is worse reaches 1/α (at any look: anytime-valid).
+ * Until the last look, Running: no evidence either way is a verdict yet. The last look is Successful with at
+ * least minRequests per side and Inconclusive without (too little traffic is never a pass).
+ */
+import type { Measurement } from "../api/analysis-run.ts";
+import { durationToMs, formatDuration } from "../api/duration.ts";
+import type { QueryResult } from "../providers/types.ts";
+import { histogramOf, isHistogramProblem, type CumulativeBucket } from "./counts/bucket-counts.ts";
+import { DEFAULT_LEVELS, judgeRequests, type RequestJudgeSettings, type RequestJudgeState, type RequestJudgement, type SideLook } from "./counts/judge-counts.ts";
+import { describeFailure, errorMeasurement, type MeasureInput } from "./measure-threshold.ts";
+import { formatNumber } from "./values.ts";
+
+export interface RequestsInput extends MeasureInput {
+  readonly canaryHash: string | undefined;
+  readonly stableHash: string | undefined;
+  /** Metadata of this metric's previous look (carries the judge's state and when it looked). */
+  readonly previous?: Readonly<Record<string, string>> | undefined;
+  /** This is the metric's last look: the verdict is final. */
+  readonly final: boolean;
+  /** Request-judge metrics of the run that decide: the run's false-abort budget is split among them. */
+  readonly judgedMetrics: number;
+}
+
+function previousState(previous: RequestsInput["previous"]): RequestJudgeState | undefined {
+  const text = previous?.requestState;
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as RequestJudgeState;
+  } catch {
+    return undefined; // a damaged state starts afresh: the evidence so far is lost, never invented
+  }
+}
+
+/** The time since the previous look: what `{{window}}` covers. The first look covers the metric's interval. */
+function windowSeconds(input: RequestsInput): number {
+  const last = Number(input.previous?.lookAt);
+  const since = Number.isFinite(last) ? input.at.getTime() / 1000 - last : (durationToMs(input.metric.interval ?? "60s") ?? 60_000) / 1000;
+  return Math.max(1, Math.min(3600, Math.round(since)));
+}
+
+function oneNumber(result: QueryResult, what: string): number | string {
+  if (result.series.length > 1) return `${what} returned ${result.series.length} series; aggregate it to one with sum(...)`;
+  const value = result.series[0]?.points[0]?.[1];
+  // No series: a counter that never moved in the window (or never existed): nothing counted.
+  return value === undefined || !Number.isFinite(value) ? 0 : Math.max(0, value);
+}
+
+function bucketsOf(result: QueryResult, what: string): CumulativeBucket[] | string {
+  const buckets: CumulativeBucket[] = [];
+  for (const series of result.series) {
+    const le = series.labels.le;
+    if (le === undefined) return `${what} returned a series without an le label; query the _bucket series with sum by (le) (...)`;
+    const bound = le === "+Inf" ? Number.POSITIVE_INFINITY : Number(le);
+    const count = series.points[0]?.[1] ?? 0;
+    buckets.push({ le: bound, count: Number.isFinite(count) ? count : 0 });
+  }
+  return buckets;
+}
+
+function settingsOf(input: RequestsInput): RequestJudgeSettings {
+  const compare = input.metric.compare;
+  const r = compare?.requests;
+  const alpha = (1 - (compare?.confidence ?? 0.98)) / Math.max(1, input.judgedMetrics);
+  const percent = typeof compare?.maxIncrease === "string" ? Number.parseFloat(compare.maxIncrease) / 100 : 0;
+  const common = { maxIncrease: percent, alpha, minRequests: r?.minRequests ?? 500 };
+  return r?.errors !== undefined ? { kind: "errors", ...common } : { kind: "latency", ...common, levels: r?.levels ?? DEFAULT_LEVELS, slowerThan: r?.slowerThan };
+}
+
+/** A share of requests, to two significant digits: 0.013%, 1.2%, 50%. */
+const percentOf = (fraction: number): string => `${Number((100 * fraction).toPrecision(2))}%`;
+const rate = (bad: number, all: number) => (all > 0 ? percentOf(bad / all) : "-");
+
+function describe(j: RequestJudgement, settings: RequestJudgeSettings, final: boolean): string {
+  const s = j.strongest;
+  const what = settings.kind === "errors" ? "failed" : s?.bound !== undefined ? `slower than ${formatNumber(s.bound)}` : "slow";
+  const seen = s
+    ? `canary ${Math.round(s.canaryBad)} of ${Math.round(j.canaryRequests)} requests ${what} (${rate(s.canaryBad, j.canaryRequests)}) vs stable ${Math.round(s.stableBad)} of ${Math.round(j.stableRequests)} (${rate(s.stableBad, j.stableRequests)})`
+    : `canary ${Math.round(j.canaryRequests)} and stable ${Math.round(j.stableRequests)} requests`;
+  const allowed = settings.maxIncrease > 0 ? `, allowing ${percentOf(settings.maxIncrease)} more` : "";
+  const evidence = `evidence e=${formatNumber(j.eValue)} (aborts at ${formatNumber(1 / settings.alpha)}${allowed})`;
+  if (j.verdict === "High") return `canary worse: ${seen}; ${evidence}`;
+  if (j.verdict === "NotYet") {
+    const short = `not enough requests yet (${settings.minRequests} per side needed)`;
+    return `${final ? "inconclusive: " : ""}${short}: ${seen}; ${evidence}`;
+  }
+  return `${final ? "no worse than stable" : "no evidence the canary is worse so far"}: ${seen}; ${evidence}`;
+}
+
+export async function measureRequests(input: RequestsInput): Promise<Measurement> {
+  const { provider, metric, at } = input;
+  const spec = metric.compare?.requests;
+  if (!spec) return errorMeasurement(at, input.now(), "metric has no compare.requests");
+  if (!input.canaryHash || !input.stableHash) {
+    return errorMeasurement(at, input.now(), `compare needs both pod-template hashes: pass args "canary-pod-hash" (podTemplateHashValue: Latest) and "stable-pod-hash" (podTemplateHashValue: Stable)`);
+  }
+  const window = formatDuration(windowSeconds(input) * 1000);
+  const warnings: string[] = [];
+  const query = async (template: string, hash: string, what: string): Promise<QueryResult | string> => {
+    const rendered = provider.render(template, input.args, new Map([["podTemplateHash", hash], ["window", window]]));
+    if (!rendered.ok) return `${what}: ${rendered.message}`;
+    const outcome = await provider.instant(metric, rendered.query, at, input.context);
+    if (!outcome.ok) return `${what}: ${describeFailure(outcome)}`;
+    warnings.push(...outcome.warnings);
+    return outcome.value;
+  };
+
+  const sides: Record<"canary" | "stable", SideLook> = { canary: { requests: 0 }, stable: { requests: 0 } };
+  for (const [side, hash] of [["canary", input.canaryHash], ["stable", input.stableHash]] as const) {
+    if (spec.latency !== undefined) {
+      const result = await query(spec.latency, hash, `${side} latency`);
+      if (typeof result === "string") return errorMeasurement(at, input.now(), result, warnings);
+      const buckets = bucketsOf(result, `${side} latency`);
+      if (typeof buckets === "string") return errorMeasurement(at, input.now(), buckets, warnings);
+      if (buckets.length === 0) continue; // no requests on this side in the window
+      const histogram = histogramOf(buckets, side);
+      if (isHistogramProblem(histogram)) return errorMeasurement(at, input.now(), histogram.problem, warnings);
+      sides[side] = { requests: histogram.total, histogram };
+    } else if (spec.errors !== undefined && spec.requests !== undefined) {
+      const errors = await query(spec.errors, hash, `${side} errors`);
+      if (typeof errors === "string") return errorMeasurement(at, input.now(), errors, warnings);
+      const requests = await query(spec.requests, hash, `${side} requests`);
+      if (typeof requests === "string") return errorMeasurement(at, input.now(), requests, warnings);
+      const e = oneNumber(errors, `${side} errors`);
+      const n = oneNumber(requests, `${side} requests`);
+      if (typeof e === "string") return errorMeasurement(at, input.now(), e, warnings);
+      if (typeof n === "string") return errorMeasurement(at, input.now(), n, warnings);
+      sides[side] = { requests: Math.max(n, e), errors: e };
+    }
+  }
+
+  const settings = settingsOf(input);
+  const judged = judgeRequests(settings, sides, previousState(input.previous));
+  const phase: Measurement["phase"] = judged.verdict === "High" ? "Failed" : !input.final ? "Running" : judged.verdict === "Pass" ? "Successful" : "Inconclusive";
+  const metadata: Record<string, string> = {
+    classification: judged.verdict === "High" ? "High" : judged.verdict === "Pass" ? "Pass" : "NoData",
+    decidedBy: "sequential",
+    eValue: formatNumber(judged.eValue),
+    canaryRequests: String(Math.round(judged.canaryRequests)),
+    stableRequests: String(Math.round(judged.stableRequests)),
+    window,
+    lookAt: String(Math.round(at.getTime() / 1000)),
+    requestState: JSON.stringify(judged.state),
+  };
+  return {
+    phase,
+    value: `e=${formatNumber(judged.eValue)}`,
+    startedAt: at.toISOString(),
+    finishedAt: input.now().toISOString(),
+    message: describe(judged, settings, input.final),
+    ...(warnings.length > 0 ? { warnings } : {}),
+    metadata,
+  };
+}
