@@ -10,7 +10,7 @@
  */
 import type { Measurement } from "../api/analysis-run.ts";
 import { durationToMs, formatDuration } from "../api/duration.ts";
-import type { QueryResult } from "../providers/types.ts";
+import type { QueryResult, ResolvedArgs } from "../providers/types.ts";
 import { histogramOf, isHistogramProblem, type CumulativeBucket } from "./counts/bucket-counts.ts";
 import { DEFAULT_LEVELS, judgeRequests, type RequestJudgeSettings, type RequestJudgeState, type RequestJudgement, type SideLook } from "./counts/judge-counts.ts";
 import { describeFailure, errorMeasurement, type MeasureInput } from "./measure-threshold.ts";
@@ -25,6 +25,17 @@ export interface RequestsInput extends MeasureInput {
   readonly final: boolean;
   /** Request-judge metrics of the run that decide: the run's false-abort budget is split among them. */
   readonly judgedMetrics: number;
+}
+
+/**
+ * The placeholders filled per side: {{podTemplateHash}}, {{window}}, and {{sides.NAME}} = the value of the arg
+ * `canary-NAME` on the canary's side and of `stable-NAME` on stable's, for metrics that tell the versions apart
+ * by something else than the pod-template hash (Istio and ingress-nginx name the Service a request went to).
+ */
+function sideExtras(args: ResolvedArgs, side: "canary" | "stable", hash: string, window: string): Map<string, string> {
+  const extras = new Map([["podTemplateHash", hash], ["window", window]]);
+  for (const [name, value] of args.values) if (name.startsWith(`${side}-`) && !args.secrets.has(name)) extras.set(`sides.${name.slice(side.length + 1)}`, value);
+  return extras;
 }
 
 function previousState(previous: RequestsInput["previous"]): RequestJudgeState | undefined {
@@ -101,8 +112,8 @@ export async function measureRequests(input: RequestsInput): Promise<Measurement
   }
   const window = formatDuration(windowSeconds(input) * 1000);
   const warnings: string[] = [];
-  const query = async (template: string, hash: string, what: string): Promise<QueryResult | string> => {
-    const rendered = provider.render(template, input.args, new Map([["podTemplateHash", hash], ["window", window]]));
+  const query = async (template: string, side: "canary" | "stable", hash: string, what: string): Promise<QueryResult | string> => {
+    const rendered = provider.render(template, input.args, sideExtras(input.args, side, hash, window));
     if (!rendered.ok) return `${what}: ${rendered.message}`;
     const outcome = await provider.instant(metric, rendered.query, at, input.context);
     if (!outcome.ok) return `${what}: ${describeFailure(outcome)}`;
@@ -113,7 +124,7 @@ export async function measureRequests(input: RequestsInput): Promise<Measurement
   const sides: Record<"canary" | "stable", SideLook> = { canary: { requests: 0 }, stable: { requests: 0 } };
   for (const [side, hash] of [["canary", input.canaryHash], ["stable", input.stableHash]] as const) {
     if (spec.latency !== undefined) {
-      const result = await query(spec.latency, hash, `${side} latency`);
+      const result = await query(spec.latency, side, hash, `${side} latency`);
       if (typeof result === "string") return errorMeasurement(at, input.now(), result, warnings);
       const buckets = bucketsOf(result, `${side} latency`);
       if (typeof buckets === "string") return errorMeasurement(at, input.now(), buckets, warnings);
@@ -122,9 +133,9 @@ export async function measureRequests(input: RequestsInput): Promise<Measurement
       if (isHistogramProblem(histogram)) return errorMeasurement(at, input.now(), histogram.problem, warnings);
       sides[side] = { requests: histogram.total, histogram };
     } else if (spec.errors !== undefined && spec.requests !== undefined) {
-      const errors = await query(spec.errors, hash, `${side} errors`);
+      const errors = await query(spec.errors, side, hash, `${side} errors`);
       if (typeof errors === "string") return errorMeasurement(at, input.now(), errors, warnings);
-      const requests = await query(spec.requests, hash, `${side} requests`);
+      const requests = await query(spec.requests, side, hash, `${side} requests`);
       if (typeof requests === "string") return errorMeasurement(at, input.now(), requests, warnings);
       const e = oneNumber(errors, `${side} errors`);
       const n = oneNumber(requests, `${side} requests`);

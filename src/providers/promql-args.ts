@@ -18,7 +18,8 @@ import type { RenderOutcome, ResolvedArgs } from "./types.ts";
 
 type Position = "double-quoted" | "single-quoted" | "raw" | "duration" | "bare" | "comment";
 
-const PLACEHOLDER = /\{\{\s*(?:args\.([A-Za-z0-9_][-A-Za-z0-9_.]*)|([A-Za-z][A-Za-z0-9_]*))\s*\}\}/y;
+// Extras are built-in names (podTemplateHash, window) and per-side ones (sides.service: the request judge).
+const PLACEHOLDER = /\{\{\s*(?:args\.([A-Za-z0-9_][-A-Za-z0-9_.]*)|([A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_][-A-Za-z0-9_]*)?))\s*\}\}/y;
 // Unsigned: a sign could join the surrounding expression ("x_{{args.v}}" with "-1" would subtract).
 const NUMBER = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -14,6 +14,7 @@ import type { Measurement } from "../../src/api/analysis-run.ts";
 import { API_GROUP_VERSION } from "../../src/api/group.ts";
 import { metricSchema, type Metric } from "../../src/api/metric.ts";
 import { measureCompare } from "../../src/analysis/measure-compare.ts";
+import { measureRequests } from "../../src/analysis/measure-requests.ts";
 import { measureThreshold } from "../../src/analysis/measure-threshold.ts";
 import { startAnalysisRunner, type AnalysisRunner } from "../../src/analysis/runner.ts";
 import { PrometheusProvider } from "../../src/providers/prometheus.ts";
@@ -250,6 +251,47 @@ describe("analysis against a real Prometheus", { skip, timeout: 170_000 }, () =>
       const m = await judgeCanary(hash.idle, true);
       assert.equal(m.phase, "Inconclusive", explain(m));
       assert.equal(m.metadata?.classification, "NoData");
+    });
+  });
+
+  describe("the request judge (the shipped requests-vs-stable, counts since the previous look)", () => {
+    /** Looks `n` times, 3 s apart, as the runner would; stops at a Failed look. */
+    async function looks(metricName: string, canaryHash: string, n: number): Promise<Measurement[]> {
+      const metric = { ...shippedMetric("requests-vs-stable.yaml", "requests-vs-stable", metricName), count: n };
+      const taken: Measurement[] = [];
+      for (let i = 0; i < n; i++) {
+        const m = await measureRequests({
+          provider,
+          metric,
+          args: literalArgs(),
+          context: { namespace: "default" },
+          at: new Date(),
+          now: () => new Date(),
+          canaryHash,
+          stableHash: hash.stable,
+          previous: taken.at(-1)?.metadata,
+          final: i === n - 1,
+          judgedMetrics: 2,
+        });
+        taken.push(m);
+        if (m.phase === "Failed" || m.phase === "Error") break;
+        await new Promise((r) => setTimeout(r, 3000));
+      }
+      return taken;
+    }
+
+    it("fails the tail canary on latency and the erroring canary on errors; passes the healthy one", async () => {
+      const [tail, errors, good] = await Promise.all([looks("latency-vs-stable", hash.tail, 5), looks("errors-vs-stable", hash.err, 5), looks("latency-vs-stable", hash.good, 4)]);
+      const last = (ms: Measurement[]) => ms.at(-1) as Measurement;
+      assert.equal(last(tail).phase, "Failed", explain(last(tail)));
+      assert.match(last(tail).message ?? "", /^canary worse: canary \d+ of \d+ requests slower than/);
+      assert.equal(last(errors).phase, "Failed", explain(last(errors)));
+      assert.match(last(errors).message ?? "", /requests failed \((4|5|6)(\.\d)?%\) vs stable 0 of/);
+      assert.deepEqual(good.map((m) => m.phase), ["Running", "Running", "Running", "Successful"], good.map(explain).join("\n"));
+      // The looks tile time: the second asked for the time since the first, not the metric's interval.
+      const windows = good.map((m) => Number.parseInt(m.metadata?.window ?? "", 10));
+      assert.equal(windows[0], 30);
+      assert.ok((windows[1] ?? 0) >= 3 && (windows[1] ?? 0) <= 6, `windows ${windows}`);
     });
   });
 

@@ -25,11 +25,16 @@ describe("shipped analysis templates", () => {
       it(`${file}: ${template.metadata.name} renders every query with its declared args`, () => {
         const declared = new Map((template.spec.args ?? []).map((a) => [a.name, a.value ?? SAMPLE[a.name] ?? "x"]));
         for (const metric of template.spec.metrics) {
-          const queries = [metric.provider.prometheus?.query, metric.minSamples?.query, metric.compare?.query].filter((q): q is string => q !== undefined);
+          const r = metric.compare?.requests;
+          const queries = [metric.provider.prometheus?.query, metric.minSamples?.query, metric.compare?.query, r?.latency, r?.errors, r?.requests].filter((q): q is string => q !== undefined);
           assert.ok(queries.length > 0, metric.name);
+          // The request judge's per-side placeholders: {{window}}, and {{sides.NAME}} from the args canary-NAME / stable-NAME.
+          const extras = new Map([["podTemplateHash", "abc"], ["window", "30s"]]);
+          for (const name of declared.keys()) if (name.startsWith("canary-")) extras.set(`sides.${name.slice("canary-".length)}`, "checkout-canary");
           for (const query of queries) {
             for (const m of query.matchAll(/\{\{\s*args\.([^}\s]+)\s*\}\}/g)) assert.ok(declared.has(m[1] ?? ""), `${metric.name}: {{args.${m[1]}}} is not declared`);
-            const out = renderPromQL(query, literalArgs(declared), new Map([["podTemplateHash", "abc"]]));
+            for (const m of query.matchAll(/\{\{\s*sides\.([^}\s]+)\s*\}\}/g)) assert.ok(declared.has(`canary-${m[1]}`) && declared.has(`stable-${m[1]}`), `${metric.name}: {{sides.${m[1]}}} needs args canary-${m[1]} and stable-${m[1]}`);
+            const out = renderPromQL(query, literalArgs(declared), extras);
             assert.ok(out.ok, `${metric.name}: ${out.ok ? "" : out.message}`);
             assert.doesNotMatch(out.query, /\{\{/);
           }
@@ -69,6 +74,7 @@ describe("shipped analysis templates", () => {
       ["analysis-error-rate.yaml", "error-rate.yaml"],
       ["analysis-latency.yaml", "latency.yaml"],
       ["analysis-judge.yaml", "latency-vs-stable.yaml"],
+      ["analysis-requests.yaml", "requests-vs-stable.yaml"],
     ];
     for (const [example, shipped] of pairs) {
       assert.equal(readFileSync(join(REPO_ROOT, "examples", example ?? ""), "utf8"), readFileSync(join(DIR, shipped ?? ""), "utf8"), `${example} differs from deploy/analysis-templates/${shipped}`);
