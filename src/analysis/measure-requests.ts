@@ -83,19 +83,26 @@ function settingsOf(input: RequestsInput): RequestJudgeSettings {
   return r?.errors !== undefined ? { kind: "errors", ...common } : { kind: "latency", ...common, levels: r?.levels ?? DEFAULT_LEVELS, slowerThan: r?.slowerThan };
 }
 
+/** Evidence to three significant digits: 611, 1.52, 0.701. */
+const shortNumber = (x: number): string => String(Number(x.toPrecision(3)));
+
 /** A share of requests, to two significant digits: 0.013%, 1.2%, 50%. */
 const percentOf = (fraction: number): string => `${Number((100 * fraction).toPrecision(2))}%`;
 const rate = (bad: number, all: number) => (all > 0 ? percentOf(bad / all) : "-");
 
-function describe(j: RequestJudgement, settings: RequestJudgeSettings, final: boolean): string {
+function describe(j: RequestJudgement, settings: RequestJudgeSettings, final: boolean, planned: number | undefined): string {
   const s = j.strongest;
   const what = settings.kind === "errors" ? "failed" : s?.bound !== undefined ? `slower than ${formatNumber(s.bound)}` : "slow";
   const seen = s
     ? `canary ${Math.round(s.canaryBad)} of ${Math.round(j.canaryRequests)} requests ${what} (${rate(s.canaryBad, j.canaryRequests)}) vs stable ${Math.round(s.stableBad)} of ${Math.round(j.stableRequests)} (${rate(s.stableBad, j.stableRequests)})`
     : `canary ${Math.round(j.canaryRequests)} and stable ${Math.round(j.stableRequests)} requests`;
   const allowed = settings.maxIncrease > 0 ? `, allowing ${percentOf(settings.maxIncrease)} more` : "";
-  const evidence = `evidence e=${formatNumber(j.eValue)} (aborts at ${formatNumber(1 / settings.alpha)}${allowed})`;
-  if (j.verdict === "High") return `canary worse: ${seen}; ${evidence}`;
+  const evidence = `evidence e=${shortNumber(j.eValue)} (aborts at ${shortNumber(1 / settings.alpha)}${allowed})`;
+  if (j.verdict === "High") {
+    // The sequential test decides as soon as the evidence is there; a fixed-horizon test would wait for the last look.
+    const when = planned !== undefined && planned > j.state.looks ? `; decided at look ${j.state.looks} of ${planned}` : "";
+    return `canary worse: ${seen}; ${evidence}${when}`;
+  }
   if (j.verdict === "NotYet") {
     const short = `not enough requests yet (${settings.minRequests} per side needed)`;
     return `${final ? "inconclusive: " : ""}${short}: ${seen}; ${evidence}`;
@@ -151,7 +158,7 @@ export async function measureRequests(input: RequestsInput): Promise<Measurement
   const metadata: Record<string, string> = {
     classification: judged.verdict === "High" ? "High" : judged.verdict === "Pass" ? "Pass" : "NoData",
     decidedBy: "sequential",
-    eValue: formatNumber(judged.eValue),
+    eValue: shortNumber(judged.eValue),
     canaryRequests: String(Math.round(judged.canaryRequests)),
     stableRequests: String(Math.round(judged.stableRequests)),
     window,
@@ -160,10 +167,10 @@ export async function measureRequests(input: RequestsInput): Promise<Measurement
   };
   return {
     phase,
-    value: `e=${formatNumber(judged.eValue)}`,
+    value: `e=${shortNumber(judged.eValue)}`,
     startedAt: at.toISOString(),
     finishedAt: input.now().toISOString(),
-    message: describe(judged, settings, input.final),
+    message: describe(judged, settings, input.final, metric.count),
     ...(warnings.length > 0 ? { warnings } : {}),
     metadata,
   };

@@ -33,7 +33,7 @@ export type RequestJudgeState = {
   looks: number;
   canaryRequests: number;
   stableRequests: number;
-  /** One share test per tested event ("errors", or "p99" for a level, or "le=0.25" for a fixed bound). */
+  /** One share test per tested event: "errors", or "le=0.25" for requests slower than 0.25. */
   tests: Record<string, ShareState>;
   /** The bound each latency test looked at last. */
   bounds?: Record<string, number> | undefined;
@@ -57,18 +57,20 @@ export type RequestJudgement = {
 
 export const emptyRequestState = (): RequestJudgeState => ({ version: 1, looks: 0, canaryRequests: 0, stableRequests: 0, tests: {} });
 
-const levelName = (q: number): string => `p${String(q * 100).replace(/\.0+$/, "")}`;
-
-/** The bounds to test at this look: fixed ones, or those at the pooled levels (falling back to the highest bound). */
+/**
+ * The bounds to test at this look: fixed ones, or the upper edge of the bucket each pooled quantile falls in
+ * (a slower canary has more requests beyond it: a shifted median, the slowest 1% doubled, a new tail), the
+ * highest finite bound for a quantile beyond it. Each distinct bound is one test, named by its bound.
+ */
 function latencyBounds(settings: Extract<RequestJudgeSettings, { kind: "latency" }>, pooled: Histogram): [string, number][] {
   if (settings.slowerThan && settings.slowerThan.length > 0) return settings.slowerThan.map((b) => [`le=${b}`, b]);
   const highest = finiteBounds(pooled).at(-1);
-  const chosen: [string, number][] = [];
+  const chosen = new Set<number>();
   for (const q of settings.levels) {
-    const bound = boundAtQuantile(pooled, q) ?? highest;
-    if (bound !== undefined) chosen.push([levelName(q), bound]);
+    const upper = boundAtQuantile(pooled, q) ?? highest;
+    if (upper !== undefined) chosen.add(upper);
   }
-  return chosen;
+  return [...chosen].sort((a, b) => a - b).map((b) => [`le=${b}`, b]);
 }
 
 function meanEValue(tests: Record<string, ShareState>): number {
