@@ -38,7 +38,7 @@ const atTenPercent = [0.1];
 export const SCENARIOS: readonly Scenario[] = [
   {
     id: "null",
-    label: "null (same both sides)",
+    label: "null",
     kind: "null",
     canaryLatency: BASE_LATENCY,
     canaryErrorRate: BASE_ERROR_RATE,

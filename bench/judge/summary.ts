@@ -58,10 +58,21 @@ function metText(row: Row, within: number): string {
   return met ? "yes" : "MISS";
 }
 
+/** How the table names each method (the issue's row names). */
+const METHOD_LABELS: Record<Method, string> = {
+  "per-step p99": "per-step judge p99 (today)",
+  "per-step p99.9": "per-step judge p99.9 (today)",
+  "per-step errors": "per-step judge errors (today)",
+  "threshold p99": "threshold p99 (calibrated)",
+  "threshold errors": "threshold errors (calibrated)",
+  oracle: "oracle SPRT",
+  "request judge": "request judge (new)",
+};
+
 export const HEADER = ["scenario", "canary", "method", "aborts (10m)", "by target time", "median", "p90", "target", "met", "oracle (same time)"];
 
 export function rowCells(row: Row): string[] {
-  const lead = [row.scenario.label, `${(100 * row.share).toFixed(0)}%`, row.method];
+  const lead = [row.scenario.label, `${(100 * row.share).toFixed(0)}%`, METHOD_LABELS[row.method]];
   const { tally } = row;
   if (tally === undefined) return [...lead, "not built yet", "", "", "", targetText(row), "", ""];
   const horizon = HORIZON_SECONDS / 60;
