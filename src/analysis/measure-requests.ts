@@ -1,18 +1,19 @@
 /**
- * One look of the request judge (a `compare.requests` metric): for each side, what Prometheus counted since
- * this metric's previous look (`{{window}}` is that time, so consecutive looks tile time and no request is
- * counted twice), then the judge on the counts (counts/judge-counts.ts), whose state travels in the
- * measurement's metadata (`requestState`) so a restarted runner goes on with it.
+ * One look of the request judge (a `compare.requests` metric): for each side, where its counters stand now
+ * (the queries return the counters themselves), then the judge on the requests since the previous look: the
+ * differences (counts/counter-deltas.ts), exact, with no extrapolation and no request counted twice. The
+ * counters and the judge's state travel in the measurement's metadata (`counters`, `requestState`), so a
+ * restarted runner goes on with them.
  *
  * Phases: Failed as soon as the evidence that the canary is worse reaches 1/α (at any look: anytime-valid).
  * Until the last look, Running: no evidence either way is a verdict yet. The last look is Successful with at
  * least minRequests per side and Inconclusive without (too little traffic is never a pass).
  */
 import type { Measurement } from "../api/analysis-run.ts";
-import { durationToMs, formatDuration } from "../api/duration.ts";
 import type { QueryResult, ResolvedArgs } from "../providers/types.ts";
-import { histogramOf, isHistogramProblem, type CumulativeBucket } from "./counts/bucket-counts.ts";
-import { DEFAULT_LEVELS, judgeRequests, type RequestJudgeSettings, type RequestJudgeState, type RequestJudgement, type SideLook } from "./counts/judge-counts.ts";
+import type { CumulativeBucket } from "./counts/bucket-counts.ts";
+import { deltaOf, type SideCounters } from "./counts/counter-deltas.ts";
+import { DEFAULT_LEVELS, judgeRequests, type RequestJudgeSettings, type RequestJudgeState, type RequestJudgement } from "./counts/judge-counts.ts";
 import { describeFailure, errorMeasurement, type MeasureInput } from "./measure-threshold.ts";
 import { formatNumber } from "./values.ts";
 
@@ -28,12 +29,12 @@ export interface RequestsInput extends MeasureInput {
 }
 
 /**
- * The placeholders filled per side: {{podTemplateHash}}, {{window}}, and {{sides.NAME}} = the value of the arg
+ * The placeholders filled per side: {{podTemplateHash}}, and {{sides.NAME}} = the value of the arg
  * `canary-NAME` on the canary's side and of `stable-NAME` on stable's, for metrics that tell the versions apart
  * by something else than the pod-template hash (Istio and ingress-nginx name the Service a request went to).
  */
-function sideExtras(args: ResolvedArgs, side: "canary" | "stable", hash: string, window: string): Map<string, string> {
-  const extras = new Map([["podTemplateHash", hash], ["window", window]]);
+function sideExtras(args: ResolvedArgs, side: "canary" | "stable", hash: string): Map<string, string> {
+  const extras = new Map([["podTemplateHash", hash]]);
   for (const [name, value] of args.values) if (name.startsWith(`${side}-`) && !args.secrets.has(name)) extras.set(`sides.${name.slice(side.length + 1)}`, value);
   return extras;
 }
@@ -48,11 +49,19 @@ function previousState(previous: RequestsInput["previous"]): RequestJudgeState |
   }
 }
 
-/** The time since the previous look: what `{{window}}` covers. The first look covers the metric's interval. */
-function windowSeconds(input: RequestsInput): number {
-  const last = Number(input.previous?.lookAt);
-  const since = Number.isFinite(last) ? input.at.getTime() / 1000 - last : (durationToMs(input.metric.interval ?? "60s") ?? 60_000) / 1000;
-  return Math.max(1, Math.min(3600, Math.round(since)));
+type Counters = { canary: SideCounters; stable: SideCounters };
+
+function previousCounters(previous: RequestsInput["previous"]): Counters | undefined {
+  const text = previous?.counters;
+  if (text === undefined) return undefined;
+  try {
+    // JSON has no Infinity: the +Inf bucket is stored as null.
+    const parsed = JSON.parse(text) as { canary: SideCounters; stable: SideCounters };
+    const revive = (c: SideCounters): SideCounters => ({ ...c, ...(c.buckets ? { buckets: c.buckets.map((b) => ({ le: b.le ?? Number.POSITIVE_INFINITY, count: b.count })) } : {}) });
+    return { canary: revive(parsed.canary), stable: revive(parsed.stable) };
+  } catch {
+    return undefined;
+  }
 }
 
 function oneNumber(result: QueryResult, what: string): number | string {
@@ -117,10 +126,9 @@ export async function measureRequests(input: RequestsInput): Promise<Measurement
   if (!input.canaryHash || !input.stableHash) {
     return errorMeasurement(at, input.now(), `compare needs both pod-template hashes: pass args "canary-pod-hash" (podTemplateHashValue: Latest) and "stable-pod-hash" (podTemplateHashValue: Stable)`);
   }
-  const window = formatDuration(windowSeconds(input) * 1000);
   const warnings: string[] = [];
   const query = async (template: string, side: "canary" | "stable", hash: string, what: string): Promise<QueryResult | string> => {
-    const rendered = provider.render(template, input.args, sideExtras(input.args, side, hash, window));
+    const rendered = provider.render(template, input.args, sideExtras(input.args, side, hash));
     if (!rendered.ok) return `${what}: ${rendered.message}`;
     const outcome = await provider.instant(metric, rendered.query, at, input.context);
     if (!outcome.ok) return `${what}: ${describeFailure(outcome)}`;
@@ -128,17 +136,14 @@ export async function measureRequests(input: RequestsInput): Promise<Measurement
     return outcome.value;
   };
 
-  const sides: Record<"canary" | "stable", SideLook> = { canary: { requests: 0 }, stable: { requests: 0 } };
+  const counters: Counters = { canary: {}, stable: {} };
   for (const [side, hash] of [["canary", input.canaryHash], ["stable", input.stableHash]] as const) {
     if (spec.latency !== undefined) {
       const result = await query(spec.latency, side, hash, `${side} latency`);
       if (typeof result === "string") return errorMeasurement(at, input.now(), result, warnings);
       const buckets = bucketsOf(result, `${side} latency`);
       if (typeof buckets === "string") return errorMeasurement(at, input.now(), buckets, warnings);
-      if (buckets.length === 0) continue; // no requests on this side in the window
-      const histogram = histogramOf(buckets, side);
-      if (isHistogramProblem(histogram)) return errorMeasurement(at, input.now(), histogram.problem, warnings);
-      sides[side] = { requests: histogram.total, histogram };
+      counters[side] = { buckets };
     } else if (spec.errors !== undefined && spec.requests !== undefined) {
       const errors = await query(spec.errors, side, hash, `${side} errors`);
       if (typeof errors === "string") return errorMeasurement(at, input.now(), errors, warnings);
@@ -148,12 +153,21 @@ export async function measureRequests(input: RequestsInput): Promise<Measurement
       const n = oneNumber(requests, `${side} requests`);
       if (typeof e === "string") return errorMeasurement(at, input.now(), e, warnings);
       if (typeof n === "string") return errorMeasurement(at, input.now(), n, warnings);
-      sides[side] = { requests: Math.max(n, e), errors: e };
+      counters[side] = { requests: n, errors: e };
     }
   }
 
+  const before = previousCounters(input.previous);
+  const canary = deltaOf(before?.canary, counters.canary, "canary");
+  const stable = deltaOf(before?.stable, counters.stable, "stable");
+  const restart = canary.kind === "start" ? canary.why : stable.kind === "start" ? stable.why : undefined;
   const settings = settingsOf(input);
-  const judged = judgeRequests(settings, sides, previousState(input.previous));
+  const previous = previousState(input.previous);
+  const judged =
+    canary.kind === "look" && stable.kind === "look"
+      ? judgeRequests(settings, { canary: canary.look, stable: stable.look }, previous)
+      : judgeRequests(settings, { canary: { requests: 0 }, stable: { requests: 0 } }, previous); // a starting point: nothing to judge
+
   const phase: Measurement["phase"] = judged.verdict === "High" ? "Failed" : !input.final ? "Running" : judged.verdict === "Pass" ? "Successful" : "Inconclusive";
   const metadata: Record<string, string> = {
     classification: judged.verdict === "High" ? "High" : judged.verdict === "Pass" ? "Pass" : "NoData",
@@ -161,8 +175,7 @@ export async function measureRequests(input: RequestsInput): Promise<Measurement
     eValue: shortNumber(judged.eValue),
     canaryRequests: String(Math.round(judged.canaryRequests)),
     stableRequests: String(Math.round(judged.stableRequests)),
-    window,
-    lookAt: String(Math.round(at.getTime() / 1000)),
+    counters: JSON.stringify(counters),
     requestState: JSON.stringify(judged.state),
   };
   return {
@@ -170,7 +183,7 @@ export async function measureRequests(input: RequestsInput): Promise<Measurement
     value: `e=${shortNumber(judged.eValue)}`,
     startedAt: at.toISOString(),
     finishedAt: input.now().toISOString(),
-    message: describe(judged, settings, input.final, metric.count),
+    message: `${describe(judged, settings, input.final, metric.count)}${restart ? ` (${restart})` : ""}`,
     ...(warnings.length > 0 ? { warnings } : {}),
     metadata,
   };

@@ -40,14 +40,15 @@ export const metricProviderSchema = exactlyOneOf({
 });
 
 /**
- * The request judge's queries: per side, what Prometheus counted over `{{window}}` (the time since the metric's
- * previous measurement, so the looks tile time). `latency`: cumulative histogram buckets by `le`; `errors` with
- * `requests`: failed and all requests. `{{podTemplateHash}}` is filled per side.
+ * The request judge's queries: per side, the counters themselves (not increase() or rate(): the judge takes the
+ * differences between its looks, which are exact; increase() extrapolates and would overstate the evidence).
+ * `latency`: cumulative histogram buckets by `le`; `errors` with `requests`: failed and all requests.
+ * `{{podTemplateHash}}` (and `{{sides.NAME}}`, the arg canary-NAME or stable-NAME) is filled per side.
  */
 export const requestJudgeSchema = z.strictObject({
-  /** e.g. sum by (le) (increase(http_request_duration_seconds_bucket{rollouts_pod_template_hash="{{podTemplateHash}}"}[{{window}}])) */
+  /** e.g. sum by (le) (http_request_duration_seconds_bucket{rollouts_pod_template_hash="{{podTemplateHash}}"}) */
   latency: z.string().min(1).optional(),
-  /** e.g. sum(increase(http_requests_total{rollouts_pod_template_hash="{{podTemplateHash}}", code=~"5.."}[{{window}}])) */
+  /** e.g. sum(http_requests_total{rollouts_pod_template_hash="{{podTemplateHash}}", code=~"5.."}) */
   errors: z.string().min(1).optional(),
   /** The requests errors are counted among (required with errors). */
   requests: z.string().min(1).optional(),
@@ -138,6 +139,12 @@ export const metricSchema = z.strictObject({
         ctx.addIssue({ code: "custom", path: at("maxIncrease"), message: 'must be a percentage with requests ("10%": up to 10% more failed or slow requests than stable is tolerated)' });
       }
       if (compare.maxDecrease !== undefined) ctx.addIssue({ code: "custom", path: at("maxDecrease"), message: "does not apply with requests (only a worse canary fails)" });
+      for (const field of ["latency", "errors", "requests"] as const) {
+        const q = r[field];
+        if (q !== undefined && /\b(increase|rate|irate|delta|idelta)\s*\(/.test(q)) {
+          ctx.addIssue({ code: "custom", path: at("requests", field), message: "must return the counters themselves, e.g. sum by (le) (x_bucket{...}), not increase() or rate(): the judge takes exact differences between its looks" });
+        }
+      }
     }
   }
   if (!metric.compare && !metric.successCondition && !metric.failureCondition) {

@@ -1,6 +1,6 @@
 /**
- * The request judge's measurement: the queries it sends (each side, `{{window}}` = the time since the previous
- * look), how it reads Prometheus' answers, and the phase of each look.
+ * The request judge's measurement: the queries it sends (the counters, per side), how it turns two looks'
+ * counters into the requests between them, and the phase of each look.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -29,87 +29,97 @@ class CountingProvider implements MetricProvider {
   }
 }
 
-const latencyMetric = (over: Record<string, unknown> = {}): Metric =>
+const latencyMetric = (over: Record<string, unknown> = {}, count = 3): Metric =>
   metricSchema.parse({
     name: "latency",
     interval: "30s",
-    count: 3,
+    count,
     provider: { prometheus: {} },
-    compare: { requests: { latency: 'sum by (le) (increase(http_request_duration_seconds_bucket{rollouts_pod_template_hash="{{podTemplateHash}}"}[{{window}}]))', minRequests: 100, ...over } },
+    compare: { requests: { latency: 'sum by (le) (http_request_duration_seconds_bucket{rollouts_pod_template_hash="{{podTemplateHash}}"})', minRequests: 100, ...over } },
   });
 
 const vector = (buckets: [string, number][]): QueryResult => ({ resultType: "vector", series: buckets.map(([le, v]) => ({ labels: { le }, points: [[0, v]] })) });
+/** Counters that grow by `per` each look: fast, slow and beyond-0.25 requests per look, cumulative. */
+const growing = (per: [number, number, number]) => {
+  let looks = 0;
+  return () => {
+    looks++;
+    const [fast, mid, slow] = per.map((x) => x * looks) as [number, number, number];
+    return vector([["0.1", fast], ["0.25", fast + mid], ["+Inf", fast + mid + slow]]);
+  };
+};
 
 async function look(provider: CountingProvider, metric: Metric, at: Date, previous: Measurement | undefined, final: boolean): Promise<Measurement> {
-  return measureRequests({
-    provider,
-    metric,
-    args: NO_ARGS,
-    context: { namespace: "default" },
-    at,
-    now: () => at,
-    canaryHash: "c1",
-    stableHash: "s1",
-    previous: previous?.metadata,
-    final,
-    judgedMetrics: 1,
-  });
+  return measureRequests({ provider, metric, args: NO_ARGS, context: { namespace: "default" }, at, now: () => at, canaryHash: "c1", stableHash: "s1", previous: previous?.metadata, final, judgedMetrics: 1 });
 }
 
-test("each look asks both sides for the counts since the previous look, and is Running until the last, which passes with enough requests", async () => {
+test("each look reads both sides' counters; the first is a starting point, later ones judge the differences; the last passes with enough requests", async () => {
   const provider = new CountingProvider();
-  provider.answer = (side) => (side === "canary" ? vector([["0.1", 90], ["0.25", 99], ["+Inf", 100]]) : vector([["0.1", 895], ["0.25", 990], ["+Inf", 1000]]));
-  const metric = latencyMetric();
-  const t0 = new Date("2026-12-01T10:00:00Z");
-  const first = await look(provider, metric, t0, undefined, false);
-  assert.equal(first.phase, "Running");
+  const canary = growing([90, 9, 1]);
+  const stable = growing([895, 95, 10]);
+  provider.answer = (side) => (side === "canary" ? canary() : stable());
+  const metric = latencyMetric({}, 4);
+  const t0 = Date.parse("2026-12-01T10:00:00Z");
+  const first = await look(provider, metric, new Date(t0), undefined, false);
   assert.deepEqual(provider.queries.splice(0), [
-    'sum by (le) (increase(http_request_duration_seconds_bucket{rollouts_pod_template_hash="c1"}[30s]))',
-    'sum by (le) (increase(http_request_duration_seconds_bucket{rollouts_pod_template_hash="s1"}[30s]))',
+    'sum by (le) (http_request_duration_seconds_bucket{rollouts_pod_template_hash="c1"})',
+    'sum by (le) (http_request_duration_seconds_bucket{rollouts_pod_template_hash="s1"})',
   ]);
-  const second = await look(provider, metric, new Date(t0.getTime() + 41_000), first, false);
-  assert.match(provider.queries[0] ?? "", /\[41s\]\)\)$/, "the window is the time since the previous look");
-  assert.equal(second.metadata?.canaryRequests, "200");
-  const last = await look(provider, metric, new Date(t0.getTime() + 71_000), second, true);
-  assert.equal(last.phase, "Successful");
-  assert.match(last.message ?? "", /^no worse than stable: canary \d+ of 300 requests slower than/);
-  assert.equal(last.metadata?.classification, "Pass");
+  assert.equal(first.phase, "Running");
+  assert.equal(first.metadata?.canaryRequests, "0", "the first look only reads where the counters stand");
+  assert.match(first.message ?? "", /\(the first look only reads where the counters stand\)$/);
+  let previous = first;
+  for (let i = 1; i < 4; i++) previous = await look(provider, metric, new Date(t0 + i * 30_000), previous, i === 3);
+  assert.equal(previous.phase, "Successful");
+  assert.equal(previous.metadata?.canaryRequests, "300", "three looks of 100 requests each, exactly");
+  assert.match(previous.message ?? "", /^no worse than stable: /);
+  assert.equal(previous.metadata?.classification, "Pass");
 });
 
-test("a canary with ten times the slow requests fails at the look the evidence is enough; too few requests at the end is inconclusive", async () => {
+test("a canary with ten times the slow requests fails at the look the evidence is enough; a counter that went down starts again", async () => {
   const provider = new CountingProvider();
-  provider.answer = (side) => (side === "canary" ? vector([["0.1", 500], ["0.25", 700], ["+Inf", 1000]]) : vector([["0.1", 9700], ["0.25", 9970], ["+Inf", 10000]]));
-  const metric = latencyMetric();
-  const t0 = new Date("2026-12-01T10:00:00Z");
+  const canary = growing([500, 200, 300]);
+  const stable = growing([9700, 270, 30]);
+  provider.answer = (side) => (side === "canary" ? canary() : stable());
+  const metric = latencyMetric({}, 6);
+  const t0 = Date.parse("2026-12-01T10:00:00Z");
   let previous: Measurement | undefined;
   let failed: Measurement | undefined;
-  for (let i = 0; i < 3 && !failed; i++) {
-    previous = await look(provider, metric, new Date(t0.getTime() + i * 30_000), previous, i === 2);
+  for (let i = 0; i < 6 && !failed; i++) {
+    previous = await look(provider, metric, new Date(t0 + i * 30_000), previous, i === 5);
     if (previous.phase === "Failed") failed = previous;
   }
   assert.ok(failed, "failed before the end");
   assert.match(failed.message ?? "", /^canary worse: canary \d+ of \d+ requests slower than 0\.(1|25) /);
-  assert.equal(failed.metadata?.classification, "High");
+  assert.match(failed.message ?? "", /decided at look \d of 6/);
 
-  provider.answer = (side) => (side === "canary" ? vector([["0.1", 5], ["+Inf", 5]]) : vector([["0.1", 990], ["+Inf", 1000]]));
-  const few = await look(provider, latencyMetric({ minRequests: 500 }), t0, undefined, true);
-  assert.equal(few.phase, "Inconclusive");
-  assert.match(few.message ?? "", /^inconclusive: not enough requests yet \(500 per side needed\)/);
+  // A restarted canary pod: its counters fall back; that look judges nothing and starts again.
+  const restarted = new CountingProvider();
+  let n = 0;
+  restarted.answer = (side) => (side === "canary" ? vector([["0.1", n === 0 ? 900 : 5], ["+Inf", n === 0 ? 1000 : 6]]) : vector([["0.1", 9000 + n], ["+Inf", 10000 + n]]));
+  const a = await look(restarted, latencyMetric(), new Date(t0), undefined, false);
+  n = 1;
+  const b = await look(restarted, latencyMetric(), new Date(t0 + 30_000), a, true);
+  assert.equal(b.phase, "Inconclusive");
+  assert.match(b.message ?? "", /\(the canary's counters went down \(a pod restarted or left\); starting again from here\)$/);
 });
 
-test("errors: two counts per side; a query that is not aggregated, or buckets without le, is an Error that says how to fix it", async () => {
+test("errors: two counters per side; a query that is not aggregated, or buckets without le, is an Error that says how to fix it", async () => {
   const provider = new CountingProvider();
   const one = (v: number): QueryResult => ({ resultType: "vector", series: [{ labels: {}, points: [[0, v]] }] });
-  provider.answer = (side, query) => (query.includes("5..") ? one(side === "canary" ? 30 : 10) : one(side === "canary" ? 1000 : 9000));
+  let looks = 0;
+  provider.answer = (side, query) => (query.includes("5..") ? one(looks * (side === "canary" ? 30 : 10)) : one(looks * (side === "canary" ? 1000 : 9000)));
   const errorsMetric = metricSchema.parse({
     name: "errors",
     interval: "30s",
-    count: 2,
+    count: 3,
     provider: { prometheus: {} },
-    compare: { requests: { errors: 'sum(increase(http_requests_total{rollouts_pod_template_hash="{{podTemplateHash}}", code=~"5.."}[{{window}}]))', requests: 'sum(increase(http_requests_total{rollouts_pod_template_hash="{{podTemplateHash}}"}[{{window}}]))' } },
+    compare: { requests: { errors: 'sum(http_requests_total{rollouts_pod_template_hash="{{podTemplateHash}}", code=~"5.."})', requests: 'sum(http_requests_total{rollouts_pod_template_hash="{{podTemplateHash}}"})' } },
   });
   const at = new Date("2026-12-01T10:00:00Z");
-  const failed = await look(provider, errorsMetric, at, undefined, false);
+  const first = await look(provider, errorsMetric, at, undefined, false);
+  looks = 1;
+  const failed = await look(provider, errorsMetric, new Date(at.getTime() + 30_000), first, false);
   assert.equal(failed.phase, "Failed", failed.message);
   assert.match(failed.message ?? "", /^canary worse: canary 30 of 1000 requests failed \(3%\) vs stable 10 of 9000 \(0\.11%\)/);
 
@@ -121,10 +131,13 @@ test("errors: two counts per side; a query that is not aggregated, or buckets wi
   assert.match(noLe.message ?? "", /without an le label; query the _bucket series with sum by \(le\)/);
 });
 
-test("the schema: exactly one of query and requests, latency or errors, errors with requests, a percentage allowance, direction increase", () => {
+test("the schema: exactly one of query and requests, latency or errors, errors with requests, the counters not increase(), a percentage allowance, direction increase", () => {
   const bad = (compare: unknown) => metricSchema.safeParse({ name: "m", provider: { prometheus: {} }, compare }).error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
   assert.deepEqual(bad({ query: "q", requests: { latency: "l" } }), ["compare.requests: set exactly one of compare.requests (the request judge, on counts) and compare.query (the per-step judge)"]);
   assert.deepEqual(bad({ requests: { errors: "e" } }), ["compare.requests.requests: is required with errors: the requests the errors are counted among"]);
+  assert.deepEqual(bad({ requests: { latency: "sum by (le) (increase(x_bucket[1m]))" } }), [
+    "compare.requests.latency: must return the counters themselves, e.g. sum by (le) (x_bucket{...}), not increase() or rate(): the judge takes exact differences between its looks",
+  ]);
   assert.deepEqual(bad({ requests: { latency: "l" }, maxIncrease: 2 }), ['compare.maxIncrease: must be a percentage with requests ("10%": up to 10% more failed or slow requests than stable is tolerated)']);
   assert.deepEqual(bad({ requests: { latency: "l" }, direction: "either" }), ["compare.direction: must be increase with requests: the request judge tests whether the canary is worse (more errors, more slow requests)"]);
   assert.equal(bad({ requests: { latency: "l", levels: [0.99] }, maxIncrease: "10%" }), undefined);

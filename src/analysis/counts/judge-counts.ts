@@ -16,9 +16,9 @@
  * NotYet, and at the end of the analysis NotYet is inconclusive, never a pass.
  */
 import { addHistograms, boundAtQuantile, finiteBounds, slowerThan, type Histogram } from "./bucket-counts.ts";
-import { emptyShareState, shareEValue, updateShare, type ShareState } from "./share-test.ts";
+import { CENTRE_RHOS, emptyShareState, RHOS, shareEValue, TAIL_RHOS, updateShare, type ShareState } from "./share-test.ts";
 
-export const DEFAULT_LEVELS = [0.5, 0.9, 0.99, 0.999] as const;
+export const DEFAULT_LEVELS = [0.5, 0.99, 0.999] as const;
 
 export type RequestJudgeSettings =
   | { kind: "errors"; maxIncrease: number; alpha: number; minRequests: number }
@@ -33,7 +33,7 @@ export type RequestJudgeState = {
   looks: number;
   canaryRequests: number;
   stableRequests: number;
-  /** One share test per tested event: "errors", or "le=0.25" for requests slower than 0.25. */
+  /** One share test per tested event: "errors", "p99" for a level, or "le=0.25" for a fixed bound. */
   tests: Record<string, ShareState>;
   /** The bound each latency test looked at last. */
   bounds?: Record<string, number> | undefined;
@@ -57,25 +57,33 @@ export type RequestJudgement = {
 
 export const emptyRequestState = (): RequestJudgeState => ({ version: 1, looks: 0, canaryRequests: 0, stableRequests: 0, tests: {} });
 
+const levelName = (q: number): string => `p${Number((q * 100).toPrecision(6))}`;
+
 /**
- * The bounds to test at this look: fixed ones, or the upper edge of the bucket each pooled quantile falls in
- * (a slower canary has more requests beyond it: a shifted median, the slowest 1% doubled, a new tail), the
- * highest finite bound for a quantile beyond it. Each distinct bound is one test, named by its bound.
+ * The tests of a latency metric: one per level, whose event at each look is "slower than the upper edge of the
+ * bucket the pooled q-quantile of the earlier looks falls in" (a slower canary has more requests beyond it: a
+ * shifted median, the slowest 1% doubled, a new tail), or one per fixed bound. The set is fixed by the settings,
+ * so their equal-weight average is an e-process; two levels that pick the same bound both gather its evidence,
+ * which is how a bound that matters for several levels gets more weight.
  */
-function latencyBounds(settings: Extract<RequestJudgeSettings, { kind: "latency" }>, pooled: Histogram): [string, number][] {
-  if (settings.slowerThan && settings.slowerThan.length > 0) return settings.slowerThan.map((b) => [`le=${b}`, b]);
-  const highest = finiteBounds(pooled).at(-1);
-  const chosen = new Set<number>();
-  for (const q of settings.levels) {
-    const upper = boundAtQuantile(pooled, q) ?? highest;
-    if (upper !== undefined) chosen.add(upper);
+function latencyTests(settings: Extract<RequestJudgeSettings, { kind: "latency" }>, pooled: Histogram | undefined, thisLook: Histogram): { name: string; bound: number; rhos: readonly number[] }[] {
+  if (settings.slowerThan && settings.slowerThan.length > 0) {
+    const bounds = finiteBounds(thisLook);
+    const highest = bounds.at(-1) ?? 0;
+    return settings.slowerThan.map((b) => ({ name: `le=${b}`, bound: b, rhos: b >= highest ? TAIL_RHOS : RHOS }));
   }
-  return [...chosen].sort((a, b) => a - b).map((b) => [`le=${b}`, b]);
+  if (!pooled) return [];
+  const highest = finiteBounds(pooled).at(-1);
+  return settings.levels.flatMap((q) => {
+    const bound = boundAtQuantile(pooled, q) ?? highest;
+    return bound === undefined ? [] : [{ name: levelName(q), bound, rhos: q >= 0.99 ? TAIL_RHOS : CENTRE_RHOS }];
+  });
 }
 
-function meanEValue(tests: Record<string, ShareState>): number {
-  const values = Object.values(tests).map(shareEValue);
-  return values.length === 0 ? 1 : values.reduce((a, b) => a + b, 0) / values.length;
+/** The configured tests, each weighing the same; a test not yet started counts as its initial 1. */
+function meanEValue(settings: RequestJudgeSettings, tests: Record<string, ShareState>): number {
+  const names = settings.kind === "errors" ? ["errors"] : settings.slowerThan && settings.slowerThan.length > 0 ? settings.slowerThan.map((b) => `le=${b}`) : settings.levels.map(levelName);
+  return names.reduce((sum, name) => sum + (tests[name] ? shareEValue(tests[name]) : 1), 0) / names.length;
 }
 
 /** Fold one look into the state and judge. */
@@ -87,7 +95,7 @@ export function judgeRequests(settings: RequestJudgeSettings, look: RequestLook,
 
   if (settings.kind === "errors") {
     state.tests.errors = updateShare(
-      state.tests.errors ?? emptyShareState(),
+      state.tests.errors ?? emptyShareState(RHOS),
       { canaryBad: look.canary.errors ?? 0, stableBad: look.stable.errors ?? 0, canaryRequests: look.canary.requests, stableRequests: look.stable.requests },
       settings.maxIncrease,
     );
@@ -95,13 +103,11 @@ export function judgeRequests(settings: RequestJudgeSettings, look: RequestLook,
     const thisLook = addHistograms(look.canary.histogram, look.stable.histogram);
     const before = state.pooled;
     state.pooled = before ? addHistograms(before, thisLook) : thisLook;
-    const fixed = settings.slowerThan !== undefined && settings.slowerThan.length > 0;
-    const bounds = fixed ? latencyBounds(settings, thisLook) : before ? latencyBounds(settings, before) : [];
     state.bounds = {};
-    for (const [name, bound] of bounds) {
+    for (const { name, bound, rhos } of latencyTests(settings, before, thisLook)) {
       state.bounds[name] = bound;
       state.tests[name] = updateShare(
-        state.tests[name] ?? emptyShareState(),
+        state.tests[name] ?? emptyShareState(rhos),
         {
           canaryBad: slowerThan(look.canary.histogram, bound),
           stableBad: slowerThan(look.stable.histogram, bound),
@@ -113,7 +119,7 @@ export function judgeRequests(settings: RequestJudgeSettings, look: RequestLook,
     }
   }
 
-  const eValue = meanEValue(state.tests);
+  const eValue = meanEValue(settings, state.tests);
   if (!state.rejected && eValue >= 1 / settings.alpha) {
     const strongestName = Object.entries(state.tests).sort(([, a], [, b]) => shareEValue(b) - shareEValue(a))[0]?.[0] ?? "";
     state.rejected = { atLook: state.looks, eValue, test: strongestName };

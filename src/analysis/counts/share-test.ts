@@ -23,8 +23,11 @@
  */
 import { gammaln } from "simple-statistics";
 
-/** How much worse the alternatives are, as odds-ratio multiples of the null: from 25% worse to 20 times. */
-export const RHOS = [1.25, 1.5, 2, 3, 5, 10, 20] as const;
+/** How much worse the alternatives are, as odds-ratio multiples of the null: from 50% worse to 16 times. */
+export const RHOS = [1.5, 2, 4, 8, 16] as const;
+/** Near the median a regression moves the odds modestly; in the tail it multiplies them. */
+export const CENTRE_RHOS = [1.25, 1.5, 2, 3] as const;
+export const TAIL_RHOS = [2, 4, 8, 16, 32] as const;
 
 export type ShareLook = {
   /** Bad requests on each side in this look's interval (fractional counts, from Prometheus' increase, are rounded). */
@@ -36,7 +39,7 @@ export type ShareLook = {
 };
 
 /** Everything the test needs to go on: the log likelihood-ratio product per ρ, and the totals for messages. */
-export type ShareState = {
+type ShareStateBody = {
   logProducts: number[];
   looks: number;
   canaryBad: number;
@@ -45,7 +48,10 @@ export type ShareState = {
   stableRequests: number;
 };
 
-export const emptyShareState = (): ShareState => ({ logProducts: RHOS.map(() => 0), looks: 0, canaryBad: 0, stableBad: 0, canaryRequests: 0, stableRequests: 0 });
+export type ShareState = ShareStateBody & { rhos?: number[] | undefined };
+
+/** A new test over the odds-ratio multiples `rhos` (fixed for the test's life: they are its mixture's components). */
+export const emptyShareState = (rhos: readonly number[] = RHOS): ShareState => ({ rhos: [...rhos], logProducts: rhos.map(() => 0), looks: 0, canaryBad: 0, stableBad: 0, canaryRequests: 0, stableRequests: 0 });
 
 const whole = (x: number): number => (Number.isFinite(x) && x > 0 ? Math.round(x) : 0);
 
@@ -87,7 +93,9 @@ export function updateShare(state: ShareState, look: ShareLook, allowance = 0): 
   const nc = Math.max(whole(look.canaryRequests), k);
   const ns = Math.max(whole(look.stableRequests), ks);
   const m = k + ks;
+  const rhos = state.rhos ?? [...RHOS];
   const next: ShareState = {
+    rhos,
     logProducts: [...state.logProducts],
     looks: state.looks + 1,
     canaryBad: state.canaryBad + k,
@@ -100,7 +108,7 @@ export function updateShare(state: ShareState, look: ShareLook, allowance = 0): 
   const base = baseTerms(nc, ns, m);
   const logNull = logNormaliserOf(base, Math.log(omega0));
   next.logProducts = state.logProducts.map((lp, i) => {
-    const logRho = Math.log(RHOS[i] ?? 1);
+    const logRho = Math.log(rhos[i] ?? 1);
     return lp + k * logRho - (logNormaliserOf(base, Math.log(omega0) + logRho) - logNull);
   });
   return next;

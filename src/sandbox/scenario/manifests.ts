@@ -120,12 +120,12 @@ function templates(speed: number, options: TemplateOptions): KubeObject[] {
       spec: {
         metrics: [
           {
-            // The request judge: every look counts each side's requests since the previous one and tests whether
+            // The request judge: every look reads each side's counters, and on the requests since the previous look tests whether
             // the canary served more than its share of the slow ones (at the bounds of the pooled p50..p99.9) or
             // of the failed ones; it aborts the moment the evidence is conclusive, valid however often it looks.
             name: "latency-vs-stable",
             ...judgeLooks,
-            compare: { critical: true, requests: { latency: `sum by (le) (increase(http_request_duration_seconds_bucket{${JUDGE_SELECTOR}}[{{window}}]))`, minRequests: 200 } },
+            compare: { critical: true, requests: { latency: `sum by (le) (http_request_duration_seconds_bucket{${JUDGE_SELECTOR}})`, minRequests: 200 } },
             provider: { prometheus: { ...timeout } },
           },
           {
@@ -134,8 +134,8 @@ function templates(speed: number, options: TemplateOptions): KubeObject[] {
             compare: {
               critical: true,
               requests: {
-                errors: `sum(increase(http_requests_total{${JUDGE_SELECTOR}, code=~"5.."}[{{window}}]))`,
-                requests: `sum(increase(http_requests_total{${JUDGE_SELECTOR}}[{{window}}]))`,
+                errors: `sum(http_requests_total{${JUDGE_SELECTOR}, code=~"5.."})`,
+                requests: `sum(http_requests_total{${JUDGE_SELECTOR}})`,
                 minRequests: 200,
               },
             },
