@@ -281,7 +281,7 @@ describe("analysis against a real Prometheus", { skip, timeout: 170_000 }, () =>
     }
 
     it("fails the tail canary on latency and the erroring canary on errors; passes the healthy one", async () => {
-      const [tail, errors, good] = await Promise.all([looks("latency-vs-stable", hash.tail, 5), looks("errors-vs-stable", hash.err, 5), looks("latency-vs-stable", hash.good, 4)]);
+      const [tail, errors, good] = await Promise.all([looks("latency-vs-stable", hash.tail, 9), looks("errors-vs-stable", hash.err, 9), looks("latency-vs-stable", hash.good, 4)]);
       const last = (ms: Measurement[]) => ms.at(-1) as Measurement;
       assert.equal(last(tail).phase, "Failed", explain(last(tail)));
       assert.match(last(tail).message ?? "", /^canary worse: canary \d+ of \d+ requests slower than/);
