@@ -66,6 +66,27 @@ export function boundAtQuantile(h: Histogram, q: number): number | undefined {
   return found && Number.isFinite(found.le) ? found.le : undefined;
 }
 
+/**
+ * The bound a "slower than" test for level q looks at, from the pooled histogram of earlier looks: an edge of the
+ * bucket the q-quantile falls in, whichever is nearer the quantile on a log scale of "share slower than it". The
+ * upper edge has less than 1 - q beyond it, the lower edge at least 1 - q; the lower edge is taken when
+ * share(lower) x share(upper) < (1 - q)^2. That catches a tail that sits inside one bucket (a timeout, a slow
+ * dependency answering in one band): the quantile falls in that bucket, and beyond its upper edge nothing could
+ * show it. The share beyond the upper edge counts one request more than seen, so that "none beyond it yet" in a
+ * small pool does not count as "none at all". A quantile beyond every finite bound tests the highest one (the +Inf
+ * requests). Chosen from earlier looks only, so every test stays exact.
+ */
+export function tailBoundAtQuantile(h: Histogram, q: number): number | undefined {
+  if (h.total <= 0) return undefined;
+  const bounds = finiteBounds(h);
+  const upper = boundAtQuantile(h, q);
+  if (upper === undefined) return bounds.at(-1);
+  const lower = bounds.filter((b) => b < upper).at(-1);
+  const beyondUpper = (slowerThan(h, upper) + 1) / (h.total + 1);
+  const beyondLower = lower === undefined ? 1 : slowerThan(h, lower) / h.total;
+  return lower !== undefined && beyondLower * beyondUpper < (1 - q) ** 2 ? lower : upper;
+}
+
 /** Share of the requests in the +Inf bucket (slower than every finite bound). */
 export function beyondHighestBound(h: Histogram): number {
   const bounds = finiteBounds(h);

@@ -4,7 +4,7 @@
  *
  * - errors: of each look's failed requests, the canary's share against its share of the traffic (share-test.ts).
  * - latency: the same test on "requests slower than B" for a few bucket bounds B: by default the bounds at the
- *   pooled (canary + stable) 50th, 90th, 99th and 99.9th percentiles of the looks *before* this one (chosen
+ *   pooled (canary + stable) 50th, 99th and 99.9th percentiles of the looks *before* this one (chosen
  *   before the look is seen, so the test stays exact; the first look only fills the pool), or fixed bounds the
  *   template names. One e-process per level; their average is the metric's e-value, itself an e-process, so
  *   looking at several levels costs no validity.
@@ -15,7 +15,7 @@
  * A Pass is only ever given with at least `minRequests` requests on each side; before that the verdict is
  * NotYet, and at the end of the analysis NotYet is inconclusive, never a pass.
  */
-import { addHistograms, boundAtQuantile, finiteBounds, slowerThan, type Histogram } from "./bucket-counts.ts";
+import { addHistograms, finiteBounds, slowerThan, tailBoundAtQuantile, type Histogram } from "./bucket-counts.ts";
 import { CENTRE_RHOS, emptyShareState, RHOS, shareEValue, TAIL_RHOS, updateShare, type ShareState } from "./share-test.ts";
 
 export const DEFAULT_LEVELS = [0.5, 0.99, 0.999] as const;
@@ -60,9 +60,9 @@ export const emptyRequestState = (): RequestJudgeState => ({ version: 1, looks: 
 const levelName = (q: number): string => `p${Number((q * 100).toPrecision(6))}`;
 
 /**
- * The tests of a latency metric: one per level, whose event at each look is "slower than the upper edge of the
- * bucket the pooled q-quantile of the earlier looks falls in" (a slower canary has more requests beyond it: a
- * shifted median, the slowest 1% doubled, a new tail), or one per fixed bound. The set is fixed by the settings,
+ * The tests of a latency metric: one per level, whose event at each look is "slower than the edge of the bucket
+ * the pooled q-quantile of the earlier looks falls in" (tailBoundAtQuantile: a slower canary has more requests
+ * beyond it: a shifted median, the slowest 1% doubled, a new tail), or one per fixed bound. The set is fixed by the settings,
  * so their equal-weight average is an e-process; two levels that pick the same bound both gather its evidence,
  * which is how a bound that matters for several levels gets more weight.
  */
@@ -73,9 +73,8 @@ function latencyTests(settings: Extract<RequestJudgeSettings, { kind: "latency" 
     return settings.slowerThan.map((b) => ({ name: `le=${b}`, bound: b, rhos: b >= highest ? TAIL_RHOS : RHOS }));
   }
   if (!pooled) return [];
-  const highest = finiteBounds(pooled).at(-1);
   return settings.levels.flatMap((q) => {
-    const bound = boundAtQuantile(pooled, q) ?? highest;
+    const bound = tailBoundAtQuantile(pooled, q);
     return bound === undefined ? [] : [{ name: levelName(q), bound, rhos: q >= 0.99 ? TAIL_RHOS : CENTRE_RHOS }];
   });
 }

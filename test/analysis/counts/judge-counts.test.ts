@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { addHistograms, boundAtQuantile, histogramOf, slowerThan, type Histogram } from "../../../src/analysis/counts/bucket-counts.ts";
+import { addHistograms, boundAtQuantile, histogramOf, slowerThan, tailBoundAtQuantile, type Histogram } from "../../../src/analysis/counts/bucket-counts.ts";
 import { DEFAULT_LEVELS, judgeRequests, type RequestJudgeSettings, type RequestJudgeState, type RequestVerdict } from "../../../src/analysis/counts/judge-counts.ts";
 import { seededRandom } from "../../../src/util/seeded-random.ts";
 import { latencyCdf, sideLook, type Latency } from "./simulated-traffic.ts";
@@ -62,6 +62,45 @@ test("bucket counts: slower-than and the bound at a quantile read cumulative cou
   const wobbly = histogramOf([{ le: 0.1, count: 5.2 }, { le: 0.25, count: 4.9 }, { le: Number.POSITIVE_INFINITY, count: 7 }], "canary") as Histogram;
   assert.deepEqual(wobbly.buckets.map((b) => b.count), [5.2, 5.2, 7], "extrapolated increases made monotone");
   assert.equal(addHistograms(h, h).total, 200);
+});
+
+/** A histogram from counts per bucket (bounds ascending, the last count for +Inf). */
+const fromCounts = (bounds: readonly number[], counts: readonly number[]): Histogram => {
+  let running = 0;
+  const raw = [...bounds, Number.POSITIVE_INFINITY].map((le, i) => ({ le, count: (running += counts[i] ?? 0) }));
+  return histogramOf(raw, "pooled") as Histogram;
+};
+
+test("the bound a level tests: the upper edge of its quantile's bucket, the lower edge when that bucket holds the tail", () => {
+  const bounds = [0.05, 0.1, 0.25, 0.3, 0.5];
+  // 2% of requests in (0.25, 0.3] and none beyond: the 99th percentile's bucket is the tail itself.
+  assert.equal(tailBoundAtQuantile(fromCounts(bounds, [600, 380, 0, 20, 0, 0]), 0.99), 0.25);
+  // For the 99.9th, "none beyond 0.3" needs more requests to mean something: 1 in 1,001 could be 1 in 1,000.
+  assert.equal(tailBoundAtQuantile(fromCounts(bounds, [600, 380, 0, 20, 0, 0]), 0.999), 0.3);
+  assert.equal(tailBoundAtQuantile(fromCounts(bounds, [18000, 11400, 0, 600, 0, 0]), 0.999), 0.25);
+  // The 99th percentile near the top of a wide bucket, a few requests beyond: the upper edge.
+  assert.equal(tailBoundAtQuantile(fromCounts(bounds, [9000, 400, 580, 20, 0, 0]), 0.99), 0.25);
+  // Nothing seen beyond yet in a small pool is no reason to leave the upper edge.
+  assert.equal(tailBoundAtQuantile(fromCounts(bounds, [2800, 100, 100, 0, 0, 0]), 0.999), 0.25);
+  // Beyond every finite bound: the highest one; below the first: the first.
+  assert.equal(tailBoundAtQuantile(fromCounts(bounds, [10, 0, 0, 0, 0, 5]), 0.9), 0.5);
+  assert.equal(tailBoundAtQuantile(fromCounts(bounds, [1000, 0, 0, 0, 0, 0]), 0.5), 0.05);
+});
+
+test("a canary tail inside one bucket is caught: its quantiles' bucket is tested at its lower edge", () => {
+  // Found by CI: 3% of canary requests answer in (0.25, 0.3], stable's never; the bodies are alike and spread.
+  // With the upper edge, every tail level tested "slower than 0.3", where neither side has a request.
+  const bounds = [0.005, 0.01, 0.025, 0.05, 0.25, 0.3, 0.5];
+  const canary = fromCounts(bounds, [243, 242, 243, 242, 0, 30, 0, 0]);
+  const stable = fromCounts(bounds, [250, 250, 250, 250, 0, 0, 0, 0]);
+  let state: RequestJudgeState | undefined;
+  let judged: ReturnType<typeof judgeRequests> | undefined;
+  for (let i = 0; i < 4 && judged?.verdict !== "High"; i++) {
+    judged = judgeRequests(latency({ alpha: 0.01 }), { canary: { requests: 1000, histogram: canary }, stable: { requests: 1000, histogram: stable } }, state);
+    state = judged.state;
+  }
+  assert.equal(judged?.verdict, "High", JSON.stringify(judged?.strongest));
+  assert.equal(judged?.strongest?.bound, 0.25);
 });
 
 test("null at a 10/90 split: latency and errors abort at most α over 20 looks (10 minutes)", () => {
