@@ -5,6 +5,7 @@
 //   PUT  /_sandbox/faults              ← {"rules":[...]} (replaces the rules; [] clears)
 //   POST /_sandbox/drop-watches        ← {"graceful":false}  → {"dropped":n}
 //   POST /_sandbox/compact             → {} (later watches from older RVs get 410)
+//   GET  /_sandbox/stats               → {"requests":{"list rollouts":n,...},"watchEvents":n,"watchBytes":n,"openWatches":n}
 //   PUT  /_sandbox/watch-lag           ← {"resources":["replicasets.apps"],"ms":1500} (late watch events; ms 0 ends it)
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
@@ -12,6 +13,7 @@ import { ApiError, badRequest } from "./errors.ts";
 import type { FaultInjector } from "./faults.ts";
 import { readBody, sendError, sendJson, sendPlainNotFound } from "./http-util.ts";
 import type { JsonObject } from "./json.ts";
+import type { ServerStats } from "./server-stats.ts";
 import type { Store } from "./store.ts";
 
 export const CONTROL_PREFIX = "/_sandbox/";
@@ -58,7 +60,7 @@ function rulesAsJson(faults: FaultInjector): JsonObject[] {
   });
 }
 
-export async function handleControl(req: IncomingMessage, res: ServerResponse, path: string, faults: FaultInjector, store: Store): Promise<void> {
+export async function handleControl(req: IncomingMessage, res: ServerResponse, path: string, faults: FaultInjector, store: Store, stats: ServerStats): Promise<void> {
   try {
     const action = path.slice(CONTROL_PREFIX.length);
     if (action === "faults" && req.method === "GET") {
@@ -78,6 +80,7 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, p
       faults.setWatchLag(resources, ms);
       return sendJson(res, 200, { resources, ms });
     }
+    if (action === "stats" && req.method === "GET") return sendJson(res, 200, stats.toJson(faults.openWatchCount()));
     if (action === "compact" && req.method === "POST") {
       store.compactHistory();
       return sendJson(res, 200, {});

@@ -14,12 +14,14 @@ import type { Registry } from "./registry.ts";
 import { apiVersionOf, storageKeyOf, type ResourceType } from "./resource-type.ts";
 import type { DeleteOptions, FieldValidation, ListOptions, PatchType, ResourceService, Subresource, WriteOptions } from "./resources.ts";
 import { parseIncludeObject, toTable } from "./table.ts";
+import type { ServerStats } from "./server-stats.ts";
 import { streamWatch } from "./watch-stream.ts";
 
 export interface HttpApiOptions {
   service: ResourceService;
   registry: Registry;
   faults: FaultInjector;
+  stats: ServerStats;
   version: ServerVersion;
   logger: Logger;
   bookmarkIntervalMs: number;
@@ -69,7 +71,7 @@ export class HttpApi {
     const url = new URL(req.url ?? "/", "http://localhost");
     const method = req.method ?? "GET";
     this.o.logger.debug({ method, url: url.pathname + url.search }, "request");
-    if (url.pathname.startsWith(CONTROL_PREFIX)) return handleControl(req, res, url.pathname, this.o.faults, this.o.service.store);
+    if (url.pathname.startsWith(CONTROL_PREFIX)) return handleControl(req, res, url.pathname, this.o.faults, this.o.service.store, this.o.stats);
     const segments = url.pathname.split("/").filter((s) => s !== "").map(decodeURIComponent);
     const route = this.route(segments);
     if (route.kind === "notFound") {
@@ -222,6 +224,7 @@ export class HttpApi {
     const { service } = this.o;
     const t = route.type;
     const verb = this.verbOf(method, route, url);
+    this.o.stats.countRequest(verb, t.plural, route.subresource);
     const fault = this.injectFault(res, verb, route);
     if (fault === "consumed") return;
     if (fault > 0) await new Promise((resolve) => setTimeout(resolve, fault));
@@ -392,6 +395,7 @@ export class HttpApi {
       bookmarkIntervalMs: this.o.bookmarkIntervalMs,
       timeoutSeconds: timeoutSeconds !== undefined && Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 ? timeoutSeconds : undefined,
       faults: this.o.faults,
+      stats: this.o.stats,
       now: this.o.now,
     });
   }

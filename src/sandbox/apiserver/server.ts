@@ -12,6 +12,7 @@ import { parseAllDocuments } from "yaml";
 import { CrdController } from "./crd-controller.ts";
 import type { ServerVersion } from "./discovery.ts";
 import { FaultInjector } from "./faults.ts";
+import { ServerStats } from "./server-stats.ts";
 import { GarbageCollector } from "./gc.ts";
 import { HttpApi } from "./http-api.ts";
 import { isObject, type JsonObject } from "./json.ts";
@@ -89,6 +90,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   const registry = new Registry();
   const service = new ResourceService(store, registry, now);
   const faults = new FaultInjector();
+  const stats = new ServerStats();
   const onControllerError = (key: string, error: unknown): void => logger.warn({ key, err: error }, "controller error");
   const crds = new CrdController(service, onControllerError);
   const gc = new GarbageCollector(service, onControllerError);
@@ -133,6 +135,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     service,
     registry,
     faults,
+    stats,
     version,
     logger,
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 5_000,

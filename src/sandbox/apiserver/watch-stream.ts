@@ -9,6 +9,7 @@ import { serialize } from "./http-util.ts";
 import type { JsonObject } from "./json.ts";
 import { apiVersionOf, storageKeyOf, type ResourceType } from "./resource-type.ts";
 import type { ResourceService, WatchOptions } from "./resources.ts";
+import type { ServerStats } from "./server-stats.ts";
 import { toTable, type IncludeObject } from "./table.ts";
 import type { WatchEventType } from "./watch.ts";
 
@@ -25,6 +26,7 @@ export interface WatchStreamOptions {
   bookmarkIntervalMs: number;
   timeoutSeconds: number | undefined;
   faults: FaultInjector;
+  stats?: ServerStats | undefined;
   now: () => number;
 }
 
@@ -71,6 +73,7 @@ export function streamWatch(o: WatchStreamOptions): void {
   const write = (line: string): void => {
     if (closed) return;
     ensureHead();
+    o.stats?.countWatchEvent(line.length);
     res.write(line);
     if (res.writableLength > MAX_BUFFERED_BYTES) {
       cleanup();
