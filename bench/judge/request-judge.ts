@@ -1,6 +1,6 @@
 /**
  * Row "request judge (new)": src/analysis/counts/judge-counts.ts as the shipped template `requests-vs-stable`
- * runs it: two metrics, latency and errors, each at alpha = 1% (the run's 2% shared), minRequests 500, the
+ * runs it: two metrics, latency (maxIncrease 5%) and errors, each at alpha = 1% (the run's 2% shared), minRequests 500, the
  * canary aborted when either reaches its evidence line. Fed per look the counts a query like
  * `sum by (le) (increase(x_bucket[30s]))` returns for each side: the increase over that look's interval as
  * Prometheus computes it (extrapolated, so possibly non-integer).
@@ -35,6 +35,8 @@ export interface CountsJudgeRun {
 }
 
 const SETTINGS = { maxIncrease: 0, alpha: 0.01, minRequests: 500 } as const;
+/** The shipped latency metric tolerates a canary up to 5% more likely to be slower than a bound. */
+const LATENCY_ALLOWANCE = 0.05;
 
 /**
  * The judge reads the counters themselves at each look (the last scrape at or before it) and takes differences
@@ -57,7 +59,7 @@ export const startRequestJudge: (() => CountsJudgeRun) | undefined = () => {
       before = now;
       let verdict: "abort" | "continue" = "continue";
       if (lc.kind === "look" && ls.kind === "look") {
-        const l = judgeRequests({ kind: "latency", ...SETTINGS, levels: DEFAULT_LEVELS }, { canary: lc.look, stable: ls.look }, latency);
+        const l = judgeRequests({ kind: "latency", ...SETTINGS, maxIncrease: LATENCY_ALLOWANCE, levels: DEFAULT_LEVELS }, { canary: lc.look, stable: ls.look }, latency);
         latency = l.state;
         if (l.verdict === "High") verdict = "abort";
       }

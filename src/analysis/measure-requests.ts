@@ -13,7 +13,7 @@ import type { Measurement } from "../api/analysis-run.ts";
 import type { QueryResult, ResolvedArgs } from "../providers/types.ts";
 import type { CumulativeBucket } from "./counts/bucket-counts.ts";
 import { deltaOf, type SideCounters } from "./counts/counter-deltas.ts";
-import { DEFAULT_LEVELS, judgeRequests, type RequestJudgeSettings, type RequestJudgeState, type RequestJudgement } from "./counts/judge-counts.ts";
+import { DEFAULT_LEVELS, judgeRequests, parseRequestState, serializeRequestState, type RequestJudgeSettings, type RequestJudgeState, type RequestJudgement } from "./counts/judge-counts.ts";
 import { describeFailure, errorMeasurement, type MeasureInput } from "./measure-threshold.ts";
 import { formatNumber } from "./values.ts";
 
@@ -41,12 +41,7 @@ function sideExtras(args: ResolvedArgs, side: "canary" | "stable", hash: string)
 
 function previousState(previous: RequestsInput["previous"]): RequestJudgeState | undefined {
   const text = previous?.requestState;
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text) as RequestJudgeState;
-  } catch {
-    return undefined; // a damaged state starts afresh: the evidence so far is lost, never invented
-  }
+  return text === undefined ? undefined : parseRequestState(text);
 }
 
 type Counters = { canary: SideCounters; stable: SideCounters };
@@ -176,7 +171,7 @@ export async function measureRequests(input: RequestsInput): Promise<Measurement
     canaryRequests: String(Math.round(judged.canaryRequests)),
     stableRequests: String(Math.round(judged.stableRequests)),
     counters: JSON.stringify(counters),
-    requestState: JSON.stringify(judged.state),
+    requestState: serializeRequestState(judged.state),
   };
   return {
     phase,

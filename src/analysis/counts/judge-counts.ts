@@ -57,6 +57,24 @@ export type RequestJudgement = {
 
 export const emptyRequestState = (): RequestJudgeState => ({ version: 1, looks: 0, canaryRequests: 0, stableRequests: 0, tests: {} });
 
+/**
+ * The state as text for the measurement's metadata. JSON has no infinities: JSON.stringify writes the +Inf
+ * bucket's bound as null, which then sorted as 0 and shifted every bound the judge chose after a restart
+ * or from the second look on. Infinities travel as the strings "+Inf" and "-Inf".
+ */
+export function serializeRequestState(state: RequestJudgeState): string {
+  return JSON.stringify(state, (_key, value: unknown) => (value === Number.POSITIVE_INFINITY ? "+Inf" : value === Number.NEGATIVE_INFINITY ? "-Inf" : value));
+}
+
+/** The state back from `serializeRequestState`; undefined when the text is damaged (the evidence is lost, never invented). */
+export function parseRequestState(text: string): RequestJudgeState | undefined {
+  try {
+    return JSON.parse(text, (_key, value: unknown) => (value === "+Inf" ? Number.POSITIVE_INFINITY : value === "-Inf" ? Number.NEGATIVE_INFINITY : value)) as RequestJudgeState;
+  } catch {
+    return undefined;
+  }
+}
+
 const levelName = (q: number): string => `p${Number((q * 100).toPrecision(6))}`;
 
 /**

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { addHistograms, boundAtQuantile, histogramOf, slowerThan, tailBoundAtQuantile, type Histogram } from "../../../src/analysis/counts/bucket-counts.ts";
-import { DEFAULT_LEVELS, judgeRequests, type RequestJudgeSettings, type RequestJudgeState, type RequestVerdict } from "../../../src/analysis/counts/judge-counts.ts";
+import { DEFAULT_LEVELS, judgeRequests, parseRequestState, serializeRequestState, type RequestJudgeSettings, type RequestJudgeState, type RequestVerdict } from "../../../src/analysis/counts/judge-counts.ts";
 import { seededRandom } from "../../../src/util/seeded-random.ts";
 import { latencyCdf, sideLook, type Latency } from "./simulated-traffic.ts";
 
@@ -139,10 +139,29 @@ test("no Pass before minRequests on each side; the state goes through JSON and o
   for (let i = 0; i < 4; i++) {
     const judged = judgeRequests(latency({ minRequests: 700 }), { canary: sideLook(random, 10, 30, BASE, 0), stable: sideLook(random, 90, 30, BASE, 0) }, state);
     verdicts.push(judged.verdict);
-    state = JSON.parse(JSON.stringify(judged.state)) as RequestJudgeState;
+    state = parseRequestState(serializeRequestState(judged.state));
   }
   // 10 canary requests/s × 30 s = ~300 a look: 700 reached at the third look.
   assert.deepEqual(verdicts.slice(0, 2), ["NotYet", "NotYet"]);
   assert.equal(verdicts[3], "Pass");
   assert.equal(state?.looks, 4);
+});
+
+test("the state through its text form judges exactly as in memory: +Inf stays the highest bound", () => {
+  // Found by CI: JSON.stringify writes le=+Inf as null, which sorted first and moved every chosen bound.
+  const random = seededRandom(25);
+  const tail: Latency = { ...BASE, slowest: { fraction: 0.01, factor: 3 } };
+  let inMemory: RequestJudgeState | undefined;
+  let throughText: RequestJudgeState | undefined;
+  for (let i = 0; i < 6; i++) {
+    const look = { canary: sideLook(random, 50, 30, tail, 0), stable: sideLook(random, 50, 30, BASE, 0) };
+    const a = judgeRequests(latency(), look, inMemory);
+    const b = judgeRequests(latency(), look, throughText);
+    assert.deepEqual(b.state.bounds, a.state.bounds, `look ${i + 1}`);
+    assert.equal(b.eValue, a.eValue);
+    inMemory = a.state;
+    throughText = parseRequestState(serializeRequestState(b.state));
+    assert.equal(throughText?.pooled?.buckets.at(-1)?.le, Number.POSITIVE_INFINITY);
+  }
+  assert.equal(parseRequestState("{not json"), undefined);
 });
