@@ -25,6 +25,7 @@ import { createMetrics, type ControllerMetrics } from "./metrics.ts";
 import { reconcile, type ReconcileDeps } from "./reconcile.ts";
 import { WorkQueue } from "./work-queue.ts";
 import { logRetry } from "../util/retry-log.ts";
+import { withSharedConnections } from "../kube/shared-connections.ts";
 
 export type ControllerOptions = {
   kc: KubeConfig;
@@ -79,13 +80,15 @@ async function listen(addr: string, handler: Parameters<typeof createServer>[1])
 export async function startController(options: ControllerOptions): Promise<RunningController> {
   const log = options.log;
   const metrics = createMetrics();
-  const kube = new ClientNodeKube(options.kc, (verb, kind, code) => metrics.apiRequests.inc({ verb, kind, code: String(code) }));
+  // Every request and watch through one connection pool (see shared-connections.ts for what it saves).
+  const kc = withSharedConnections(options.kc);
+  const kube = new ClientNodeKube(kc, (verb, kind, code) => metrics.apiRequests.inc({ verb, kind, code: String(code) }));
   const queue = new WorkQueue();
   const now = options.now ?? (() => new Date());
   let stopping = false;
 
   const view: InformerClusterView = new InformerClusterView(
-    options.kc,
+    kc,
     options.namespace,
     (kind, obj) => {
       // A change to the Rollout itself is a person's doing (see work-queue.ts): it does not wait out a backoff.
@@ -182,7 +185,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const startAnalysis = () => {
     if (options.analysis === false || analysisRunner || stopping) return;
     analysisRunner = startAnalysisRunner({
-      kc: options.kc,
+      kc,
       kube: new FencedKube(kube, guardFor(term.signal)),
       namespace: options.namespace,
       log,

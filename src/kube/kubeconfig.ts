@@ -1,5 +1,6 @@
 /** Build a KubeConfig the way kubectl does: --kubeconfig, else $KUBECONFIG, else ~/.kube/config, else in-cluster. */
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { SharedConnectionKubeConfig } from "./shared-connections.ts";
 
 export type KubeTarget = { kubeconfig?: string | undefined; context?: string | undefined; namespace?: string | undefined };
 
@@ -11,7 +12,7 @@ export class KubeConfigError extends Error {
 }
 
 export function loadKubeConfig(target: KubeTarget): KubeConfig {
-  const kc = new KubeConfig();
+  const kc = new SharedConnectionKubeConfig();
   try {
     if (target.kubeconfig) kc.loadFromFile(target.kubeconfig);
     else kc.loadFromDefault();
