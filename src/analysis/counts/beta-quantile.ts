@@ -7,7 +7,9 @@
  * al., "Numerical Recipes", 3rd ed., §6.4 `betacf`), on the side of the mean where it converges fast
  * (x < (a + 1) / (a + b + 2)), with I_x(a, b) = 1 − I_{1−x}(b, a) on the other. The inverse is bisection on x:
  * slower than Newton's method but it cannot diverge, and it ends on the side of the answer the caller asks
- * for, so a confidence bound built from it is never optimistic. Pinned against R's pbeta and qbeta in
+ * for, so a confidence bound built from it is never optimistic beyond the accuracy of I_x itself: about 1e-11
+ * relative at 10^4 requests and 1e-7 at 10^8, limited by simple-statistics' gammaln in log B(a, b) (a level
+ * of α read as α·(1 ± 1e-7) changes no decision). Pinned against R's pbeta and qbeta in
  * test/analysis/counts/beta-quantile.test.ts.
  */
 import { gammaln } from "simple-statistics";
