@@ -13,7 +13,7 @@ import type { Measurement } from "../api/analysis-run.ts";
 import type { QueryResult, ResolvedArgs } from "../providers/types.ts";
 import type { CumulativeBucket } from "./counts/bucket-counts.ts";
 import { deltaOf, type SideCounters } from "./counts/counter-deltas.ts";
-import { DEFAULT_LEVELS, judgeRequests, parseRequestState, serializeRequestState, type RequestJudgeSettings, type RequestJudgeState, type RequestJudgement } from "./counts/judge-counts.ts";
+import { abortsAt, DEFAULT_LEVELS, judgeRequests, parseRequestState, serializeRequestState, type RequestJudgeSettings, type RequestJudgeState, type RequestJudgement } from "./counts/judge-counts.ts";
 import { describeFailure, errorMeasurement, type MeasureInput } from "./measure-threshold.ts";
 import { formatNumber } from "./values.ts";
 
@@ -84,7 +84,7 @@ function settingsOf(input: RequestsInput): RequestJudgeSettings {
   const alpha = (1 - (compare?.confidence ?? 0.98)) / Math.max(1, input.judgedMetrics);
   const percent = typeof compare?.maxIncrease === "string" ? Number.parseFloat(compare.maxIncrease) / 100 : 0;
   const common = { maxIncrease: percent, alpha, minRequests: r?.minRequests ?? 500 };
-  return r?.errors !== undefined ? { kind: "errors", ...common } : { kind: "latency", ...common, levels: r?.levels ?? DEFAULT_LEVELS, slowerThan: r?.slowerThan };
+  return r?.errors !== undefined ? { kind: "errors", ...common, maxIncreaseBy: compare?.maxIncreaseBy } : { kind: "latency", ...common, levels: r?.levels ?? DEFAULT_LEVELS, slowerThan: r?.slowerThan };
 }
 
 /** Evidence to three significant digits: 611, 1.52, 0.701. */
@@ -94,14 +94,27 @@ const shortNumber = (x: number): string => String(Number(x.toPrecision(3)));
 const percentOf = (fraction: number): string => `${Number((100 * fraction).toPrecision(2))}%`;
 const rate = (bad: number, all: number) => (all > 0 ? percentOf(bad / all) : "-");
 
+/**
+ * The allowance as the template states it: relative ("10% more") or absolute ("+0.2 percentage points", over
+ * stable's error ratio as bounded from below so far: until stable fails a request, nothing can be evidence).
+ */
+function allowance(settings: RequestJudgeSettings, state: RequestJudgeState): string {
+  const by = settings.kind === "errors" ? (settings.maxIncreaseBy ?? 0) : 0;
+  if (by > 0) {
+    const atLeast = state.stableErrorRatio?.atLeast ?? 0;
+    const over = atLeast > 0 ? ` over stable's error ratio of at least ${percentOf(atLeast)}` : "; no evidence until stable has failed requests in an earlier look";
+    return `, allowing +${Number((100 * by).toPrecision(3))} percentage points${over}`;
+  }
+  return settings.maxIncrease > 0 ? `, allowing ${percentOf(settings.maxIncrease)} more` : "";
+}
+
 function describe(j: RequestJudgement, settings: RequestJudgeSettings, final: boolean, planned: number | undefined): string {
   const s = j.strongest;
   const what = settings.kind === "errors" ? "failed" : s?.bound !== undefined ? `slower than ${formatNumber(s.bound)}` : "slow";
   const seen = s
     ? `canary ${Math.round(s.canaryBad)} of ${Math.round(j.canaryRequests)} requests ${what} (${rate(s.canaryBad, j.canaryRequests)}) vs stable ${Math.round(s.stableBad)} of ${Math.round(j.stableRequests)} (${rate(s.stableBad, j.stableRequests)})`
     : `canary ${Math.round(j.canaryRequests)} and stable ${Math.round(j.stableRequests)} requests`;
-  const allowed = settings.maxIncrease > 0 ? `, allowing ${percentOf(settings.maxIncrease)} more` : "";
-  const evidence = `evidence e=${shortNumber(j.eValue)} (aborts at ${shortNumber(1 / settings.alpha)}${allowed})`;
+  const evidence = `evidence e=${shortNumber(j.eValue)} (aborts at ${shortNumber(abortsAt(settings))}${allowance(settings, j.state)})`;
   if (j.verdict === "High") {
     // The sequential test decides as soon as the evidence is there; a fixed-horizon test would wait for the last look.
     const when = planned !== undefined && planned > j.state.looks ? `; decided at look ${j.state.looks} of ${planned}` : "";

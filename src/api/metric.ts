@@ -72,6 +72,15 @@ export const compareSchema = z.strictObject({
   direction: z.enum(["increase", "decrease", "either"]).default("increase"),
   /** Change tolerated before the metric counts as worse: "10%" is relative to stable, a bare number is absolute (in the metric's unit). */
   maxIncrease: intOrPercent().optional(),
+  /**
+   * Request judge on errors only: an absolute allowance on the error ratio, "fail only if the canary's error
+   * ratio exceeds stable's by more than this" (0.002 = 0.2 percentage points). Instead of maxIncrease.
+   */
+  maxIncreaseBy: z
+    .number({ error: "must be a number, the error ratio's tolerated increase (0.002 = 0.2 percentage points)" })
+    .min(0, { error: "must be at least 0 (0.002 = 0.2 percentage points more failed requests than stable)" })
+    .lt(1, { error: "must be below 1: it is an increase of the error ratio, a fraction (0.002 = 0.2 percentage points), not a percentage" })
+    .optional(),
   maxDecrease: intOrPercent().optional(),
   /** Confidence level of the shift interval and the test. */
   confidence: z.number().min(0.5).max(0.9999).default(0.98),
@@ -129,6 +138,9 @@ export const metricSchema = z.strictObject({
       ctx.addIssue({ code: "custom", path: at("requests"), message: "set exactly one of compare.requests (the request judge, on counts) and compare.query (the per-step judge)" });
     }
     const r = compare.requests;
+    if (!r && compare.maxIncreaseBy !== undefined) {
+      ctx.addIssue({ code: "custom", path: at("maxIncreaseBy"), message: "only applies with requests.errors (the request judge on errors); with query use maxIncrease, a bare number being absolute" });
+    }
     if (r) {
       if ((r.latency === undefined) === (r.errors === undefined)) ctx.addIssue({ code: "custom", path: at("requests"), message: "set exactly one of latency and errors" });
       if (r.errors !== undefined && r.requests === undefined) ctx.addIssue({ code: "custom", path: at("requests", "requests"), message: "is required with errors: the requests the errors are counted among" });
@@ -137,6 +149,12 @@ export const metricSchema = z.strictObject({
       if (compare.direction !== "increase") ctx.addIssue({ code: "custom", path: at("direction"), message: "must be increase with requests: the request judge tests whether the canary is worse (more errors, more slow requests)" });
       if (compare.maxIncrease !== undefined && typeof compare.maxIncrease !== "string") {
         ctx.addIssue({ code: "custom", path: at("maxIncrease"), message: 'must be a percentage with requests ("10%": up to 10% more failed or slow requests than stable is tolerated)' });
+      }
+      if (compare.maxIncreaseBy !== undefined && r.errors === undefined) {
+        ctx.addIssue({ code: "custom", path: at("maxIncreaseBy"), message: 'only applies with requests.errors (it is an increase of the error ratio); for latency use maxIncrease as a percentage, e.g. "10%"' });
+      }
+      if (compare.maxIncreaseBy !== undefined && compare.maxIncrease !== undefined) {
+        ctx.addIssue({ code: "custom", path: at("maxIncreaseBy"), message: 'cannot be used together with maxIncrease; keep one: maxIncrease: "10%" (relative to stable) or maxIncreaseBy: 0.002 (absolute, of the error ratio)' });
       }
       if (compare.maxDecrease !== undefined) ctx.addIssue({ code: "custom", path: at("maxDecrease"), message: "does not apply with requests (only a worse canary fails)" });
       for (const field of ["latency", "errors", "requests"] as const) {

@@ -142,3 +142,50 @@ test("the schema: exactly one of query and requests, latency or errors, errors w
   assert.deepEqual(bad({ requests: { latency: "l" }, direction: "either" }), ["compare.direction: must be increase with requests: the request judge tests whether the canary is worse (more errors, more slow requests)"]);
   assert.equal(bad({ requests: { latency: "l", levels: [0.99] }, maxIncrease: "10%" }), undefined);
 });
+
+test("errors with maxIncreaseBy: the message states the absolute allowance and stable's bound; the bound travels in the metadata", async () => {
+  const provider = new CountingProvider();
+  const one = (v: number): QueryResult => ({ resultType: "vector", series: [{ labels: {}, points: [[0, v]] }] });
+  let looks = 0;
+  // Per look: canary 30 of 1000 failed (3%), stable 18 of 9000 (0.2%).
+  provider.answer = (side, query) => (query.includes("5..") ? one(looks * (side === "canary" ? 30 : 18)) : one(looks * (side === "canary" ? 1000 : 9000)));
+  const metric = metricSchema.parse({
+    name: "errors",
+    interval: "30s",
+    count: 5,
+    provider: { prometheus: {} },
+    compare: { maxIncreaseBy: 0.002, requests: { errors: 'sum(x_total{h="{{podTemplateHash}}", code=~"5.."})', requests: 'sum(x_total{h="{{podTemplateHash}}"})' } },
+  });
+  const t0 = Date.parse("2026-12-01T10:00:00Z");
+  let previous: Measurement | undefined;
+  const measured: Measurement[] = [];
+  for (let i = 0; i < 5 && previous?.phase !== "Failed"; i++) {
+    looks = i;
+    previous = await look(provider, metric, new Date(t0 + i * 30_000), previous, i === 4);
+    measured.push(previous);
+  }
+  // Look 1 reads the counters; look 2 judges, but has no earlier look of stable's to bound its error ratio with.
+  assert.match(measured[1]?.message ?? "", /\(aborts at 100, allowing \+0\.2 percentage points; no evidence until stable has failed requests in an earlier look\)$/);
+  assert.equal(measured[1]?.metadata?.eValue, "1");
+  const failed = measured.at(-1);
+  assert.equal(failed?.phase, "Failed", failed?.message);
+  assert.match(failed?.message ?? "", /^canary worse: canary \d+ of \d+ requests failed \(3%\) vs stable \d+ of \d+ \(0\.2%\); evidence e=[\d.]+ \(aborts at 100, allowing \+0\.2 percentage points over stable's error ratio of at least 0\.\d+%\)/);
+  const state = JSON.parse(failed?.metadata?.requestState ?? "{}") as { stableErrorRatio?: { bounds: number; atLeast: number } };
+  assert.equal(state.stableErrorRatio?.bounds, measured.length - 2, "one bound per look after stable's first served requests");
+  assert.ok((state.stableErrorRatio?.atLeast ?? 0) > 0 && (state.stableErrorRatio?.atLeast ?? 1) < 0.002);
+});
+
+test("the schema: maxIncreaseBy is a fraction, only with requests.errors, and not together with maxIncrease", () => {
+  const bad = (compare: unknown) => metricSchema.safeParse({ name: "m", provider: { prometheus: {} }, compare }).error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  const errors = { errors: "e", requests: "r" };
+  assert.equal(bad({ requests: errors, maxIncreaseBy: 0.002 }), undefined);
+  assert.equal(bad({ requests: errors, maxIncreaseBy: 0 }), undefined);
+  assert.deepEqual(bad({ requests: { latency: "l" }, maxIncreaseBy: 0.002 }), ['compare.maxIncreaseBy: only applies with requests.errors (it is an increase of the error ratio); for latency use maxIncrease as a percentage, e.g. "10%"']);
+  assert.deepEqual(bad({ requests: errors, maxIncrease: "10%", maxIncreaseBy: 0.002 }), [
+    'compare.maxIncreaseBy: cannot be used together with maxIncrease; keep one: maxIncrease: "10%" (relative to stable) or maxIncreaseBy: 0.002 (absolute, of the error ratio)',
+  ]);
+  assert.deepEqual(bad({ query: "q", maxIncreaseBy: 0.002 }), ["compare.maxIncreaseBy: only applies with requests.errors (the request judge on errors); with query use maxIncrease, a bare number being absolute"]);
+  assert.deepEqual(bad({ requests: errors, maxIncreaseBy: 2 }), ["compare.maxIncreaseBy: must be below 1: it is an increase of the error ratio, a fraction (0.002 = 0.2 percentage points), not a percentage"]);
+  assert.deepEqual(bad({ requests: errors, maxIncreaseBy: -0.01 }), ["compare.maxIncreaseBy: must be at least 0 (0.002 = 0.2 percentage points more failed requests than stable)"]);
+  assert.deepEqual(bad({ requests: errors, maxIncreaseBy: "0.2%" }), ["compare.maxIncreaseBy: must be a number, the error ratio's tolerated increase (0.002 = 0.2 percentage points)"]);
+});

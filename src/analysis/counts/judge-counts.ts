@@ -9,19 +9,22 @@
  *   template names. One e-process per level; their average is the metric's e-value, itself an e-process, so
  *   looking at several levels costs no validity.
  *
- * The allowance (`maxIncrease`) is part of the hypothesis: the canary fails only when it is credibly more likely
- * than stable, by more than the allowance, to fail a request or to be slower than a bound (as an odds ratio;
- * for rare events, the rate ratio). The false-abort probability over the whole analysis is at most `alpha`.
+ * The allowance is part of the hypothesis: the canary fails only when it is credibly more likely than stable, by
+ * more than the allowance, to fail a request or to be slower than a bound: relative (`maxIncrease`, as an odds
+ * ratio; for rare events, the rate ratio) or, for errors, absolute (`maxIncreaseBy`: the canary's error ratio
+ * above stable's plus that much; absolute-allowance.ts, which spends half of alpha on bounding stable's error
+ * ratio). The false-abort probability over the whole analysis is at most `alpha`.
  * A Pass is only ever given with at least `minRequests` requests on each side; before that the verdict is
  * NotYet, and at the end of the analysis NotYet is inconclusive, never a pass.
  */
+import { absoluteAllowance, type StableErrorRatio } from "./absolute-allowance.ts";
 import { addHistograms, finiteBounds, slowerThan, tailBoundAtQuantile, type Histogram } from "./bucket-counts.ts";
 import { CENTRE_RHOS, emptyShareState, RHOS, shareEValue, TAIL_RHOS, updateShare, type ShareState } from "./share-test.ts";
 
 export const DEFAULT_LEVELS = [0.5, 0.99, 0.999] as const;
 
 export type RequestJudgeSettings =
-  | { kind: "errors"; maxIncrease: number; alpha: number; minRequests: number }
+  | { kind: "errors"; maxIncrease: number; alpha: number; minRequests: number; maxIncreaseBy?: number | undefined }
   | { kind: "latency"; maxIncrease: number; alpha: number; minRequests: number; levels: readonly number[]; slowerThan?: readonly number[] | undefined };
 
 /** What one side served in one look's interval. */
@@ -37,9 +40,11 @@ export type RequestJudgeState = {
   tests: Record<string, ShareState>;
   /** The bound each latency test looked at last. */
   bounds?: Record<string, number> | undefined;
+  /** maxIncreaseBy: stable's error ratio as bounded last, and how many bounds have been spent. */
+  stableErrorRatio?: StableErrorRatio | undefined;
   /** Pooled histogram of the looks so far (latency): where the levels fall. */
   pooled?: Histogram | undefined;
-  /** Set once the e-value has reached 1/alpha: the rejection stands. */
+  /** Set once the e-value has reached abortsAt (1/alpha; 2/alpha with maxIncreaseBy): the rejection stands. */
   rejected?: { atLook: number; eValue: number; test: string } | undefined;
 };
 
@@ -103,6 +108,10 @@ function meanEValue(settings: RequestJudgeSettings, tests: Record<string, ShareS
   return names.reduce((sum, name) => sum + (tests[name] ? shareEValue(tests[name]) : 1), 0) / names.length;
 }
 
+/** An absolute allowance spends half of alpha on bounding stable's error ratio; the evidence gets the rest. */
+export const abortsAt = (settings: RequestJudgeSettings): number =>
+  settings.kind === "errors" && (settings.maxIncreaseBy ?? 0) > 0 ? 2 / settings.alpha : 1 / settings.alpha;
+
 /** Fold one look into the state and judge. */
 export function judgeRequests(settings: RequestJudgeSettings, look: RequestLook, previous: RequestJudgeState | undefined): RequestJudgement {
   const state: RequestJudgeState = structuredClone(previous ?? emptyRequestState());
@@ -111,10 +120,18 @@ export function judgeRequests(settings: RequestJudgeSettings, look: RequestLook,
   state.stableRequests += Math.max(0, look.stable.requests);
 
   if (settings.kind === "errors") {
+    const before = state.tests.errors ?? emptyShareState(RHOS);
+    let allowance = settings.maxIncrease;
+    if (settings.maxIncreaseBy !== undefined) {
+      // From stable's looks before this one, so this look's test is fixed before its counts are seen.
+      const { oddsRatio, bound } = absoluteAllowance(settings.maxIncreaseBy, settings.alpha, { bad: before.stableBad, requests: before.stableRequests }, state.stableErrorRatio);
+      allowance = oddsRatio - 1;
+      state.stableErrorRatio = bound;
+    }
     state.tests.errors = updateShare(
-      state.tests.errors ?? emptyShareState(RHOS),
+      before,
       { canaryBad: look.canary.errors ?? 0, stableBad: look.stable.errors ?? 0, canaryRequests: look.canary.requests, stableRequests: look.stable.requests },
-      settings.maxIncrease,
+      allowance,
     );
   } else if (look.canary.histogram && look.stable.histogram) {
     const thisLook = addHistograms(look.canary.histogram, look.stable.histogram);
@@ -137,7 +154,7 @@ export function judgeRequests(settings: RequestJudgeSettings, look: RequestLook,
   }
 
   const eValue = meanEValue(settings, state.tests);
-  if (!state.rejected && eValue >= 1 / settings.alpha) {
+  if (!state.rejected && eValue >= abortsAt(settings)) {
     const strongestName = Object.entries(state.tests).sort(([, a], [, b]) => shareEValue(b) - shareEValue(a))[0]?.[0] ?? "";
     state.rejected = { atLook: state.looks, eValue, test: strongestName };
   }

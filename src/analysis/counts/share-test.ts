@@ -86,6 +86,11 @@ export function logLikelihoodRatio(k: number, nc: number, ns: number, m: number,
 /**
  * Fold one look into the state. A look in which nothing was bad, or one side served nothing, carries no
  * evidence (the likelihood ratio is 1). Counts are made consistent: each side served at least its bad requests.
+ *
+ * `allowance` is this look's: ω0 = 1 + allowance. It may differ from look to look (absolute-allowance.ts sets
+ * it from stable's earlier looks): each look's ratio is against its own ω0, so each has expectation ≤ 1 when
+ * that look's ω ≤ ω0, and the product stays a supermartingale. An infinite allowance (nothing can exceed it)
+ * counts the requests and gathers no evidence.
  */
 export function updateShare(state: ShareState, look: ShareLook, allowance = 0): ShareState {
   const k = whole(look.canaryBad);
@@ -103,7 +108,7 @@ export function updateShare(state: ShareState, look: ShareLook, allowance = 0): 
     canaryRequests: state.canaryRequests + nc,
     stableRequests: state.stableRequests + ns,
   };
-  if (m === 0 || nc === 0 || ns === 0) return next;
+  if (m === 0 || nc === 0 || ns === 0 || !Number.isFinite(allowance)) return next;
   const omega0 = 1 + Math.max(0, allowance);
   const base = baseTerms(nc, ns, m);
   const logNull = logNormaliserOf(base, Math.log(omega0));

@@ -112,3 +112,16 @@ test("looks without bad requests, or with an idle side, change nothing; fraction
   assert.deepEqual(a.logProducts, b.logProducts);
   assert.equal(shareEValue(s0), 1);
 });
+
+test("each look is tested against its own allowance; an infinite one counts the requests and gathers no evidence", () => {
+  const a = { canaryBad: 6, stableBad: 20, canaryRequests: 1000, stableRequests: 9000 };
+  const b = { canaryBad: 9, stableBad: 15, canaryRequests: 1200, stableRequests: 8800 };
+  const both = updateShare(updateShare(emptyShareState(), a, 1.4), b, 0.7);
+  RHOS.forEach((rho, i) => {
+    const expected = logLikelihoodRatio(6, 1000, 9000, 26, 2.4, 2.4 * rho) + logLikelihoodRatio(9, 1200, 8800, 24, 1.7, 1.7 * rho);
+    assert.ok(Math.abs((both.logProducts[i] ?? 0) - expected) < 1e-9, `ρ ${rho}`);
+  });
+  const counted = updateShare(both, a, Number.POSITIVE_INFINITY);
+  assert.deepEqual(counted.logProducts, both.logProducts);
+  assert.deepEqual([counted.looks, counted.canaryBad, counted.stableBad, counted.canaryRequests, counted.stableRequests], [3, 21, 55, 3200, 26800]);
+});

@@ -50,3 +50,18 @@ export function sideLook(random: () => number, rate: number, seconds: number, la
   for (let i = 0; i < histogram.total; i++) if (random() < errorRate) errors++;
   return { requests: histogram.total, errors, histogram };
 }
+
+/**
+ * Binomial(n, p), exactly and in O(np) steps: the gaps between successes are geometric, so jump from one to the
+ * next (L. Devroye, "Non-Uniform Random Variate Generation", 1986, §X.4) instead of flipping every request.
+ */
+export function binomial(random: () => number, n: number, p: number): number {
+  if (p <= 0 || n <= 0) return 0;
+  if (p >= 1) return n;
+  const logMiss = Math.log1p(-p);
+  let k = 0;
+  for (let at = 0; ; k++) {
+    at += Math.floor(Math.log(1 - random()) / logMiss) + 1; // 1 - random() is in (0, 1]
+    if (at > n) return k;
+  }
+}
