@@ -9,6 +9,7 @@ import { durationToMs } from "../api/duration.ts";
 import type { QueryResult } from "../providers/types.ts";
 import { formatPercent, formatSigned } from "./judge/format.ts";
 import { judge, type Judgement, type Point, type SequentialState } from "./judge/judge.ts";
+import { shareConfidence, type RunBudget } from "./false-abort-budget.ts";
 import { describeFailure, errorMeasurement, type MeasureInput } from "./measure-threshold.ts";
 import { overlapWarning } from "./query-ranges.ts";
 import { formatNumber } from "./values.ts";
@@ -20,6 +21,8 @@ export interface CompareInput extends MeasureInput {
   readonly previous?: Readonly<Record<string, string>> | undefined;
   /** This is the metric's last measurement: the fixed-horizon test decides. */
   readonly final: boolean;
+  /** The run's share of its revision's false-abort budget: the judge works at that part of 1 - confidence. */
+  readonly budget: RunBudget;
 }
 
 function previousState(previous: CompareInput["previous"]): SequentialState | undefined {
@@ -62,9 +65,11 @@ function phaseOf(judgement: Judgement): Measurement["phase"] {
   }
 }
 
-function metadataOf(judgement: Judgement): Record<string, string> {
+function metadataOf(judgement: Judgement, confidence: number): Record<string, string> {
   const m: Record<string, string> = {
     classification: judgement.classification,
+    // The level judged at, after the revision's split: the message's interval and "needs" come from it.
+    alpha: formatNumber(1 - confidence),
     decidedBy: judgement.decidedBy,
     canarySamples: String(judgement.canary.samples),
     stableSamples: String(judgement.stable.samples),
@@ -112,11 +117,12 @@ export async function measureCompare(input: CompareInput): Promise<Measurement> 
     points[side] = got;
   }
   const aligned = commonStart(points.canary ?? [], points.stable ?? []);
+  const confidence = shareConfidence(compare.confidence, input.budget);
   const judgement = judge({
     name: metric.name,
     canary: aligned.canary,
     stable: aligned.stable,
-    compare,
+    compare: { ...compare, confidence },
     sequentialState: previousState(input.previous),
     final: input.final,
   });
@@ -129,6 +135,6 @@ export async function measureCompare(input: CompareInput): Promise<Measurement> 
     finishedAt: input.now().toISOString(),
     message: judgement.message,
     ...(warnings.length > 0 ? { warnings } : {}),
-    metadata: metadataOf(judgement),
+    metadata: metadataOf(judgement, confidence),
   };
 }

@@ -14,6 +14,7 @@ import type { QueryResult, ResolvedArgs } from "../providers/types.ts";
 import type { CumulativeBucket } from "./counts/bucket-counts.ts";
 import { deltaOf, type SideCounters } from "./counts/counter-deltas.ts";
 import { abortsAt, DEFAULT_LEVELS, judgeRequests, parseRequestState, serializeRequestState, type RequestJudgeSettings, type RequestJudgeState, type RequestJudgement } from "./counts/judge-counts.ts";
+import { requestAlpha, type RunBudget } from "./false-abort-budget.ts";
 import { describeFailure, errorMeasurement, type MeasureInput } from "./measure-threshold.ts";
 import { formatNumber } from "./values.ts";
 
@@ -24,8 +25,8 @@ export interface RequestsInput extends MeasureInput {
   readonly previous?: Readonly<Record<string, string>> | undefined;
   /** This is the metric's last look: the verdict is final. */
   readonly final: boolean;
-  /** Request-judge metrics of the run that decide: the run's false-abort budget is split among them. */
-  readonly judgedMetrics: number;
+  /** The run's share of its revision's false-abort budget and the request-judge metrics it is split among. */
+  readonly budget: RunBudget;
 }
 
 /**
@@ -81,7 +82,7 @@ function bucketsOf(result: QueryResult, what: string): CumulativeBucket[] | stri
 function settingsOf(input: RequestsInput): RequestJudgeSettings {
   const compare = input.metric.compare;
   const r = compare?.requests;
-  const alpha = (1 - (compare?.confidence ?? 0.98)) / Math.max(1, input.judgedMetrics);
+  const alpha = requestAlpha(compare?.confidence ?? 0.98, input.budget);
   const percent = typeof compare?.maxIncrease === "string" ? Number.parseFloat(compare.maxIncrease) / 100 : 0;
   const common = { maxIncrease: percent, alpha, minRequests: r?.minRequests ?? 500 };
   return r?.errors !== undefined ? { kind: "errors", ...common, maxIncreaseBy: compare?.maxIncreaseBy } : { kind: "latency", ...common, levels: r?.levels ?? DEFAULT_LEVELS, slowerThan: r?.slowerThan };
@@ -181,6 +182,8 @@ export async function measureRequests(input: RequestsInput): Promise<Measurement
     classification: judged.verdict === "High" ? "High" : judged.verdict === "Pass" ? "Pass" : "NoData",
     decidedBy: "sequential",
     eValue: shortNumber(judged.eValue),
+    // The level this look was judged at, after the revision's and the run's splits (aborts at 1/alpha, 2/alpha with maxIncreaseBy).
+    alpha: formatNumber(settings.alpha),
     canaryRequests: String(Math.round(judged.canaryRequests)),
     stableRequests: String(Math.round(judged.stableRequests)),
     counters: JSON.stringify(counters),

@@ -19,6 +19,7 @@ import { PrometheusProvider } from "../providers/prometheus.ts";
 import type { RetryPolicy } from "../providers/prometheus-http.ts";
 import type { MetricProvider } from "../providers/types.ts";
 import { errorMessage, logRetry } from "../util/retry-log.ts";
+import { runBudget } from "./false-abort-budget.ts";
 import { resolveArgs } from "./resolve-args.ts";
 import { advanceRun, type TakenMeasurement } from "./run-progress.ts";
 import { takeMeasurements } from "./take-measurements.ts";
@@ -163,7 +164,7 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
       const args = await resolveArgs(run.spec.args, namespace, readSecret);
       const metrics = run.spec.metrics.filter((m) => dueNow.includes(m.name));
       const hashes = metrics.some((m) => m.compare) ? await rolloutHashes(object) : {};
-      taken = await takeMeasurements({ provider, metrics, status: progress.status, args, namespace, at, now, hashes });
+      taken = await takeMeasurements({ provider, metrics, status: progress.status, args, namespace, at, now, hashes, budget: runBudget(run.spec) });
       for (const t of taken) runLog.info({ metric: t.metric, phase: t.measurement.phase, value: t.measurement.value, message: t.measurement.message }, "measurement");
       progress = advanceRun(run.spec, run.status, taken, now());
     }

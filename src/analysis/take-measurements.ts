@@ -6,6 +6,7 @@
 import type { AnalysisRunStatus } from "../api/analysis-run.ts";
 import type { Metric } from "../api/metric.ts";
 import type { MetricProvider } from "../providers/types.ts";
+import type { RunBudget } from "./false-abort-budget.ts";
 import { maskMeasurement } from "./mask-secrets.ts";
 import { measureCompare } from "./measure-compare.ts";
 import { measureRequests } from "./measure-requests.ts";
@@ -24,6 +25,8 @@ export interface TakeInput {
   readonly now: () => Date;
   /** Fallback pod-template hashes (from the Rollout's status) when the args do not carry them. */
   readonly hashes?: { readonly canary?: string | undefined; readonly stable?: string | undefined };
+  /** From the whole run's spec (runBudget), not from the metrics due now. */
+  readonly budget: RunBudget;
 }
 
 export async function takeMeasurements(input: TakeInput): Promise<TakenMeasurement[]> {
@@ -42,7 +45,7 @@ export async function takeMeasurements(input: TakeInput): Promise<TakenMeasureme
           stableHash: args.args.values.get(STABLE_HASH_ARG) ?? input.hashes?.stable,
           previous: result.measurements?.findLast((m) => m.metadata?.requestState !== undefined)?.metadata,
           final: nextIsFinal(metric, result),
-          judgedMetrics: input.metrics.filter((m) => m.compare?.requests && !m.dryRun).length,
+          budget: input.budget,
         });
         return { metric: metric.name, measurement: maskMeasurement(measurement, args.args) };
       }
@@ -53,6 +56,7 @@ export async function takeMeasurements(input: TakeInput): Promise<TakenMeasureme
         // The latest measurement that carried judge state (an Error in between carries none).
         previous: result.measurements?.findLast((m) => m.metadata?.sequentialState !== undefined)?.metadata,
         final: nextIsFinal(metric, result),
+        budget: input.budget,
       });
       return { metric: metric.name, measurement: maskMeasurement(measurement, args.args) };
     }),

@@ -41,6 +41,12 @@ export const analysisRunSpecSchema = z.strictObject({
   /** Arguments with their resolved values (secret values stay references). */
   args: z.array(rolloutArgSchema).optional(),
   judge: judgeSettingsSchema.optional(),
+  /**
+   * The share of its rollout revision's false-abort budget (1 - confidence) this run may spend, set by the
+   * controller (1/K for K judged gates, src/core/false-abort-share.ts); absent = 1, a run made by hand spends
+   * its whole confidence.
+   */
+  falseAbortShare: z.number().gt(0).max(1).optional(),
   /** Set by the controller when the rollout no longer needs the run; the executor stops measuring. */
   terminate: z.boolean().default(false),
 });

@@ -12,6 +12,7 @@ import { ConflictError, type KubeClient } from "../kube/kube-client.ts";
 import type { TrafficRouter } from "../routers/types.ts";
 import { buildAnalysisRun } from "./build/analysis-run.ts";
 import { buildReplicaSet } from "./build/replica-set.ts";
+import { runShare } from "./build/run-share.ts";
 import type { ClusterView } from "./cluster-view.ts";
 import { SCALE_DOWN_DEADLINE_ANNOTATION } from "./labels.ts";
 import { templateSpec } from "./observe.ts";
@@ -67,7 +68,9 @@ async function run(rollout: Rollout, action: Action, deps: ExecuteDeps, plan: Pl
         if (!spec) throw new Error(`${ref.clusterScope ? "ClusterAnalysisTemplate" : "AnalysisTemplate"} "${ref.templateName}" not found`);
         return spec;
       });
-      return createIfAbsent(deps.kube, buildAnalysisRun(rollout, action, templates));
+      // Every gate's templates, not only this run's: the share depends on how many gates judge.
+      const share = runShare(rollout, (ref) => templateSpec(deps.view, namespace, ref.templateName, ref.clusterScope));
+      return createIfAbsent(deps.kube, buildAnalysisRun(rollout, action, templates, share));
     }
     case "StopAnalysis":
       await deps.kube.mergePatch({ apiVersion: rollout.apiVersion, kind: "AnalysisRun", namespace, name: action.name }, { spec: { terminate: true } });

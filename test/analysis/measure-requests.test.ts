@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { metricSchema, type Metric } from "../../src/api/metric.ts";
 import type { Measurement } from "../../src/api/analysis-run.ts";
+import type { RunBudget } from "../../src/analysis/false-abort-budget.ts";
 import { measureRequests } from "../../src/analysis/measure-requests.ts";
 import { renderPromQL } from "../../src/providers/promql-args.ts";
 import type { MetricProvider, ProviderOutcome, QueryResult, ResolvedArgs } from "../../src/providers/types.ts";
@@ -49,8 +50,8 @@ const growing = (per: [number, number, number]) => {
   };
 };
 
-async function look(provider: CountingProvider, metric: Metric, at: Date, previous: Measurement | undefined, final: boolean): Promise<Measurement> {
-  return measureRequests({ provider, metric, args: NO_ARGS, context: { namespace: "default" }, at, now: () => at, canaryHash: "c1", stableHash: "s1", previous: previous?.metadata, final, judgedMetrics: 1 });
+async function look(provider: CountingProvider, metric: Metric, at: Date, previous: Measurement | undefined, final: boolean, budget: RunBudget = { share: 1, requestMetrics: 1 }): Promise<Measurement> {
+  return measureRequests({ provider, metric, args: NO_ARGS, context: { namespace: "default" }, at, now: () => at, canaryHash: "c1", stableHash: "s1", previous: previous?.metadata, final, budget });
 }
 
 test("each look reads both sides' counters; the first is a starting point, later ones judge the differences; the last passes with enough requests", async () => {
@@ -129,6 +130,43 @@ test("errors: two counters per side; a query that is not aggregated, or buckets 
   const noLe = await look(provider, latencyMetric(), at, undefined, false);
   assert.equal(noLe.phase, "Error");
   assert.match(noLe.message ?? "", /without an le label; query the _bucket series with sum by \(le\)/);
+});
+
+test("the level is the run's share of 1 - confidence split among its request metrics: evidence 106 aborts at 50 alone, not at 400 with a quarter share and two metrics", async () => {
+  // Per look, 1000 canary and 9000 stable requests; 7 and 10 of them fail: evidence about 106 after one judged look.
+  const twoLooks = async (budget: RunBudget): Promise<Measurement> => {
+    const provider = new CountingProvider();
+    let looks = 0;
+    const one = (v: number): QueryResult => ({ resultType: "vector", series: [{ labels: {}, points: [[0, v]] }] });
+    provider.answer = (side, query) => (query.includes("5..") ? one(looks * (side === "canary" ? 7 : 10)) : one(looks * (side === "canary" ? 1000 : 9000)));
+    const metric = metricSchema.parse({
+      name: "errors",
+      interval: "30s",
+      count: 3,
+      provider: { prometheus: {} },
+      compare: { confidence: 0.98, requests: { errors: 'sum(http_requests_total{rollouts_pod_template_hash="{{podTemplateHash}}", code=~"5.."})', requests: 'sum(http_requests_total{rollouts_pod_template_hash="{{podTemplateHash}}"})' } },
+    });
+    const at = new Date("2026-12-01T10:00:00Z");
+    const first = await look(provider, metric, at, undefined, false, budget);
+    looks = 1;
+    return look(provider, metric, new Date(at.getTime() + 30_000), first, false, budget);
+  };
+  const whole = await twoLooks({ share: 1, requestMetrics: 1 });
+  assert.equal(whole.metadata?.eValue, "106");
+  assert.equal(whole.metadata?.alpha, "0.02");
+  assert.equal(whole.phase, "Failed", whole.message);
+  assert.match(whole.message ?? "", /\(aborts at 50\)/);
+
+  // A revision with four judged gates, and this run has two request metrics: 0.25 × 0.02 / 2.
+  const quarter = await twoLooks({ share: 0.25, requestMetrics: 2 });
+  assert.equal(quarter.metadata?.eValue, "106");
+  assert.equal(quarter.metadata?.alpha, "0.0025");
+  assert.equal(quarter.phase, "Running", quarter.message);
+  assert.match(quarter.message ?? "", /\(aborts at 400\)$/);
+
+  const half = await twoLooks({ share: 0.5, requestMetrics: 1 });
+  assert.equal(half.metadata?.alpha, "0.01");
+  assert.equal(half.phase, "Failed", "106 is past 1/0.01");
 });
 
 test("the schema: exactly one of query and requests, latency or errors, errors with requests, the counters not increase(), a percentage allowance, direction increase", () => {

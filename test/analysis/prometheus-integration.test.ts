@@ -224,6 +224,7 @@ describe("analysis against a real Prometheus", { skip, timeout: 170_000 }, () =>
         canaryHash,
         stableHash: hash.stable,
         final,
+        budget: { share: 1, requestMetrics: 0 },
       });
 
     it("fails the tail canary", async () => {
@@ -271,7 +272,7 @@ describe("analysis against a real Prometheus", { skip, timeout: 170_000 }, () =>
           stableHash: hash.stable,
           previous: taken.at(-1)?.metadata,
           final: i === n - 1,
-          judgedMetrics: 2,
+          budget: { share: 1, requestMetrics: 2 },
         });
         taken.push(m);
         if (m.phase === "Failed" || m.phase === "Error") break;

@@ -178,6 +178,14 @@ test("under the metrics: why the latest measurement was inconclusive or an error
   matchSnapshot("analysis-why", text.slice(text.indexOf("◌ AnalysisRun")));
 });
 
+test("a run with a share of the revision's false-abort budget says which share", () => {
+  const shared = (falseAbortShare: number) => analysisRunSchema.parse({ ...runningRun, spec: { ...runningRun.spec, falseAbortShare } });
+  const head = (run: AnalysisRun) => renderRollout({ rollout: canaryMidAnalysis(), replicaSets: sets, analysisRuns: [run], now: NOW, width: 120, colour: false }).split("\n").find((l) => l.includes("AnalysisRun "));
+  assert.equal(head(shared(1 / 4)), "◌ AnalysisRun checkout-7c9fd8xq2b-4 (step, 1/4 of the false-abort budget): Running");
+  assert.equal(head(shared(0.3)), "◌ AnalysisRun checkout-7c9fd8xq2b-4 (step, 0.3 of the false-abort budget): Running");
+  assert.equal(head(shared(1)), "◌ AnalysisRun checkout-7c9fd8xq2b-4 (step): Running", "the whole budget is the default, not worth a word");
+});
+
 test("colours only when asked; the text is the same without them", () => {
   const input = { rollout: canaryMidAnalysis(), replicaSets: sets, analysisRuns: [runningRun], now: NOW, width: 120 };
   const plain = renderRollout({ ...input, colour: false });

@@ -110,6 +110,39 @@ test("a failing step AnalysisRun aborts the canary: stable back to full size, ca
   assert.equal(runs.length, 1, "no duplicate AnalysisRun");
 });
 
+test("each AnalysisRun that judges the canary carries its gate's share of the revision's false-abort budget; a run of thresholds none", async () => {
+  const template = (name: string, metric: Record<string, unknown>): KubeObject => ({
+    apiVersion: API_GROUP_VERSION,
+    kind: "AnalysisTemplate",
+    metadata: { name, namespace: "default" },
+    spec: { metrics: [{ name: "m", provider: { prometheus: {} }, ...metric }] },
+  });
+  await env.kube.create(template("ledger-requests", { interval: "30s", count: 3, compare: { requests: { errors: 'sum(e{h="{{podTemplateHash}}"})', requests: 'sum(r{h="{{podTemplateHash}}"})' } } }));
+  await env.kube.create(template("ledger-threshold", { provider: { prometheus: { query: "vector(0)" } }, successCondition: { max: 0.01 } }));
+  const uses = (templateName: string) => ({ templates: [{ templateName }] });
+  // Judged gates: the background analysis and step 2; step 3 checks a threshold: K = 2.
+  await env.kube.create(rollout("ledger", { canary: { analysis: uses("ledger-requests"), steps: [{ setWeight: 25 }, { analysis: uses("ledger-requests") }, { analysis: uses("ledger-threshold") }] } }));
+  await env.waitFor("v1 Healthy", phase("ledger", "Healthy"));
+  await setImage("ledger", "acme/web:2");
+  const get = (name: string) => env.kube.get({ apiVersion: API_GROUP_VERSION, kind: "AnalysisRun", namespace: "default", name });
+  const names = await env.waitFor("background and step runs", async () => {
+    const c = statusOf(await env.rollout("ledger")).canary;
+    return c?.currentBackgroundAnalysisRun && c.currentStepAnalysisRun ? { background: c.currentBackgroundAnalysisRun, step: c.currentStepAnalysisRun } : undefined;
+  });
+  const shareOf = (run: KubeObject | undefined) => (run?.spec as { falseAbortShare?: number } | undefined)?.falseAbortShare;
+  assert.equal(shareOf(await env.waitFor("background run", () => get(names.background))), 0.5);
+  const step = await env.waitFor("step run", () => get(names.step));
+  assert.equal(shareOf(step), 0.5);
+  // The test plays the executor: the judged step passes, the threshold step's run follows.
+  await env.kube.replaceStatus({ ...step, status: { phase: "Successful" } }, "analysisruns");
+  const thresholdName = await env.waitFor("threshold step run", async () => {
+    const current = statusOf(await env.rollout("ledger")).canary?.currentStepAnalysisRun;
+    return current && current !== names.step ? current : undefined;
+  });
+  const thresholdRun = await env.waitFor("threshold run exists", () => get(thresholdName));
+  assert.equal((thresholdRun.spec as Record<string, unknown>).falseAbortShare, undefined, "a run of thresholds spends no share");
+});
+
 test("blue-green with manual promotion: the preview Service selects only the new pods until promote", async () => {
   await env.kube.create(service("bill", "bill"));
   await env.kube.create(service("bill-preview", "bill"));

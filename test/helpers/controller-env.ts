@@ -125,7 +125,7 @@ export const statusOf = (r: KubeObject) => (r.status ?? {}) as {
   currentPodHash?: string;
   abort?: boolean;
   pauseConditions?: { reason: string }[];
-  canary?: { weights?: { canary: number; stable: number }; currentStepAnalysisRun?: string };
+  canary?: { weights?: { canary: number; stable: number }; currentStepAnalysisRun?: string; currentBackgroundAnalysisRun?: string };
   conditions?: { type: string; status: string; reason?: string; message?: string }[];
   blueGreen?: { activeSelector?: string; previewSelector?: string };
 };

@@ -5,6 +5,7 @@
  * settles it as the controller's terminate would.
  */
 import type { AnalysisRunStatus, Measurement } from "../../api/analysis-run.ts";
+import { runBudget } from "../../analysis/false-abort-budget.ts";
 import { advanceRun, type AnalysisRunSpec } from "../../analysis/run-progress.ts";
 import { takeMeasurements } from "../../analysis/take-measurements.ts";
 import type { ArgsOutcome } from "../../analysis/resolve-args.ts";
@@ -39,6 +40,7 @@ export async function replayAnalysis(input: ReplayInput): Promise<AnalysisRunSta
       namespace: input.namespace,
       at,
       now: () => at,
+      budget: runBudget(input.spec),
     });
     for (const t of taken) input.onMeasurement(t.metric, t.measurement);
     progress = advanceRun(input.spec, progress.status, taken, at);

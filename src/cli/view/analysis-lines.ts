@@ -41,6 +41,13 @@ function tally(result: MetricResult): string {
   return `${result.successful ?? 0}/${count} passed`;
 }
 
+/** "1/4" for the equal split the controller makes, else the number; the whole budget (1) is not worth a word. */
+function budgetShare(share: number | undefined): string | undefined {
+  if (share === undefined || share >= 1) return undefined;
+  const gates = Math.round(1 / share);
+  return Math.abs(gates * share - 1) < 1e-9 ? `1/${gates}` : String(Number(share.toPrecision(3)));
+}
+
 /** Runs the status points at, and any still running; if none, the most recent one. */
 export function runsToShow(status: RolloutStatus, runs: AnalysisRun[]): AnalysisRun[] {
   const named = new Set(
@@ -59,7 +66,9 @@ export function analysisLines(runs: AnalysisRun[], width: number, paint: Paint):
     const phase = run.status?.phase ?? "Pending";
     const { mark, colour } = PHASE_MARK[phase] ?? { mark: "·", colour: "dim" as Colour };
     const role = run.metadata.labels?.[ANALYSIS_ROLE_LABEL];
-    const head = `AnalysisRun ${run.metadata.name ?? ""}${role ? ` (${role})` : ""}: ${phase}`;
+    const share = budgetShare(run.spec.falseAbortShare);
+    const about = [role, share ? `${share} of the false-abort budget` : undefined].filter((p) => p !== undefined);
+    const head = `AnalysisRun ${run.metadata.name ?? ""}${about.length > 0 ? ` (${about.join(", ")})` : ""}: ${phase}`;
     lines.push("", `${paint(mark, colour)} ${paint(truncate(head, width - 2), "bold")}`);
     if (run.status?.message) lines.push(...wrap(run.status.message, width, 2).map((l, i) => (i === 0 ? `  ${l}` : l)));
     const rows: Cell[][] = (run.status?.metricResults ?? []).map((result) => {

@@ -5,6 +5,7 @@
  */
 import type { RolloutArg } from "../../api/analysis-refs.ts";
 import type { AnalysisTemplateSpec } from "../../api/analysis-template.ts";
+import { judgesCanary } from "../../analysis/false-abort-budget.ts";
 import type { Rollout } from "../../api/rollout.ts";
 import type { Action } from "../../core/plan.ts";
 import type { KubeObject } from "../../kube/kube-object.ts";
@@ -59,9 +60,14 @@ function resolveArgs(rollout: Rollout, action: StartAnalysis, templates: Analysi
   });
 }
 
-export function buildAnalysisRun(rollout: Rollout, action: StartAnalysis, templates: AnalysisTemplateSpec[]): KubeObject {
+/**
+ * `share`: this revision's judged gates' share of the false-abort budget (run-share.ts). Recorded only on a run
+ * that judges the canary: a run of thresholds spends none of it.
+ */
+export function buildAnalysisRun(rollout: Rollout, action: StartAnalysis, templates: AnalysisTemplateSpec[], share?: number): KubeObject {
   const metrics = templates.flatMap((t) => t.metrics);
   const judge = templates.find((t) => t.judge)?.judge;
+  const spends = share !== undefined && metrics.some(judgesCanary);
   return {
     apiVersion: rollout.apiVersion,
     kind: "AnalysisRun",
@@ -71,6 +77,6 @@ export function buildAnalysisRun(rollout: Rollout, action: StartAnalysis, templa
       labels: { [ROLLOUT_LABEL]: rollout.metadata.name ?? "", [ANALYSIS_ROLE_LABEL]: action.role },
       ownerReferences: [ownerReferenceTo(rollout)],
     },
-    spec: { metrics, args: resolveArgs(rollout, action, templates), ...(judge ? { judge } : {}), terminate: false },
+    spec: { metrics, args: resolveArgs(rollout, action, templates), ...(judge ? { judge } : {}), ...(spends ? { falseAbortShare: share } : {}), terminate: false },
   };
 }
