@@ -2,7 +2,8 @@
  * Issue 13's scale bench: the sandbox API server and the controller as separate processes (as a user runs
  * them), N Rollouts (2 replicas, steps [setWeight 50, pause 1s], no router), first deployment then canary
  * cycles (a new image for all), measured from outside: RSS from /proc, heap and API requests from the
- * controller's /metrics, watch events from the API server's /_sandbox/stats, idle CPU over the last 30 s.
+ * controller's /metrics, watch events from the API server's /_sandbox/stats, idle CPU over 30 s starting 10 s
+ * after the last cycle settled.
  *
  * Run: node bench/scale.ts [--rollouts 1000,5000,10000] [--cycles 3] [--idle-seconds 30] [--soak]
  *   --soak: 20 cycles of 1,000 Rollouts, for the memory slope (RSS after the last within 10% of after the first).
@@ -55,8 +56,18 @@ type Row = {
 const MiB = 1024 * 1024;
 const WRITE_VERBS = new Set(["create", "update", "patch", "delete"]);
 
-async function sandboxStats(url: string): Promise<{ watchEvents: number }> {
-  return (await (await fetch(`${url}/_sandbox/stats`)).json()) as { watchEvents: number };
+type SandboxStats = { watchEvents: number; requests: Record<string, number> };
+async function sandboxStats(url: string): Promise<SandboxStats> {
+  return (await (await fetch(`${url}/_sandbox/stats`)).json()) as SandboxStats;
+}
+
+/** Requests the API server served between two readings, "verb resource n" (the bench's own are none: it only watches). */
+function requestsBetween(a: SandboxStats, b: SandboxStats): string {
+  const out = Object.entries(b.requests)
+    .map(([k, v]) => [k, v - (a.requests[k] ?? 0)] as const)
+    .filter(([, v]) => v > 0)
+    .map(([k, v]) => `${k} ${v}`);
+  return out.length ? out.join(", ") : "none";
 }
 
 function requestsByVerbKind(samples: readonly Sample[]): Map<string, number> {
@@ -132,10 +143,14 @@ async function runFleet(n: number, o: Options, rows: Row[], idle: { rollouts: nu
       const ms = await watch.untilSettled(n, timeoutMs, stables, start);
       await measure(`canary cycle ${cycle}`, ms / 1000, STEPS_PER_CYCLE);
     }
+    // The last reconciles of the cycle (scale-downs, final status) finish within seconds; idle starts after.
+    await new Promise((r) => setTimeout(r, 10_000));
     const cpu0 = cpuSeconds(pid);
+    const idleStats0 = await sandboxStats(api.url);
     await new Promise((r) => setTimeout(r, o.idleSeconds * 1000));
     idle.push({ rollouts: n, cpuPercent: ((cpuSeconds(pid) - cpu0) / o.idleSeconds) * 100 });
-    process.stdout.write(`idle CPU over ${o.idleSeconds} s with ${n} Healthy Rollouts: ${idle.at(-1)?.cpuPercent.toFixed(2)}% of a core\n`);
+    const idleRequests = requestsBetween(idleStats0, await sandboxStats(api.url));
+    process.stdout.write(`idle CPU over ${o.idleSeconds} s with ${n} Healthy Rollouts: ${idle.at(-1)?.cpuPercent.toFixed(2)}% of a core; API requests meanwhile: ${idleRequests}\n`);
   } finally {
     watch.stop();
     await controller?.stop();

@@ -53,7 +53,7 @@ export async function startApiServer(kubeconfigPath: string, crds: readonly stri
 /** `sluice controller` against the kubeconfig, metrics on the given port, no analysis runner. */
 export function startControllerProcess(kubeconfigPath: string, metricsPort: number, extra: readonly string[] = [], nodeFlags: readonly string[] = []): Measured {
   return start(
-    ["controller", "--metrics-addr", `127.0.0.1:${metricsPort}`, "--health-addr", "", "--no-run-analysis", "--log-level", "warn", ...extra],
+    ["controller", "--metrics-addr", `127.0.0.1:${metricsPort}`, "--health-addr", "", "--no-run-analysis", ...(extra.includes("--log-level") ? [] : ["--log-level", "warn"]), ...extra],
     { KUBECONFIG: kubeconfigPath },
     nodeFlags,
   );

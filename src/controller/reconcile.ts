@@ -1,12 +1,12 @@
 /**
- * One reconcile of one Rollout: read it fresh, observe, decide (pure), execute, write status. Level-triggered:
+ * One reconcile of one Rollout: read it fresh, observe, decide (pure; decideThrough), execute, write status. Level-triggered:
  * it never acts on a watch event's payload, only on what it reads now, so it can run any number of times.
  */
 import type { Logger } from "pino";
 import { API_GROUP_VERSION } from "../api/group.ts";
 import { parseSluiceObject } from "../api/objects.ts";
 import { rolloutStatusSchema, type Rollout, type RolloutStatus } from "../api/rollout.ts";
-import { decide } from "../core/decide.ts";
+import { decideThrough } from "../core/decide-through.ts";
 import { invalidSpecStatus } from "../core/invalid-spec.ts";
 import { canonicalJson } from "../core/pod-template-hash.ts";
 import type { EventRecorder } from "../kube/events.ts";
@@ -92,7 +92,7 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Recon
     if (finished) return {};
   }
   const observed = await observe(rollout, deps.view, router);
-  const plan = decide(rollout, observed, now);
+  const plan = decideThrough(rollout, observed, now);
   if (plan.actions.length > 0) log.debug({ actions: plan.actions.map((a) => a.kind) }, "executing plan");
   if (plan.deferred) log.debug({ deferred: plan.deferred.map((a) => a.kind) }, "actions deferred until the earlier ones are read back");
   const writes: OwnWrite[] = [];
@@ -117,4 +117,5 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Recon
 }
 
 const ROUTER_RECHECK_MS = 30_000;
+
 const OWN_WRITES_TIMEOUT_MS = 5_000;

@@ -312,3 +312,16 @@ test("revisionHistoryLimit: old ReplicaSets are kept at zero replicas, the oldes
   assert.deepEqual(sets.map((rs) => rs.replicas), [0, 0, 4]);
   assert.equal(cluster.log.filter((a) => a.kind === "DeleteReplicaSet").length, 2);
 });
+
+test("a pause right after a completed step is entered in the same pass: one status, not 'starting' then 'paused'", () => {
+  const start = routed([{ setWeight: 20 }, { pause: { duration: "1m" } }, { setWeight: 50 }]);
+  const { cluster, rollout } = healthyOnV1(start);
+  const { trace } = reconcileUntilSettled(withImage(rollout, "acme/web:2"), cluster);
+  const messages = trace.map((t) => t.message ?? "");
+  assert.ok(!messages.some((m) => /step 2\/3 \(pause 1m\): starting/.test(m)), messages.join("\n"));
+  const paused = messages.findIndex((m) => m.startsWith("paused at step 2/3"));
+  assert.ok(paused > 0, messages.join("\n"));
+  assert.match(messages[paused - 1] ?? "", /^step 1\/3/, "the status before the pause is step 1's");
+  // The step after a pause acts on the cluster (weights): its 'starting' is still written before it acts.
+  assert.ok(messages.some((m) => /step 3\/3 \(set weight 50%\): starting/.test(m)), messages.join("\n"));
+});

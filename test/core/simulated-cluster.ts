@@ -7,7 +7,7 @@ import type { AnalysisPhase } from "../../src/api/analysis-run.ts";
 import type { Rollout, RolloutInput } from "../../src/api/rollout.ts";
 import { rolloutSchema } from "../../src/api/rollout.ts";
 import { promote as cliPromote } from "../../src/cli/actions/promote.ts";
-import { decide } from "../../src/core/decide.ts";
+import { decideThrough } from "../../src/core/decide-through.ts";
 import { introducedBy } from "../../src/core/invariants.ts";
 import type { Observed, ObservedReplicaSet, RouterProblem } from "../../src/core/observed.ts";
 import type { Action, AnalysisRole, Plan } from "../../src/core/plan.ts";
@@ -175,7 +175,8 @@ export function reconcileUntilSettled(rollout: Rollout, cluster: SimulatedCluste
   let current = rollout;
   const trace: Snapshot[] = [];
   for (let round = 0; round < (options.maxRounds ?? 200); round++) {
-    const plan = decide(current, cluster.observed(), new Date(cluster.now));
+    // What the controller runs (reconcile.ts): decide() and the plans that only record after it.
+    const plan = decideThrough(current, cluster.observed(), new Date(cluster.now));
     cluster.apply(plan, current);
     const statusChanged = JSON.stringify(plan.status) !== JSON.stringify(current.status ?? {});
     current = { ...current, status: plan.status };

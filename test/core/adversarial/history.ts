@@ -13,7 +13,7 @@ import { rolloutSchema, type Rollout, type RolloutInput } from "../../../src/api
 import { abort as cliAbort, retry as cliRetry } from "../../../src/cli/actions/abort-retry.ts";
 import { promote as cliPromote } from "../../../src/cli/actions/promote.ts";
 import { RefusedError } from "../../../src/cli/errors.ts";
-import { decide } from "../../../src/core/decide.ts";
+import { decideThrough } from "../../../src/core/decide-through.ts";
 import { abortViolations, introducedBy, progressViolations, promoteViolations, routeViolations, type Violation } from "../../../src/core/invariants.ts";
 import type { Observed } from "../../../src/core/observed.ts";
 import type { Plan } from "../../../src/core/plan.ts";
@@ -244,7 +244,8 @@ export class HistoryPlayer {
     const read = structuredClone(w.rollout);
     const observed: Observed = w.observed({ replicaSets: event.stale[0], services: event.stale[1], runs: event.stale[2] });
     const now = new Date(w.now);
-    const plan = decide(read, observed, now);
+    // What the controller runs (reconcile.ts).
+    const plan = decideThrough(read, observed, now);
     played.reconciles++;
     played.deferred += plan.deferred?.length ?? 0;
     this.lastRequeue = plan.requeueAfterMs;
