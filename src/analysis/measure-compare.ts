@@ -50,16 +50,15 @@ export function commonStart(canary: readonly Point[], stable: readonly Point[]):
   return { canary: canary.filter(([t]) => t >= start), stable: stable.filter(([t]) => t >= start) };
 }
 
-function phaseOf(judgement: Judgement): Measurement["phase"] {
-  switch (judgement.classification) {
-    case "High":
-    case "Low":
-      return "Failed";
-    case "Pass":
-      return "Successful";
-    case "NoData":
-      return "Inconclusive";
-  }
+/**
+ * A High/Low fails at any look. Before the last look nothing else is a verdict yet: no conclusive evidence and
+ * not enough data are Running, so that only the last look (the fixed-horizon test) can record a pass and a
+ * metric never completes Successful on a provisional one.
+ */
+function phaseOf(judgement: Judgement, final: boolean): Measurement["phase"] {
+  if (judgement.classification === "High" || judgement.classification === "Low") return "Failed";
+  if (!final) return "Running";
+  return judgement.classification === "Pass" ? "Successful" : "Inconclusive";
 }
 
 function metadataOf(judgement: Judgement): Record<string, string> {
@@ -123,7 +122,7 @@ export async function measureCompare(input: CompareInput): Promise<Measurement> 
   // The value is the estimated shift: relative ("+666.2%") when stable's level allows, as the judge's message says it.
   const shown = judgement.relativeShift ? formatPercent(judgement.relativeShift.estimate) : judgement.shift ? formatSigned(judgement.shift.estimate) : undefined;
   return {
-    phase: phaseOf(judgement),
+    phase: phaseOf(judgement, input.final),
     ...(shown !== undefined ? { value: shown } : {}),
     startedAt: at.toISOString(),
     finishedAt: input.now().toISOString(),

@@ -11,7 +11,8 @@
  * 3. Fixed horizon: Mann-Whitney p-value and Hodges-Lehmann interval at `compare.confidence`, classified as in
  *    Kayenta (classify.ts). With `sequential`, this test speaks only on the `final` measurement; before it, an
  *    undecided metric is a provisional Pass (`decidedBy: "none"`), because acting on a fixed-horizon test at every
- *    interval inflates false alarms. Without `sequential`, every call is a fixed-horizon judgement.
+ *    interval inflates false alarms. Without `sequential`, every call is a fixed-horizon judgement. The caller
+ *    records a non-final Pass or NoData as Running (measure-compare.ts): only the final look passes.
  */
 import { median } from "simple-statistics";
 import type { Compare } from "../../api/metric.ts";
