@@ -24,6 +24,8 @@ export interface TakeInput {
   readonly now: () => Date;
   /** Fallback pod-template hashes (from the Rollout's status) when the args do not carry them. */
   readonly hashes?: { readonly canary?: string | undefined; readonly stable?: string | undefined };
+  /** Each measurement is its metric's last look (the run is being terminated: finalLooksAtTermination). */
+  readonly final?: boolean;
 }
 
 export async function takeMeasurements(input: TakeInput): Promise<TakenMeasurement[]> {
@@ -52,7 +54,7 @@ export async function takeMeasurements(input: TakeInput): Promise<TakenMeasureme
         stableHash: args.args.values.get(STABLE_HASH_ARG) ?? input.hashes?.stable,
         // The latest measurement that carried judge state (an Error in between carries none).
         previous: result.measurements?.findLast((m) => m.metadata?.sequentialState !== undefined)?.metadata,
-        final: nextIsFinal(metric, result),
+        final: input.final === true || nextIsFinal(metric, result),
       });
       return { metric: metric.name, measurement: maskMeasurement(measurement, args.args) };
     }),
