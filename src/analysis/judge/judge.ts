@@ -102,14 +102,15 @@ export function judge(input: JudgeInput): Judgement {
   const canary = summary(canaryClean.values, canaryClean.dropped);
   const stable = summary(stableClean.values, stableClean.dropped);
 
-  // The sequential state advances even before minSamples so that no pair is lost, but it decides nothing then.
-  const sequential = compare.sequential ? updateSequential(input.sequentialState, input.canary, input.stable, compare) : undefined;
-  const carried = sequential === undefined ? {} : { sequential, sequentialState: sequential.state };
-
   const short = [
     canary.samples < compare.minSamples ? describeSide("canary", canary) : undefined,
     stable.samples < compare.minSamples ? describeSide("stable", stable) : undefined,
   ].filter((s): s is string => s !== undefined);
+
+  // The sequential state advances even before minSamples so that no pair is lost, but it may not reject (nor
+  // latch a rejection) then: a verdict on fewer points than minSamples would be final.
+  const sequential = compare.sequential ? updateSequential(input.sequentialState, input.canary, input.stable, compare, short.length === 0) : undefined;
+  const carried = sequential === undefined ? {} : { sequential, sequentialState: sequential.state };
   if (short.length > 0) {
     return {
       classification: "NoData",

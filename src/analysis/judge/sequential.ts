@@ -115,12 +115,16 @@ function count(counts: SideCounts, worse: boolean | undefined): SideCounts {
 /**
  * Adds the pairs newer than the state's last timestamp and evaluates both one-sided e-values.
  * `previous` may be undefined (first interval) or from other settings (then it is discarded).
+ * `mayReject: false` (the look has fewer than minSamples points on a side) counts the pairs but neither rejects
+ * nor latches a rejection: a cold start's few slow points must not abort for good. Checking the e-value only at
+ * some looks keeps Ville's bound (it holds at any stopping time), so the evidence is deferred, not lost.
  */
 export function updateSequential(
   previous: SequentialState | undefined,
   canary: readonly Point[],
   stable: readonly Point[],
   settings: SequentialSettings,
+  mayReject = true,
 ): SequentialOutcome {
   const key = settingsKey(settings);
   const restarted = previous !== undefined && (previous.settingsKey !== key || previous.version !== 1);
@@ -142,8 +146,8 @@ export function updateSequential(
   const threshold = 1 / levelPerSide;
   const watchIncrease = settings.direction !== "decrease";
   const watchDecrease = settings.direction !== "increase";
-  const rejected =
-    start.rejected ?? (watchIncrease && eIncrease >= threshold ? "increase" : watchDecrease && eDecrease >= threshold ? "decrease" : undefined);
+  const crossed = watchIncrease && eIncrease >= threshold ? "increase" : watchDecrease && eDecrease >= threshold ? "decrease" : undefined;
+  const rejected = start.rejected ?? (mayReject ? crossed : undefined);
   const state: SequentialState = { version: 1, settingsKey: key, lastTimestamp, increase, decrease };
   return {
     state: rejected === undefined ? state : { ...state, rejected },

@@ -110,3 +110,31 @@ test("sequential on: interim looks only fail through the sequential test; the fi
   assert.equal(bad.classification, "High");
   assert.match(bad.message, /sequential test: canary worse in 60 of 60 paired steps, e=\S+ ≥ 50 → High \(early\)/);
 });
+
+test("below minSamples the sequential test neither rejects nor latches: nine slow points of a cold start do not abort for good", () => {
+  // Nine paired steps with the canary three times slower (a cold start), then the same distribution on both sides.
+  const random = seededRandom(31);
+  const draw = logNormalSampler(random, 100, 0.2);
+  const stable = Array.from({ length: 70 }, draw);
+  const canary = Array.from({ length: 70 }, (_, i) => (i < 9 ? 300 : draw()));
+  const cold = judge({ name: "m", canary: points(canary.slice(0, 9)), stable: points(stable.slice(0, 9)), compare: compare() });
+  assert.equal(cold.classification, "NoData");
+  assert.ok((cold.sequential?.eIncrease ?? 0) >= 50, `the nine pairs alone cross 1/α: e=${cold.sequential?.eIncrease}`);
+  assert.equal(cold.sequentialState?.rejected, undefined, "no rejection latched below minSamples");
+  let state = cold.sequentialState;
+  for (let n = 19; n <= 70; n += 10) {
+    const later = judge({ name: "m", canary: points(canary.slice(0, n)), stable: points(stable.slice(0, n)), compare: compare(), sequentialState: state });
+    assert.notEqual(later.classification, "High", `${n} points: ${later.message}`);
+    state = later.sequentialState;
+  }
+});
+
+test("the evidence gathered below minSamples is deferred, not lost: a canary still worse is rejected at the first look with enough points", () => {
+  const canary = points(Array.from({ length: 50 }, () => 300));
+  const stable = points(Array.from({ length: 50 }, () => 100));
+  const early = judge({ name: "m", canary: canary.slice(0, 9), stable: stable.slice(0, 9), compare: compare() });
+  assert.equal(early.classification, "NoData");
+  const enough = judge({ name: "m", canary, stable, compare: compare(), sequentialState: early.sequentialState });
+  assert.equal(enough.decidedBy, "sequential", enough.message);
+  assert.equal(enough.classification, "High");
+});

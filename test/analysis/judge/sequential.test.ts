@@ -185,3 +185,15 @@ test("changed settings discard the old state; NaN and unmatched timestamps are n
   const later = updateSequential(latched, interval(9, 20, () => 1), interval(9, 20, () => 5), settings());
   assert.equal(later.rejected, "increase");
 });
+
+test("mayReject false (below minSamples) counts the pairs but neither rejects nor latches", () => {
+  const canary = interval(0, 9, () => 300);
+  const stable = interval(0, 9, () => 100);
+  const held = updateSequential(undefined, canary, stable, settings(), false);
+  assert.equal(held.rejected, undefined);
+  assert.equal(held.state.rejected, undefined);
+  assert.deepEqual(held.state.increase, { pairs: 9, worse: 9 });
+  assert.ok(held.eIncrease >= 50);
+  // The next look that may reject does so on the same evidence.
+  assert.equal(updateSequential(held.state, canary, stable, settings()).rejected, "increase");
+});
