@@ -68,6 +68,10 @@ function metadataOf(judgement: Judgement): Record<string, string> {
     canarySamples: String(judgement.canary.samples),
     stableSamples: String(judgement.stable.samples),
   };
+  for (const [side, summary] of [["canary", judgement.canary], ["stable", judgement.stable]] as const) {
+    const infinite = summary.infinite.positive + summary.infinite.negative;
+    if (infinite > 0) m[`${side}Infinite`] = String(infinite);
+  }
   if (judgement.canary.median !== undefined) m.canaryMedian = formatNumber(judgement.canary.median);
   if (judgement.stable.median !== undefined) m.stableMedian = formatNumber(judgement.stable.median);
   if (judgement.shift) {

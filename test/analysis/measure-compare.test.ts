@@ -89,3 +89,16 @@ describe("the phase of a look", () => {
     assert.equal(interim.metadata?.decidedBy, "sequential");
   });
 });
+
+describe("infinite points", () => {
+  it("a canary with 40% of its steps at +Inf is not Successful at the last look: +Inf is the worst value, not missing", async () => {
+    const provider = new SeriesProvider();
+    provider.value = (side, t) => (side === "canary" && t % 50 < 20 ? Number.POSITIVE_INFINITY : alike(side, t));
+    for (const maxIncrease of [undefined, "50%"]) {
+      const last = await look(provider, compareMetric(maxIncrease ? { maxIncrease } : {}), true);
+      assert.notEqual(last.phase, "Successful", last.message);
+      assert.equal(last.metadata?.canarySamples, "61", "each +Inf point is a sample");
+      assert.equal(last.metadata?.canaryInfinite, "25");
+    }
+  });
+});

@@ -4,8 +4,8 @@
  * measurements.
  *
  * Order of decisions:
- * 1. Fail-safe: fewer than `minSamples` finite points on either side is NoData, never Pass, and the message says
- *    which side lacked data and how many points it had (and how many were NaN/Inf).
+ * 1. Fail-safe: fewer than `minSamples` points (NaN is missing) on either side is NoData, never Pass, and the
+ *    message says which side lacked data and how many points it had (and how many were NaN).
  * 2. Sequential (when `compare.sequential`): the anytime-valid sign test (sequential.ts) may classify High/Low
  *    at any measurement; this is the early abort.
  * 3. Fixed horizon: Mann-Whitney p-value and Hodges-Lehmann interval at `compare.confidence`, classified as in
@@ -13,6 +13,10 @@
  *    undecided metric is a provisional Pass (`decidedBy: "none"`), because acting on a fixed-horizon test at every
  *    interval inflates false alarms. Without `sequential`, every call is a fixed-horizon judgement. The caller
  *    records a non-final Pass or NoData as Running (measure-compare.ts): only the final look passes.
+ * 4. Infinities: ±Inf points are values, ranked as the extremes by both tests (+Inf, the worst latency, above
+ *    everything), so they can make a canary High; but a Pass with an infinite point on either side is NoData
+ *    (`decidedBy: "infinite"`): an infinite stable value makes any canary look better, and a median-type shift
+ *    hardly moves for a canary with 40% of its steps at +Inf.
  */
 import { median } from "simple-statistics";
 import type { Compare } from "../../api/metric.ts";
@@ -20,6 +24,7 @@ import { classifyShift, type Classification } from "./classify.ts";
 import { formatPercent, formatPValue, formatSigned, formatValue } from "./format.ts";
 import { hodgesLehmann, type ShiftEstimate } from "./hodges-lehmann.ts";
 import { mannWhitney, type Alternative, type MannWhitneyResult } from "./mann-whitney.ts";
+import type { Infinities } from "./pairwise-differences.ts";
 import { cleanSamples } from "./samples.ts";
 import { updateSequential, type Point, type SequentialOutcome, type SequentialState } from "./sequential.ts";
 
@@ -44,15 +49,18 @@ export interface JudgeInput {
 }
 
 export interface SideSummary {
+  /** Points with a value (NaN is missing), infinite ones included. */
   readonly samples: number;
+  /** NaN points, dropped. */
   readonly dropped: number;
+  readonly infinite: Infinities;
   readonly median: number | undefined;
 }
 
 export interface Judgement {
   readonly classification: Classification;
-  /** What decided: the sequential test (early), the fixed-horizon test, nothing yet, or missing data. */
-  readonly decidedBy: "sequential" | "fixed-horizon" | "none" | "nodata";
+  /** What decided: the sequential test (early), the fixed-horizon test, nothing yet, missing data, or infinite points that kept a Pass from standing. */
+  readonly decidedBy: "sequential" | "fixed-horizon" | "none" | "nodata" | "infinite";
   readonly message: string;
   readonly canary: SideSummary;
   readonly stable: SideSummary;
@@ -71,8 +79,17 @@ function alternativeOf(direction: Compare["direction"]): Alternative {
 }
 
 function describeSide(label: string, side: SideSummary): string {
-  const dropped = side.dropped > 0 ? ` (+${side.dropped} NaN/Inf dropped)` : "";
+  const dropped = side.dropped > 0 ? ` (+${side.dropped} NaN dropped)` : "";
   return `${label} had ${side.samples} samples${dropped}`;
+}
+
+/** "canary had 24 of 60 points at +Inf", for the sides that have infinite points; undefined when none does. */
+function describeInfinite(sides: ReadonlyArray<readonly [string, SideSummary]>): string | undefined {
+  const parts = sides.flatMap(([label, side]) => {
+    const at = [side.infinite.positive > 0 ? `${side.infinite.positive} at +Inf` : "", side.infinite.negative > 0 ? `${side.infinite.negative} at -Inf` : ""].filter(Boolean);
+    return at.length > 0 ? [`${label} had ${at.join(" and ")} of ${side.samples} points`] : [];
+  });
+  return parts.length > 0 ? parts.join(", ") : undefined;
 }
 
 function describeShift(shift: ShiftEstimate, relative: Judgement["relativeShift"], confidencePercent: string): string {
@@ -94,13 +111,14 @@ export function judge(input: JudgeInput): Judgement {
   const { compare, name } = input;
   const canaryClean = cleanSamples(input.canary);
   const stableClean = cleanSamples(input.stable);
-  const summary = (values: number[], dropped: number): SideSummary => ({
-    samples: values.length,
-    dropped,
-    median: values.length > 0 ? median(values) : undefined,
+  const summary = (clean: ReturnType<typeof cleanSamples>): SideSummary => ({
+    samples: clean.values.length,
+    dropped: clean.dropped,
+    infinite: clean.infinite,
+    median: clean.values.length > 0 ? median(clean.values) : undefined,
   });
-  const canary = summary(canaryClean.values, canaryClean.dropped);
-  const stable = summary(stableClean.values, stableClean.dropped);
+  const canary = summary(canaryClean);
+  const stable = summary(stableClean);
 
   const short = [
     canary.samples < compare.minSamples ? describeSide("canary", canary) : undefined,
@@ -125,8 +143,9 @@ export function judge(input: JudgeInput): Judgement {
   const shift = hodgesLehmann(canaryClean.values, stableClean.values, compare.confidence);
   const test = mannWhitney(canaryClean.values, stableClean.values, alternativeOf(compare.direction));
   const stableMedian = stable.median ?? 0;
+  // Relative to an infinite median every shift reads as 0: the relative form needs a finite, non-zero stable.
   const relativeShift =
-    stableMedian !== 0
+    stableMedian !== 0 && Number.isFinite(stableMedian)
       ? {
           estimate: shift.estimate / Math.abs(stableMedian),
           lower: shift.lower / Math.abs(stableMedian),
@@ -140,7 +159,32 @@ export function judge(input: JudgeInput): Judgement {
     confidencePercent,
   )}, ${formatPValue(test.pValue)}`;
   const details = { canary, stable, shift, mannWhitney: test, ...(relativeShift === undefined ? {} : { relativeShift }), ...carried };
+  const decided = { ...decide({ compare, final: input.final === true, sequential, shift, stableMedian, numbers }), ...details };
+  const infinite = describeInfinite([["canary", canary], ["stable", stable]]);
+  if (decided.classification === "Pass" && infinite !== undefined) {
+    return {
+      ...decided,
+      classification: "NoData",
+      decidedBy: "infinite",
+      message: `${numbers}; ${infinite} (ranked as the extreme values): a comparison with infinite points never passes; find why compare.query returns them (a division by zero?) → NoData`,
+    };
+  }
+  return decided;
+}
 
+interface Evidence {
+  readonly compare: Compare;
+  readonly final: boolean;
+  readonly sequential: SequentialOutcome | undefined;
+  readonly shift: ShiftEstimate;
+  readonly stableMedian: number;
+  /** The message's numbers: medians, shift with its interval, p-value. */
+  readonly numbers: string;
+}
+
+/** Steps 2 and 3 of the order of decisions, on enough data: the sequential test, then the fixed horizon. */
+function decide(evidence: Evidence): Pick<Judgement, "classification" | "decidedBy" | "message"> {
+  const { compare, sequential, numbers } = evidence;
   if (sequential?.rejected !== undefined) {
     const classification = sequential.rejected === "increase" ? "High" : "Low";
     const side = sequential.rejected === "increase" ? sequential.state.increase : sequential.state.decrease;
@@ -151,20 +195,17 @@ export function judge(input: JudgeInput): Judgement {
       message: `${numbers}; sequential test: canary worse in ${side.worse} of ${side.pairs} paired steps, e=${formatValue(e)} ≥ ${formatValue(
         1 / sequential.levelPerSide,
       )} → ${classification} (early)`,
-      ...details,
     };
   }
-
-  const fixed = classifyShift(shift, stableMedian, compare);
-  if (compare.sequential && input.final !== true) {
+  if (compare.sequential && !evidence.final) {
     return {
       classification: "Pass",
       decidedBy: "none",
       message: `${numbers}; no conclusive evidence yet (sequential e=${formatValue(watchedEValue(compare.direction, sequential))}, needs ${formatValue(
         1 / (sequential?.levelPerSide ?? 1),
       )}) → Pass so far`,
-      ...details,
     };
   }
-  return { classification: fixed, decidedBy: "fixed-horizon", message: `${numbers} → ${fixed}`, ...details };
+  const fixed = classifyShift(evidence.shift, evidence.stableMedian, compare);
+  return { classification: fixed, decidedBy: "fixed-horizon", message: `${numbers} → ${fixed}` };
 }

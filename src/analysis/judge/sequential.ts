@@ -94,13 +94,16 @@ export function logMixtureEValue(counts: SideCounts): number {
   return top + Math.log(sum / MIXTURE_ALTERNATIVES.length);
 }
 
-/** Pairs canary and stable points with the same timestamp, newer than `after`, both values finite. */
+/**
+ * Pairs canary and stable points with the same timestamp, newer than `after`, neither value NaN (missing). ±Inf
+ * are values: a canary at +Inf beside a finite stable is worse, two infinities of the same sign tie.
+ */
 export function pairByTimestamp(canary: readonly Point[], stable: readonly Point[], after: number): Array<[number, number, number]> {
   const stableAt = new Map<number, number>();
-  for (const [t, v] of stable) if (t > after && Number.isFinite(v)) stableAt.set(t, v);
+  for (const [t, v] of stable) if (t > after && !Number.isNaN(v)) stableAt.set(t, v);
   const pairs: Array<[number, number, number]> = [];
   for (const [t, c] of canary) {
-    if (t <= after || !Number.isFinite(c)) continue;
+    if (t <= after || Number.isNaN(c)) continue;
     const s = stableAt.get(t);
     if (s !== undefined) pairs.push([t, c, s]);
   }
@@ -133,8 +136,9 @@ export function updateSequential(
   let decrease = start.decrease;
   let lastTimestamp = start.lastTimestamp;
   for (const [t, c, s] of pairByTimestamp(canary, stable, start.lastTimestamp)) {
-    const upper = s + allowedAmount(settings.maxIncrease, s);
-    const lower = s - allowedAmount(settings.maxDecrease, s);
+    // An infinite stable value is its own limit (a share of it would make ∞ - ∞ = NaN).
+    const upper = Number.isFinite(s) ? s + allowedAmount(settings.maxIncrease, s) : s;
+    const lower = Number.isFinite(s) ? s - allowedAmount(settings.maxDecrease, s) : s;
     increase = count(increase, c > upper ? true : c < upper ? false : undefined);
     decrease = count(decrease, c < lower ? true : c > lower ? false : undefined);
     lastTimestamp = Math.max(lastTimestamp, t);

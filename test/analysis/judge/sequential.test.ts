@@ -197,3 +197,15 @@ test("mayReject false (below minSamples) counts the pairs but neither rejects no
   // The next look that may reject does so on the same evidence.
   assert.equal(updateSequential(held.state, canary, stable, settings()).rejected, "increase");
 });
+
+test("a canary at +Inf beside a finite stable is a worse pair, two infinities tie; NaN is still missing", () => {
+  const canary = interval(0, 12, () => Number.POSITIVE_INFINITY);
+  const stable = interval(0, 12, () => 100);
+  const outcome = updateSequential(undefined, canary, stable, settings({ maxIncrease: "10%" }));
+  assert.deepEqual(outcome.state.increase, { pairs: 12, worse: 12 });
+  assert.equal(outcome.rejected, "increase");
+  const ties = updateSequential(undefined, canary, interval(0, 12, () => Number.POSITIVE_INFINITY), settings({ maxIncrease: "10%" }));
+  assert.deepEqual(ties.state.increase, { pairs: 0, worse: 0 });
+  const missing = updateSequential(undefined, interval(0, 12, () => Number.NaN), stable, settings());
+  assert.deepEqual(missing.state.increase, { pairs: 0, worse: 0 });
+});
