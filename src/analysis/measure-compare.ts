@@ -2,14 +2,18 @@
  * One canary-vs-stable measurement (a `compare` metric): the same query over the same window and step for the
  * canary and the stable pods (`{{podTemplateHash}}` filled per side), then the judge (judge/judge.ts). The
  * sequential test's state travels from one measurement to the next in the measurement's metadata
- * (`sequentialState`), so a restarted runner continues it.
+ * (`sequentialState`), so a restarted runner continues it. A histogram_quantile query is checked for capping at
+ * every step (compare-capping.ts), from a range query of its buckets on the same grid.
  */
 import type { Measurement } from "../api/analysis-run.ts";
 import { durationToMs } from "../api/duration.ts";
 import type { QueryResult } from "../providers/types.ts";
+import { cappedSteps, type SideCapping } from "./compare-capping.ts";
+import type { CappedSide } from "./judge/fail-safe.ts";
 import { formatPercent, formatSigned } from "./judge/format.ts";
 import { judge, type Judgement, type Point, type SequentialState } from "./judge/judge.ts";
 import { describeFailure, errorMeasurement, type MeasureInput } from "./measure-threshold.ts";
+import { parseQuantileQuery } from "./quantile-capping.ts";
 import { overlapWarning } from "./query-ranges.ts";
 import { formatNumber } from "./values.ts";
 
@@ -51,17 +55,20 @@ export function commonStart(canary: readonly Point[], stable: readonly Point[]):
 }
 
 /**
- * A High/Low fails at any look. Before the last look nothing else is a verdict yet: no conclusive evidence and
+ * A High/Low fails at any look, a capped comparison is Inconclusive at any look. Before the last look nothing
+ * else is a verdict yet: no conclusive evidence and
  * not enough data are Running, so that only the last look (the fixed-horizon test) can record a pass and a
  * metric never completes Successful on a provisional one.
  */
 function phaseOf(judgement: Judgement, final: boolean): Measurement["phase"] {
   if (judgement.classification === "High" || judgement.classification === "Low") return "Failed";
+  // A capped side is at the histogram's limit: Inconclusive at any look, as a threshold metric's capped quantile.
+  if (judgement.decidedBy === "capped") return "Inconclusive";
   if (!final) return "Running";
   return judgement.classification === "Pass" ? "Successful" : "Inconclusive";
 }
 
-function metadataOf(judgement: Judgement): Record<string, string> {
+function metadataOf(judgement: Judgement, capping: { canary?: CappedSide | undefined; stable?: CappedSide | undefined }): Record<string, string> {
   const m: Record<string, string> = {
     classification: judgement.classification,
     decidedBy: judgement.decidedBy,
@@ -80,6 +87,10 @@ function metadataOf(judgement: Judgement): Record<string, string> {
     m.shiftUpper = formatNumber(judgement.shift.upper);
   }
   if (judgement.mannWhitney) m.pValue = formatNumber(judgement.mannWhitney.pValue);
+  const bound = capping.canary?.bound ?? capping.stable?.bound;
+  if (bound !== undefined) m.highestFiniteBucket = formatNumber(bound);
+  if (capping.canary && capping.canary.steps > 0) m.canaryCapped = String(capping.canary.steps);
+  if (capping.stable && capping.stable.steps > 0) m.stableCapped = String(capping.stable.steps);
   if (judgement.sequentialState) m.sequentialState = JSON.stringify(judgement.sequentialState);
   return m;
 }
@@ -101,6 +112,7 @@ export async function measureCompare(input: CompareInput): Promise<Measurement> 
   const from = new Date(at.getTime() - windowMs);
   const sides = { canary: input.canaryHash, stable: input.stableHash };
   const points: Partial<Record<keyof typeof sides, readonly Point[]>> = {};
+  const capped: Partial<Record<keyof typeof sides, SideCapping>> = {};
   const warnings: string[] = [];
   for (const side of ["canary", "stable"] as const) {
     const rendered = provider.render(query, input.args, new Map([["podTemplateHash", sides[side]]]));
@@ -113,8 +125,20 @@ export async function measureCompare(input: CompareInput): Promise<Measurement> 
     const got = pointsOf(outcome.value, side);
     if (typeof got === "string") return errorMeasurement(at, input.now(), got, warnings);
     points[side] = got;
+    const quantile = parseQuantileQuery(rendered.query);
+    if (quantile) {
+      const buckets = await provider.range(metric, quantile.inner, from, at, stepSeconds, input.context);
+      // As for threshold metrics: a failed check is a warning, not a reason to withhold the comparison.
+      if (!buckets.ok) warnings.push(`could not check the ${side}'s quantile for capping: ${describeFailure(buckets)}`);
+      else capped[side] = cappedSteps(quantile.quantile, buckets.value.series);
+    }
   }
   const aligned = commonStart(points.canary ?? [], points.stable ?? []);
+  const cappedSide = (side: keyof typeof sides): CappedSide | undefined => {
+    const c = capped[side];
+    return c === undefined ? undefined : { steps: aligned[side].filter(([t]) => c.capped.has(t)).length, bound: c.highestFiniteBound };
+  };
+  const capping = { canary: cappedSide("canary"), stable: cappedSide("stable") };
   const judgement = judge({
     name: metric.name,
     canary: aligned.canary,
@@ -122,6 +146,7 @@ export async function measureCompare(input: CompareInput): Promise<Measurement> 
     compare,
     sequentialState: previousState(input.previous),
     final: input.final,
+    capping,
   });
   // The value is the estimated shift: relative ("+666.2%") when stable's level allows, as the judge's message says it.
   const shown = judgement.relativeShift ? formatPercent(judgement.relativeShift.estimate) : judgement.shift ? formatSigned(judgement.shift.estimate) : undefined;
@@ -132,6 +157,6 @@ export async function measureCompare(input: CompareInput): Promise<Measurement> 
     finishedAt: input.now().toISOString(),
     message: judgement.message,
     ...(warnings.length > 0 ? { warnings } : {}),
-    metadata: metadataOf(judgement),
+    metadata: metadataOf(judgement, capping),
   };
 }

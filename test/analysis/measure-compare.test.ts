@@ -22,10 +22,16 @@ describe("commonStart", () => {
 const NO_ARGS: ResolvedArgs = { values: new Map(), secrets: new Map() };
 type Side = "canary" | "stable";
 
-/** Answers each range query with `value(side, t)` on the query's grid; the side is read from the rendered hash. */
+/**
+ * Answers each range query on the query's grid, the side read from the rendered hash: the compare query with
+ * `value(side, t)`, and histogram_quantile's inner query (the buckets, for the capping check) with `buckets`.
+ */
 class SeriesProvider implements MetricProvider {
   readonly type = "series";
   value: (side: Side, t: number) => number = () => 1;
+  /** Cumulative counts by `le` at step t; undefined: the bucket query fails. */
+  buckets: ((side: Side, t: number) => Record<string, number>) | undefined = () => ({ "0.5": 100, "+Inf": 100 });
+  readonly queries: string[] = [];
   render(template: string, args: ResolvedArgs, extra?: ReadonlyMap<string, string>) {
     return renderPromQL(template, args, extra);
   }
@@ -33,10 +39,17 @@ class SeriesProvider implements MetricProvider {
     return { ok: true, value: { resultType: "vector", series: [] }, warnings: [] };
   }
   async range(_metric: unknown, query: string, from: Date, to: Date, step: number): Promise<ProviderOutcome<QueryResult>> {
+    this.queries.push(query);
     const side: Side = query.includes('"c1"') ? "canary" : "stable";
-    const points: SamplePoint[] = [];
-    for (let t = from.getTime() / 1000; t <= to.getTime() / 1000; t += step) points.push([t, this.value(side, t)]);
-    return { ok: true, value: { resultType: "matrix", series: [{ labels: {}, points }] }, warnings: [] };
+    const grid: number[] = [];
+    for (let t = from.getTime() / 1000; t <= to.getTime() / 1000; t += step) grid.push(t);
+    if (query.startsWith("q{") || query.startsWith("histogram_quantile")) {
+      return { ok: true, value: { resultType: "matrix", series: [{ labels: {}, points: grid.map((t): SamplePoint => [t, this.value(side, t)]) }] }, warnings: [] };
+    }
+    const buckets = this.buckets;
+    if (buckets === undefined) return { ok: false, kind: "server", message: "HTTP 503", attempts: 3 };
+    const les = Object.keys(buckets(side, grid[0] ?? 0));
+    return { ok: true, value: { resultType: "matrix", series: les.map((le) => ({ labels: { le }, points: grid.map((t): SamplePoint => [t, buckets(side, t)[le] ?? 0]) })) }, warnings: [] };
   }
 }
 
@@ -100,5 +113,56 @@ describe("infinite points", () => {
       assert.equal(last.metadata?.canarySamples, "61", "each +Inf point is a sample");
       assert.equal(last.metadata?.canaryInfinite, "25");
     }
+  });
+});
+
+describe("capping: a side's histogram_quantile at the highest finite bucket", () => {
+  const p99 = () => compareMetric({ query: 'histogram_quantile(0.99, sum by (le) (rate(x_bucket{h="{{podTemplateHash}}"}[10s])))' });
+  /** In the steps where `cappedAt` holds, 2% of the requests lie above le=0.5 and the p99 reads 0.5. */
+  const capping = (provider: SeriesProvider, cappedAt: (side: Side, t: number) => boolean, value: (side: Side, t: number) => number = alike) => {
+    provider.value = (side, t) => (cappedAt(side, t) ? 0.5 : value(side, t));
+    provider.buckets = (side, t) => ({ "0.1": 50, "0.5": cappedAt(side, t) ? 98 : 100, "+Inf": 100 });
+  };
+
+  it("a capped canary is Inconclusive at any look, naming the side, the bound and the fix", async () => {
+    const provider = new SeriesProvider();
+    capping(provider, (side, t) => side === "canary" && t % 60 < 20);
+    for (const final of [false, true]) {
+      const m = await look(provider, p99(), final);
+      assert.equal(m.phase, "Inconclusive", m.message);
+      assert.equal(m.metadata?.decidedBy, "capped");
+      assert.equal(m.metadata?.canaryCapped, "21");
+      assert.equal(m.metadata?.highestFiniteBucket, "0.5");
+      assert.match(m.message ?? "", /; capped: the canary at the highest finite bucket \(le=0\.5\) in 21 of 61 steps, where histogram_quantile answers that bound whatever the true value, so the comparison cannot see beyond it; add higher buckets or compare a lower quantile → NoData$/);
+    }
+    assert.ok(provider.queries.includes('sum by (le) (rate(x_bucket{h="c1"}[10s]))'), provider.queries.join("\n"));
+  });
+
+  it("a capped stable makes even a worse-looking canary Inconclusive: the capping may be why it looks worse", async () => {
+    const provider = new SeriesProvider();
+    capping(provider, (side, t) => side === "stable" && t % 60 < 10, (side, t) => alike(side, t) * (side === "canary" ? 3 : 1));
+    const m = await look(provider, p99(), true);
+    assert.equal(m.phase, "Inconclusive", m.message);
+    assert.match(m.message ?? "", /capped: stable at the highest finite bucket \(le=0\.5\) in 11 of 61 steps/);
+  });
+
+  it("a canary capped and clearly worse still fails: capping only hid how much worse", async () => {
+    const provider = new SeriesProvider();
+    capping(provider, (side, t) => side === "canary" && t % 60 < 20, (side, t) => alike(side, t) * (side === "canary" ? 3 : 1));
+    const m = await look(provider, p99(), false);
+    assert.equal(m.phase, "Failed", m.message);
+    assert.match(m.message ?? "", /\(capped: the canary at the highest finite bucket \(le=0\.5\) in 21 of 61 steps; the true values are higher\)$/);
+  });
+
+  it("no capped step: judged as usual; a bucket query that fails is a warning, as for threshold metrics", async () => {
+    const provider = new SeriesProvider();
+    provider.value = alike;
+    const clean = await look(provider, p99(), true);
+    assert.equal(clean.phase, "Successful", clean.message);
+    assert.equal(clean.metadata?.canaryCapped, undefined);
+    provider.buckets = undefined;
+    const unchecked = await look(provider, p99(), true);
+    assert.equal(unchecked.phase, "Successful", unchecked.message);
+    assert.ok(unchecked.warnings?.some((w) => /^could not check the canary's quantile for capping: server \(after 3 attempts\): HTTP 503$/.test(w)), JSON.stringify(unchecked.warnings));
   });
 });

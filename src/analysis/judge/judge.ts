@@ -13,14 +13,15 @@
  *    undecided metric is a provisional Pass (`decidedBy: "none"`), because acting on a fixed-horizon test at every
  *    interval inflates false alarms. Without `sequential`, every call is a fixed-horizon judgement. The caller
  *    records a non-final Pass or NoData as Running (measure-compare.ts): only the final look passes.
- * 4. Infinities: ±Inf points are values, ranked as the extremes by both tests (+Inf, the worst latency, above
- *    everything), so they can make a canary High; but a Pass with an infinite point on either side is NoData
- *    (`decidedBy: "infinite"`): an infinite stable value makes any canary look better, and a median-type shift
- *    hardly moves for a canary with 40% of its steps at +Inf.
+ * 4. Verdicts that may not stand (fail-safe.ts): a capped side (`capping`, from the caller) makes anything but a
+ *    failure it can only have weakened NoData (`decidedBy: "capped"`); ±Inf points, ranked as the extremes by
+ *    both tests (+Inf, the worst latency, above everything), can make a canary High but never let it Pass
+ *    (`decidedBy: "infinite"`).
  */
 import { median } from "simple-statistics";
 import type { Compare } from "../../api/metric.ts";
 import { classifyShift, type Classification } from "./classify.ts";
+import { withoutCappedVerdict, withoutInfinitePass, type Capping } from "./fail-safe.ts";
 import { formatPercent, formatPValue, formatSigned, formatValue } from "./format.ts";
 import { hodgesLehmann, type ShiftEstimate } from "./hodges-lehmann.ts";
 import { mannWhitney, type Alternative, type MannWhitneyResult } from "./mann-whitney.ts";
@@ -46,6 +47,8 @@ export interface JudgeInput {
   readonly sequentialState?: SequentialState | undefined;
   /** The last measurement of the analysis: the fixed-horizon test decides. */
   readonly final?: boolean;
+  /** Steps at which a side's histogram_quantile was capped (measure-compare.ts finds them from the buckets). */
+  readonly capping?: Capping | undefined;
 }
 
 export interface SideSummary {
@@ -59,8 +62,8 @@ export interface SideSummary {
 
 export interface Judgement {
   readonly classification: Classification;
-  /** What decided: the sequential test (early), the fixed-horizon test, nothing yet, missing data, or infinite points that kept a Pass from standing. */
-  readonly decidedBy: "sequential" | "fixed-horizon" | "none" | "nodata" | "infinite";
+  /** What decided: the sequential test (early), the fixed-horizon test, nothing yet, missing data, or the fail-safe on capped or infinite points. */
+  readonly decidedBy: "sequential" | "fixed-horizon" | "none" | "nodata" | "capped" | "infinite";
   readonly message: string;
   readonly canary: SideSummary;
   readonly stable: SideSummary;
@@ -81,15 +84,6 @@ function alternativeOf(direction: Compare["direction"]): Alternative {
 function describeSide(label: string, side: SideSummary): string {
   const dropped = side.dropped > 0 ? ` (+${side.dropped} NaN dropped)` : "";
   return `${label} had ${side.samples} samples${dropped}`;
-}
-
-/** "canary had 24 of 60 points at +Inf", for the sides that have infinite points; undefined when none does. */
-function describeInfinite(sides: ReadonlyArray<readonly [string, SideSummary]>): string | undefined {
-  const parts = sides.flatMap(([label, side]) => {
-    const at = [side.infinite.positive > 0 ? `${side.infinite.positive} at +Inf` : "", side.infinite.negative > 0 ? `${side.infinite.negative} at -Inf` : ""].filter(Boolean);
-    return at.length > 0 ? [`${label} had ${at.join(" and ")} of ${side.samples} points`] : [];
-  });
-  return parts.length > 0 ? parts.join(", ") : undefined;
 }
 
 function describeShift(shift: ShiftEstimate, relative: Judgement["relativeShift"], confidencePercent: string): string {
@@ -159,17 +153,8 @@ export function judge(input: JudgeInput): Judgement {
     confidencePercent,
   )}, ${formatPValue(test.pValue)}`;
   const details = { canary, stable, shift, mannWhitney: test, ...(relativeShift === undefined ? {} : { relativeShift }), ...carried };
-  const decided = { ...decide({ compare, final: input.final === true, sequential, shift, stableMedian, numbers }), ...details };
-  const infinite = describeInfinite([["canary", canary], ["stable", stable]]);
-  if (decided.classification === "Pass" && infinite !== undefined) {
-    return {
-      ...decided,
-      classification: "NoData",
-      decidedBy: "infinite",
-      message: `${numbers}; ${infinite} (ranked as the extreme values): a comparison with infinite points never passes; find why compare.query returns them (a division by zero?) → NoData`,
-    };
-  }
-  return decided;
+  const decided: Judgement = { ...decide({ compare, final: input.final === true, sequential, shift, stableMedian, numbers }), ...details };
+  return withoutInfinitePass(withoutCappedVerdict(decided, input.capping, numbers), numbers);
 }
 
 interface Evidence {
