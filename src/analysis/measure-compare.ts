@@ -86,6 +86,12 @@ function metadataOf(judgement: Judgement, capping: { canary?: CappedSide | undef
     m.shiftLower = formatNumber(judgement.shift.lower);
     m.shiftUpper = formatNumber(judgement.shift.upper);
   }
+  for (const [key, margin] of [["overAllowance", judgement.margins?.increase], ["underAllowance", judgement.margins?.decrease]] as const) {
+    if (margin === undefined) continue;
+    m[key] = formatNumber(margin.estimate);
+    m[`${key}Lower`] = formatNumber(margin.lower);
+    m[`${key}Upper`] = formatNumber(margin.upper);
+  }
   if (judgement.mannWhitney) m.pValue = formatNumber(judgement.mannWhitney.pValue);
   const bound = capping.canary?.bound ?? capping.stable?.bound;
   if (bound !== undefined) m.highestFiniteBucket = formatNumber(bound);

@@ -20,7 +20,8 @@
  */
 import { median } from "simple-statistics";
 import type { Compare } from "../../api/metric.ts";
-import { classifyShift, type Classification } from "./classify.ts";
+import { describeAllowance, withAllowance } from "./allowance.ts";
+import { classifyShift, type Classification, type Margins } from "./classify.ts";
 import { withoutCappedVerdict, withoutInfinitePass, type Capping } from "./fail-safe.ts";
 import { formatPercent, formatPValue, formatSigned, formatValue } from "./format.ts";
 import { hodgesLehmann, type ShiftEstimate } from "./hodges-lehmann.ts";
@@ -71,6 +72,8 @@ export interface Judgement {
   readonly shift?: ShiftEstimate;
   /** shift relative to |stable median|, when that median is not 0. */
   readonly relativeShift?: { readonly estimate: number; readonly lower: number; readonly upper: number };
+  /** With an allowance: the shift of canary over stable + allowed increase / - allowed decrease (classify.ts). */
+  readonly margins?: { readonly increase?: ShiftEstimate; readonly decrease?: ShiftEstimate };
   readonly mannWhitney?: MannWhitneyResult;
   readonly sequential?: SequentialOutcome;
   /** Store this and pass it to the next measurement (present whenever compare.sequential is on). */
@@ -138,22 +141,34 @@ export function judge(input: JudgeInput): Judgement {
   const test = mannWhitney(canaryClean.values, stableClean.values, alternativeOf(compare.direction));
   const stableMedian = stable.median ?? 0;
   // Relative to an infinite median every shift reads as 0: the relative form needs a finite, non-zero stable.
-  const relativeShift =
+  const relative = (s: ShiftEstimate): Judgement["relativeShift"] =>
     stableMedian !== 0 && Number.isFinite(stableMedian)
-      ? {
-          estimate: shift.estimate / Math.abs(stableMedian),
-          lower: shift.lower / Math.abs(stableMedian),
-          upper: shift.upper / Math.abs(stableMedian),
-        }
+      ? { estimate: s.estimate / Math.abs(stableMedian), lower: s.lower / Math.abs(stableMedian), upper: s.upper / Math.abs(stableMedian) }
       : undefined;
+  const relativeShift = relative(shift);
+  // The allowance is part of the hypothesis: each stable value moved by it, as the sequential test does per pair.
+  const margin = (change: Compare["maxIncrease"], watched: boolean, way: "raise" | "lower") =>
+    watched && change !== undefined ? hodgesLehmann(canaryClean.values, stableClean.values.map((s) => withAllowance(change, s, way)), compare.confidence) : undefined;
+  const increase = margin(compare.maxIncrease, compare.direction !== "decrease", "raise");
+  const decrease = margin(compare.maxDecrease, compare.direction !== "increase", "lower");
+  const margins: Margins = { increase: increase ?? shift, decrease: decrease ?? shift };
   const confidencePercent = `${Number((100 * compare.confidence).toPrecision(4))}%`;
+  const describeMargin = (m: ShiftEstimate | undefined, label: string) => (m === undefined ? "" : `, canary − (stable ${label}): ${describeShift(m, relative(m), confidencePercent)}`);
   const numbers = `${name} canary ${formatValue(canary.median ?? Number.NaN)} vs stable ${formatValue(stableMedian)}: ${describeShift(
     shift,
     relativeShift,
     confidencePercent,
-  )}, ${formatPValue(test.pValue)}`;
-  const details = { canary, stable, shift, mannWhitney: test, ...(relativeShift === undefined ? {} : { relativeShift }), ...carried };
-  const decided: Judgement = { ...decide({ compare, final: input.final === true, sequential, shift, stableMedian, numbers }), ...details };
+  )}${describeMargin(increase, `+ ${describeAllowance(compare.maxIncrease)}`)}${describeMargin(decrease, `− ${describeAllowance(compare.maxDecrease)}`)}, ${formatPValue(test.pValue)}`;
+  const details = {
+    canary,
+    stable,
+    shift,
+    mannWhitney: test,
+    ...(relativeShift === undefined ? {} : { relativeShift }),
+    ...(increase || decrease ? { margins: { ...(increase ? { increase } : {}), ...(decrease ? { decrease } : {}) } } : {}),
+    ...carried,
+  };
+  const decided: Judgement = { ...decide({ compare, final: input.final === true, sequential, shift, margins, numbers }), ...details };
   return withoutInfinitePass(withoutCappedVerdict(decided, input.capping, numbers), numbers);
 }
 
@@ -162,7 +177,7 @@ interface Evidence {
   readonly final: boolean;
   readonly sequential: SequentialOutcome | undefined;
   readonly shift: ShiftEstimate;
-  readonly stableMedian: number;
+  readonly margins: Margins;
   /** The message's numbers: medians, shift with its interval, p-value. */
   readonly numbers: string;
 }
@@ -191,6 +206,6 @@ function decide(evidence: Evidence): Pick<Judgement, "classification" | "decided
       )}) → Pass so far`,
     };
   }
-  const fixed = classifyShift(evidence.shift, evidence.stableMedian, compare);
+  const fixed = classifyShift(evidence.shift, evidence.margins, compare.direction);
   return { classification: fixed, decidedBy: "fixed-horizon", message: `${numbers} → ${fixed}` };
 }

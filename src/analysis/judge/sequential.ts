@@ -30,7 +30,7 @@
  * state rebuilds it exactly (the counts do not depend on the order).
  */
 import type { Compare } from "../../api/metric.ts";
-import { allowedAmount } from "./allowance.ts";
+import { withAllowance } from "./allowance.ts";
 
 /** One Prometheus range-query point after parsing: [unix seconds, value]. */
 export type Point = readonly [timestamp: number, value: number];
@@ -136,9 +136,8 @@ export function updateSequential(
   let decrease = start.decrease;
   let lastTimestamp = start.lastTimestamp;
   for (const [t, c, s] of pairByTimestamp(canary, stable, start.lastTimestamp)) {
-    // An infinite stable value is its own limit (a share of it would make ∞ - ∞ = NaN).
-    const upper = Number.isFinite(s) ? s + allowedAmount(settings.maxIncrease, s) : s;
-    const lower = Number.isFinite(s) ? s - allowedAmount(settings.maxDecrease, s) : s;
+    const upper = withAllowance(settings.maxIncrease, s, "raise");
+    const lower = withAllowance(settings.maxDecrease, s, "lower");
     increase = count(increase, c > upper ? true : c < upper ? false : undefined);
     decrease = count(decrease, c < lower ? true : c > lower ? false : undefined);
     lastTimestamp = Math.max(lastTimestamp, t);

@@ -182,3 +182,42 @@ test("property: a comparison with an infinite point on either side never passes;
   assert.equal(nan.classification, "NoData");
   assert.equal(nan.canary.dropped, 30);
 });
+
+test("the allowance is in the hypothesis: a true shift equal to it fails at most about 1 - confidence of the time (seeded simulation)", () => {
+  // 1000 runs of 60 points per side. "50%" means 1.5 times stable's value (each stable value raised by half, as the
+  // sequential test holds each pair to); an integer is an absolute amount. Testing the estimate failed ~46%.
+  const runs = 1000;
+  const alpha = 0.02;
+  const margin = 3 * Math.sqrt((alpha * (1 - alpha)) / runs);
+  const random = seededRandom(20260515);
+  const draw = logNormalSampler(random, 100, 0.3);
+  const cases = [
+    { maxIncrease: "50%", atAllowance: () => 1.5 * draw(), twice: () => 2 * draw() },
+    { maxIncrease: 50, atAllowance: () => draw() + 50, twice: () => draw() + 100 },
+  ] as const;
+  for (const c of cases) {
+    const failRate = (canaryDraw: () => number, n: number) => {
+      let failed = 0;
+      for (let run = 0; run < n; run++) {
+        const stable = points(Array.from({ length: 60 }, draw));
+        const canary = points(Array.from({ length: 60 }, canaryDraw));
+        if (judge({ name: "m", canary, stable, compare: compare({ sequential: false, maxIncrease: c.maxIncrease }), final: true }).classification === "High") failed++;
+      }
+      return failed / n;
+    };
+    const atAllowance = failRate(c.atAllowance, runs);
+    assert.ok(atAllowance <= alpha + margin, `maxIncrease ${c.maxIncrease}: a shift equal to the allowance failed ${atAllowance}`);
+    // Not vacuous: twice the allowance is caught in most runs.
+    const caught = failRate(c.twice, 200);
+    assert.ok(caught > 0.8, `maxIncrease ${c.maxIncrease}: twice the allowance failed only ${caught}`);
+  }
+});
+
+test("the message shows the margin the decision is on: the shift over stable plus the allowance", () => {
+  const stable = points(Array.from({ length: 60 }, (_, i) => 100 + (i % 7)));
+  const canary = points(Array.from({ length: 60 }, (_, i) => 130 + (i % 5)));
+  const result = judge({ name: "p99", canary, stable, compare: compare({ sequential: false, maxIncrease: "50%" }) });
+  assert.equal(result.classification, "Pass");
+  assert.ok(result.margins?.increase !== undefined && result.margins.increase.upper < 0, result.message);
+  assert.match(result.message, /^p99 canary 132 vs stable 103: \+28\.2% \(98% CI \+27\.2%\.\.\+29\.1%\), canary − \(stable \+ 50%\): -21\.4% \(98% CI -22\.8%\.\.-20\.4%\), p=\S+ → Pass$/);
+});

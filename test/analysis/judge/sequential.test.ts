@@ -209,3 +209,28 @@ test("a canary at +Inf beside a finite stable is a worse pair, two infinities ti
   const missing = updateSequential(undefined, interval(0, 12, () => Number.NaN), stable, settings());
   assert.deepEqual(missing.state.increase, { pairs: 0, worse: 0 });
 });
+
+test("the allowance is in the sequential hypothesis too: a true shift equal to it aborts at most about α of the runs, however often it looks", () => {
+  // Seeded: 1000 runs × 30 looks × 6 pairs; each pair is held to stable + allowance(stable), so at the boundary
+  // P(worse) = 1/2 exactly ("50%": canary 1.5 times stable's distribution; 50: 50 added).
+  const runs = 1000;
+  const alpha = 0.02;
+  const margin = 3 * Math.sqrt((alpha * (1 - alpha)) / runs);
+  const random = seededRandom(20260516);
+  const draw = logNormalSampler(random, 100, 0.3);
+  for (const c of [{ maxIncrease: "50%", canary: () => 1.5 * draw() }, { maxIncrease: 50, canary: () => draw() + 50 }] as const) {
+    let aborted = 0;
+    for (let run = 0; run < runs; run++) {
+      let state: SequentialState | undefined;
+      for (let look = 0; look < 30; look++) {
+        const outcome = updateSequential(state, interval(look, 6, c.canary), interval(look, 6, draw), settings({ maxIncrease: c.maxIncrease }));
+        state = outcome.state;
+        if (outcome.rejected !== undefined) {
+          aborted++;
+          break;
+        }
+      }
+    }
+    assert.ok(aborted / runs <= alpha + margin, `maxIncrease ${c.maxIncrease}: ${aborted / runs}`);
+  }
+});
