@@ -6,7 +6,7 @@
  * every step (compare-capping.ts), from a range query of its buckets on the same grid.
  */
 import type { Measurement } from "../api/analysis-run.ts";
-import { durationToMs } from "../api/duration.ts";
+import { compareStepSeconds, compareWindowMs } from "../api/compare-window.ts";
 import type { QueryResult } from "../providers/types.ts";
 import { cappedSteps, type SideCapping } from "./compare-capping.ts";
 import type { CappedSide } from "./judge/fail-safe.ts";
@@ -113,8 +113,8 @@ export async function measureCompare(input: CompareInput): Promise<Measurement> 
       `compare needs both pod-template hashes: pass args "canary-pod-hash" (podTemplateHashValue: Latest) and "stable-pod-hash" (podTemplateHashValue: Stable)`,
     );
   }
-  const windowMs = durationToMs(compare.window ?? metric.interval ?? "60s") ?? 60_000;
-  const stepSeconds = Math.max(1, (durationToMs(compare.step) ?? 10_000) / 1000);
+  const windowMs = compareWindowMs(compare, metric.interval);
+  const stepSeconds = compareStepSeconds(compare);
   const from = new Date(at.getTime() - windowMs);
   const sides = { canary: input.canaryHash, stable: input.stableHash };
   const points: Partial<Record<keyof typeof sides, readonly Point[]>> = {};

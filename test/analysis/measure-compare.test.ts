@@ -32,6 +32,8 @@ class SeriesProvider implements MetricProvider {
   /** Cumulative counts by `le` at step t; undefined: the bucket query fails. */
   buckets: ((side: Side, t: number) => Record<string, number>) | undefined = () => ({ "0.5": 100, "+Inf": 100 });
   readonly queries: string[] = [];
+  /** Seconds between the start and the end of the last range query. */
+  span = 0;
   render(template: string, args: ResolvedArgs, extra?: ReadonlyMap<string, string>) {
     return renderPromQL(template, args, extra);
   }
@@ -40,6 +42,7 @@ class SeriesProvider implements MetricProvider {
   }
   async range(_metric: unknown, query: string, from: Date, to: Date, step: number): Promise<ProviderOutcome<QueryResult>> {
     this.queries.push(query);
+    this.span = (to.getTime() - from.getTime()) / 1000;
     const side: Side = query.includes('"c1"') ? "canary" : "stable";
     const grid: number[] = [];
     for (let t = from.getTime() / 1000; t <= to.getTime() / 1000; t += step) grid.push(t);
@@ -164,5 +167,20 @@ describe("capping: a side's histogram_quantile at the highest finite bucket", ()
     const unchecked = await look(provider, p99(), true);
     assert.equal(unchecked.phase, "Successful", unchecked.message);
     assert.ok(unchecked.warnings?.some((w) => /^could not check the canary's quantile for capping: server \(after 3 attempts\): HTTP 503$/.test(w)), JSON.stringify(unchecked.warnings));
+  });
+});
+
+describe("the default window", () => {
+  it("is the interval lengthened to hold 2·minSamples points, so the defaults can decide", async () => {
+    const provider = new SeriesProvider();
+    provider.value = alike;
+    // interval 1m, step 10s, minSamples 50: the interval alone held 7 points and every look lacked data.
+    const metric = metricSchema.parse({ name: "p99", interval: "1m", provider: { prometheus: {} }, compare: { query: 'q{h="{{podTemplateHash}}"}' } });
+    const last = await look(provider, metric, true);
+    assert.equal(provider.span, 1000);
+    assert.equal(last.phase, "Successful", last.message);
+    const long = metricSchema.parse({ ...metric, interval: "30m" });
+    await look(provider, long, true);
+    assert.equal(provider.span, 1800, "a longer interval is kept");
   });
 });
