@@ -9,7 +9,7 @@ import type { Measurement } from "../api/analysis-run.ts";
 import { compareStepSeconds, compareWindowMs } from "../api/compare-window.ts";
 import type { QueryResult } from "../providers/types.ts";
 import { cappedSteps, type SideCapping } from "./compare-capping.ts";
-import type { CappedSide } from "./judge/fail-safe.ts";
+import type { CappedSide, Capping } from "./judge/fail-safe.ts";
 import { formatPercent, formatSigned } from "./judge/format.ts";
 import { judge, type Judgement, type Point, type SequentialState } from "./judge/judge.ts";
 import { describeFailure, errorMeasurement, type MeasureInput } from "./measure-threshold.ts";
@@ -56,9 +56,8 @@ export function commonStart(canary: readonly Point[], stable: readonly Point[]):
 
 /**
  * A High/Low fails at any look, a capped comparison is Inconclusive at any look. Before the last look nothing
- * else is a verdict yet: no conclusive evidence and
- * not enough data are Running, so that only the last look (the fixed-horizon test) can record a pass and a
- * metric never completes Successful on a provisional one.
+ * else is a verdict yet: no conclusive evidence and not enough data are Running, so that only the last look (the
+ * fixed-horizon test) can record a pass and a metric never completes Successful on a provisional one.
  */
 function phaseOf(judgement: Judgement, final: boolean): Measurement["phase"] {
   if (judgement.classification === "High" || judgement.classification === "Low") return "Failed";
@@ -68,7 +67,7 @@ function phaseOf(judgement: Judgement, final: boolean): Measurement["phase"] {
   return judgement.classification === "Pass" ? "Successful" : "Inconclusive";
 }
 
-function metadataOf(judgement: Judgement, capping: { canary?: CappedSide | undefined; stable?: CappedSide | undefined }): Record<string, string> {
+function metadataOf(judgement: Judgement, capping: Capping): Record<string, string> {
   const m: Record<string, string> = {
     classification: judgement.classification,
     decidedBy: judgement.decidedBy,
@@ -144,7 +143,7 @@ export async function measureCompare(input: CompareInput): Promise<Measurement> 
     const c = capped[side];
     return c === undefined ? undefined : { steps: aligned[side].filter(([t]) => c.capped.has(t)).length, bound: c.highestFiniteBound };
   };
-  const capping = { canary: cappedSide("canary"), stable: cappedSide("stable") };
+  const capping: Capping = { canary: cappedSide("canary"), stable: cappedSide("stable") };
   const judgement = judge({
     name: metric.name,
     canary: aligned.canary,

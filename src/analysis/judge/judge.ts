@@ -178,7 +178,7 @@ interface Evidence {
   readonly sequential: SequentialOutcome | undefined;
   readonly shift: ShiftEstimate;
   readonly margins: Margins;
-  /** The message's numbers: medians, shift with its interval, p-value. */
+  /** The message's numbers: medians, shift and margins with their intervals, p-value. */
   readonly numbers: string;
 }
 
