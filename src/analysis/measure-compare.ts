@@ -112,6 +112,16 @@ export async function measureCompare(input: CompareInput): Promise<Measurement> 
       `compare needs both pod-template hashes: pass args "canary-pod-hash" (podTemplateHashValue: Latest) and "stable-pod-hash" (podTemplateHashValue: Stable)`,
     );
   }
+  if (input.canaryHash === input.stableHash) {
+    // The Rollout's status (the fallback without the args) names one hash for both once the canary is promoted,
+    // as when a background analysis takes its final look after the rollout completed: a version compared with
+    // itself always passes.
+    return errorMeasurement(
+      at,
+      input.now(),
+      `canary and stable have the same pod-template hash "${input.canaryHash}": nothing to compare; pass the args "canary-pod-hash" and "stable-pod-hash" so the run keeps the hashes it started with`,
+    );
+  }
   const windowMs = compareWindowMs(compare, metric.interval);
   const stepSeconds = compareStepSeconds(compare);
   const from = new Date(at.getTime() - windowMs);

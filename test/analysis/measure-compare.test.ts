@@ -61,8 +61,8 @@ const AT = new Date("2026-12-01T10:00:00Z");
 const compareMetric = (compare: Record<string, unknown> = {}, more: Record<string, unknown> = {}): Metric =>
   metricSchema.parse({ name: "p99", interval: "1m", provider: { prometheus: {} }, compare: { query: 'q{h="{{podTemplateHash}}"}', window: "10m", step: "10s", ...compare }, ...more });
 
-function look(provider: MetricProvider, metric: Metric, final: boolean, at = AT, previous?: Readonly<Record<string, string>>) {
-  return measureCompare({ provider, metric, args: NO_ARGS, context: { namespace: "default" }, at, now: () => at, canaryHash: "c1", stableHash: "s1", final, previous });
+function look(provider: MetricProvider, metric: Metric, final: boolean, at = AT, stableHash = "s1") {
+  return measureCompare({ provider, metric, args: NO_ARGS, context: { namespace: "default" }, at, now: () => at, canaryHash: "c1", stableHash, final });
 }
 
 /** Two unrelated wiggles around the same level: no difference between the sides. */
@@ -182,5 +182,16 @@ describe("the default window", () => {
     const long = metricSchema.parse({ ...metric, interval: "30m" });
     await look(provider, long, true);
     assert.equal(provider.span, 1800, "a longer interval is kept");
+  });
+});
+
+describe("the hashes", () => {
+  it("one hash for both sides (a promoted canary, read from the Rollout's status) is an Error, never a pass of a version against itself", async () => {
+    const provider = new SeriesProvider();
+    provider.value = alike;
+    const m = await look(provider, compareMetric(), true, AT, "c1");
+    assert.equal(m.phase, "Error");
+    assert.match(m.message ?? "", /^canary and stable have the same pod-template hash "c1": nothing to compare; pass the args "canary-pod-hash" and "stable-pod-hash"/);
+    assert.deepEqual(provider.queries, []);
   });
 });
