@@ -5,8 +5,8 @@
  * rate(requests_total[10s])`) as a range query at a 10 s step over a 10 m window, for each side. A step whose
  * range holds fewer than two scrapes has no point (Prometheus returns none); 0/0 is a NaN point, which the judge
  * drops. Settings: the template's direction `increase` and window 10m, the schema's defaults otherwise
- * (confidence 0.98, minSamples 50, sequential, no allowance): the schema's default window (the interval) would
- * leave 3 points and never decide.
+ * (confidence 0.98, minSamples 50, sequential, no allowance). (The schema's default window was once the
+ * interval, which would leave 3 points and never decide; it now holds 2·minSamples points.)
  */
 import { compareSchema, type Compare } from "../../src/api/metric.ts";
 import { durationToMs } from "../../src/api/duration.ts";

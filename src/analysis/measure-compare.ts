@@ -2,15 +2,19 @@
  * One canary-vs-stable measurement (a `compare` metric): the same query over the same window and step for the
  * canary and the stable pods (`{{podTemplateHash}}` filled per side), then the judge (judge/judge.ts). The
  * sequential test's state travels from one measurement to the next in the measurement's metadata
- * (`sequentialState`), so a restarted runner continues it.
+ * (`sequentialState`), so a restarted runner continues it. A histogram_quantile query is checked for capping at
+ * every step (compare-capping.ts), from a range query of its buckets on the same grid.
  */
 import type { Measurement } from "../api/analysis-run.ts";
-import { durationToMs } from "../api/duration.ts";
+import { compareStepSeconds, compareWindowMs } from "../api/compare-window.ts";
 import type { QueryResult } from "../providers/types.ts";
+import { cappedSteps, type SideCapping } from "./compare-capping.ts";
+import type { CappedSide, Capping } from "./judge/fail-safe.ts";
 import { formatPercent, formatSigned } from "./judge/format.ts";
 import { judge, type Judgement, type Point, type SequentialState } from "./judge/judge.ts";
 import { shareConfidence, type RunBudget } from "./false-abort-budget.ts";
 import { describeFailure, errorMeasurement, type MeasureInput } from "./measure-threshold.ts";
+import { parseQuantileQuery } from "./quantile-capping.ts";
 import { overlapWarning } from "./query-ranges.ts";
 import { formatNumber } from "./values.ts";
 
@@ -53,19 +57,20 @@ export function commonStart(canary: readonly Point[], stable: readonly Point[]):
   return { canary: canary.filter(([t]) => t >= start), stable: stable.filter(([t]) => t >= start) };
 }
 
-function phaseOf(judgement: Judgement): Measurement["phase"] {
-  switch (judgement.classification) {
-    case "High":
-    case "Low":
-      return "Failed";
-    case "Pass":
-      return "Successful";
-    case "NoData":
-      return "Inconclusive";
-  }
+/**
+ * A High/Low fails at any look, a capped comparison is Inconclusive at any look. Before the last look nothing
+ * else is a verdict yet: no conclusive evidence and not enough data are Running, so that only the last look (the
+ * fixed-horizon test) can record a pass and a metric never completes Successful on a provisional one.
+ */
+function phaseOf(judgement: Judgement, final: boolean): Measurement["phase"] {
+  if (judgement.classification === "High" || judgement.classification === "Low") return "Failed";
+  // A capped side is at the histogram's limit: Inconclusive at any look, as a threshold metric's capped quantile.
+  if (judgement.decidedBy === "capped") return "Inconclusive";
+  if (!final) return "Running";
+  return judgement.classification === "Pass" ? "Successful" : "Inconclusive";
 }
 
-function metadataOf(judgement: Judgement, confidence: number): Record<string, string> {
+function metadataOf(judgement: Judgement, confidence: number, capping: Capping): Record<string, string> {
   const m: Record<string, string> = {
     classification: judgement.classification,
     // The level judged at, after the revision's split: the message's interval and "needs" come from it.
@@ -74,6 +79,10 @@ function metadataOf(judgement: Judgement, confidence: number): Record<string, st
     canarySamples: String(judgement.canary.samples),
     stableSamples: String(judgement.stable.samples),
   };
+  for (const [side, summary] of [["canary", judgement.canary], ["stable", judgement.stable]] as const) {
+    const infinite = summary.infinite.positive + summary.infinite.negative;
+    if (infinite > 0) m[`${side}Infinite`] = String(infinite);
+  }
   if (judgement.canary.median !== undefined) m.canaryMedian = formatNumber(judgement.canary.median);
   if (judgement.stable.median !== undefined) m.stableMedian = formatNumber(judgement.stable.median);
   if (judgement.shift) {
@@ -81,7 +90,17 @@ function metadataOf(judgement: Judgement, confidence: number): Record<string, st
     m.shiftLower = formatNumber(judgement.shift.lower);
     m.shiftUpper = formatNumber(judgement.shift.upper);
   }
+  for (const [key, margin] of [["overAllowance", judgement.margins?.increase], ["underAllowance", judgement.margins?.decrease]] as const) {
+    if (margin === undefined) continue;
+    m[key] = formatNumber(margin.estimate);
+    m[`${key}Lower`] = formatNumber(margin.lower);
+    m[`${key}Upper`] = formatNumber(margin.upper);
+  }
   if (judgement.mannWhitney) m.pValue = formatNumber(judgement.mannWhitney.pValue);
+  const bound = capping.canary?.bound ?? capping.stable?.bound;
+  if (bound !== undefined) m.highestFiniteBucket = formatNumber(bound);
+  if (capping.canary && capping.canary.steps > 0) m.canaryCapped = String(capping.canary.steps);
+  if (capping.stable && capping.stable.steps > 0) m.stableCapped = String(capping.stable.steps);
   if (judgement.sequentialState) m.sequentialState = JSON.stringify(judgement.sequentialState);
   return m;
 }
@@ -98,11 +117,22 @@ export async function measureCompare(input: CompareInput): Promise<Measurement> 
       `compare needs both pod-template hashes: pass args "canary-pod-hash" (podTemplateHashValue: Latest) and "stable-pod-hash" (podTemplateHashValue: Stable)`,
     );
   }
-  const windowMs = durationToMs(compare.window ?? metric.interval ?? "60s") ?? 60_000;
-  const stepSeconds = Math.max(1, (durationToMs(compare.step) ?? 10_000) / 1000);
+  if (input.canaryHash === input.stableHash) {
+    // The Rollout's status (the fallback without the args) names one hash for both once the canary is promoted,
+    // as when a background analysis takes its final look after the rollout completed: a version compared with
+    // itself always passes.
+    return errorMeasurement(
+      at,
+      input.now(),
+      `canary and stable have the same pod-template hash "${input.canaryHash}": nothing to compare; pass the args "canary-pod-hash" and "stable-pod-hash" so the run keeps the hashes it started with`,
+    );
+  }
+  const windowMs = compareWindowMs(compare, metric.interval);
+  const stepSeconds = compareStepSeconds(compare);
   const from = new Date(at.getTime() - windowMs);
   const sides = { canary: input.canaryHash, stable: input.stableHash };
   const points: Partial<Record<keyof typeof sides, readonly Point[]>> = {};
+  const capped: Partial<Record<keyof typeof sides, SideCapping>> = {};
   const warnings: string[] = [];
   for (const side of ["canary", "stable"] as const) {
     const rendered = provider.render(query, input.args, new Map([["podTemplateHash", sides[side]]]));
@@ -115,9 +145,21 @@ export async function measureCompare(input: CompareInput): Promise<Measurement> 
     const got = pointsOf(outcome.value, side);
     if (typeof got === "string") return errorMeasurement(at, input.now(), got, warnings);
     points[side] = got;
+    const quantile = parseQuantileQuery(rendered.query);
+    if (quantile) {
+      const buckets = await provider.range(metric, quantile.inner, from, at, stepSeconds, input.context);
+      // As for threshold metrics: a failed check is a warning, not a reason to withhold the comparison.
+      if (!buckets.ok) warnings.push(`could not check the ${side}'s quantile for capping: ${describeFailure(buckets)}`);
+      else capped[side] = cappedSteps(quantile.quantile, buckets.value.series);
+    }
   }
   const aligned = commonStart(points.canary ?? [], points.stable ?? []);
   const confidence = shareConfidence(compare.confidence, input.budget);
+  const cappedSide = (side: keyof typeof sides): CappedSide | undefined => {
+    const c = capped[side];
+    return c === undefined ? undefined : { steps: aligned[side].filter(([t]) => c.capped.has(t)).length, bound: c.highestFiniteBound };
+  };
+  const capping: Capping = { canary: cappedSide("canary"), stable: cappedSide("stable") };
   const judgement = judge({
     name: metric.name,
     canary: aligned.canary,
@@ -125,16 +167,17 @@ export async function measureCompare(input: CompareInput): Promise<Measurement> 
     compare: { ...compare, confidence },
     sequentialState: previousState(input.previous),
     final: input.final,
+    capping,
   });
   // The value is the estimated shift: relative ("+666.2%") when stable's level allows, as the judge's message says it.
   const shown = judgement.relativeShift ? formatPercent(judgement.relativeShift.estimate) : judgement.shift ? formatSigned(judgement.shift.estimate) : undefined;
   return {
-    phase: phaseOf(judgement),
+    phase: phaseOf(judgement, input.final),
     ...(shown !== undefined ? { value: shown } : {}),
     startedAt: at.toISOString(),
     finishedAt: input.now().toISOString(),
     message: judgement.message,
     ...(warnings.length > 0 ? { warnings } : {}),
-    metadata: metadataOf(judgement, confidence),
+    metadata: metadataOf(judgement, confidence, capping),
   };
 }

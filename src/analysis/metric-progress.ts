@@ -4,8 +4,8 @@
  * - Failed when failed > failureLimit; Inconclusive when inconclusive > inconclusiveLimit; Failed when
  *   consecutiveError > consecutiveErrorLimit (an unreachable Prometheus ends in a failure, never in a pass).
  * - Successful early when consecutiveSuccess reaches consecutiveSuccessLimit.
- * - `count` counts measurements but Errors (Successful, Failed, Inconclusive, and a request judge's Running
- *   looks); Error measurements are retried at the next interval instead, so `count: 4` with errors never
+ * - `count` counts measurements but Errors (Successful, Failed, Inconclusive, and a judge's Running looks);
+ *   Error measurements are retried at the next interval instead, so `count: 4` with errors never
  *   completes on errors alone. Without an interval the metric is measured once.
  * - When the metric completes within its limits it is Successful only if at least one measurement was
  *   Successful; otherwise Inconclusive (fail-safe).
@@ -32,8 +32,8 @@ export function emptyMetricResult(metric: Metric): MetricResult {
 }
 
 /**
- * Measurements so far that `count` counts: all but Errors (retried at the next interval). A request judge's
- * looks before the last are Running (no verdict yet) and count too: `count: 10` is ten looks.
+ * Measurements so far that `count` counts: all but Errors (retried at the next interval). A judge's looks
+ * before the last are Running (no verdict yet) and count too: `count: 10` is ten looks.
  */
 export function decidedCount(result: MetricResult): number {
   return result.count - result.error;
@@ -49,6 +49,16 @@ export function plannedCount(metric: Metric): number | undefined {
 export function nextIsFinal(metric: Metric, result: MetricResult): boolean {
   const planned = plannedCount(metric);
   return planned !== undefined && decidedCount(result) + 1 >= planned;
+}
+
+/**
+ * A per-step compare metric without `count` has no last look of its own: it runs until the run is terminated
+ * (a background analysis the controller ends when the rollout completes), and its looks until then are Running.
+ * Its verdict is a final look, with the fixed-horizon test, taken at termination; only once it is measuring
+ * (a metric still in its initialDelay would look before its window filled).
+ */
+export function takesFinalLookAtTermination(metric: Metric, result: MetricResult): boolean {
+  return metric.compare?.query !== undefined && plannedCount(metric) === undefined && result.phase === "Running";
 }
 
 export function addMeasurement(metric: Metric, result: MetricResult, measurement: Measurement): MetricResult {

@@ -6,7 +6,8 @@
  * Run phase: Pending until first seen, then Running. It ends as soon as a metric that decides (not dryRun) is
  * Failed (run Failed), Error (run Error) or Inconclusive (run Inconclusive), or when all of them are Successful.
  * Dry-run metrics are measured and shown but never decide; a run of only dry-run metrics ends Successful when
- * they are done. `spec.terminate` stops measuring and settles every metric where it stands. With `compare`
+ * they are done. `spec.terminate` stops measuring and settles every metric where it stands, after the final look
+ * of the metrics that have no last look of their own (finalLooksAtTermination). With `compare`
  * metrics, the judge's 0-100 score over their latest classifications can fail (or hold back) a run whose
  * metrics all completed.
  */
@@ -16,7 +17,7 @@ import type { analysisRunSpecSchema } from "../api/analysis-run.ts";
 import type { Metric } from "../api/metric.ts";
 import { DEFAULT_JUDGE_SETTINGS, scoreMetrics, type MetricOutcome } from "./judge/score.ts";
 import type { Classification } from "./judge/classify.ts";
-import { addMeasurement, decideMetric, emptyMetricResult, TERMINAL_PHASES } from "./metric-progress.ts";
+import { addMeasurement, decideMetric, emptyMetricResult, takesFinalLookAtTermination, TERMINAL_PHASES } from "./metric-progress.ts";
 import { nextDue } from "./schedule.ts";
 
 export type AnalysisRunSpec = z.output<typeof analysisRunSpecSchema>;
@@ -50,6 +51,15 @@ function worst(results: readonly { metric: Metric; result: MetricResult }[]): { 
     if (found) return found;
   }
   return undefined;
+}
+
+/**
+ * Metrics to measure once more, as their last look, before a terminated run settles (takesFinalLookAtTermination);
+ * none when the run is not terminated or already ended. The caller passes their measurements to advanceRun.
+ */
+export function finalLooksAtTermination(spec: AnalysisRunSpec, status: AnalysisRunStatus | undefined): string[] {
+  if (!spec.terminate || (status?.phase !== undefined && TERMINAL_PHASES.has(status.phase))) return [];
+  return spec.metrics.filter((metric) => takesFinalLookAtTermination(metric, resultFor(metric, status))).map((metric) => metric.name);
 }
 
 export function advanceRun(spec: AnalysisRunSpec, previous: AnalysisRunStatus | undefined, taken: readonly TakenMeasurement[], now: Date): Progress {

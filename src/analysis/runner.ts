@@ -8,7 +8,7 @@
 import { CustomObjectsApi, makeInformer, type KubeConfig, type KubernetesListObject, type KubernetesObject } from "@kubernetes/client-node";
 import pRetry from "p-retry";
 import type { Logger } from "pino";
-import { analysisRunSchema, type AnalysisRunStatus } from "../api/analysis-run.ts";
+import { analysisRunSchema, type AnalysisRun, type AnalysisRunStatus } from "../api/analysis-run.ts";
 import { API_GROUP, API_GROUP_VERSION, API_VERSION } from "../api/group.ts";
 import { ROLLOUT_LABEL } from "../controller/labels.ts";
 import { FencedError } from "../kube/fenced-kube.ts";
@@ -21,7 +21,7 @@ import type { MetricProvider } from "../providers/types.ts";
 import { errorMessage, logRetry } from "../util/retry-log.ts";
 import { runBudget } from "./false-abort-budget.ts";
 import { resolveArgs } from "./resolve-args.ts";
-import { advanceRun, type TakenMeasurement } from "./run-progress.ts";
+import { advanceRun, finalLooksAtTermination, type TakenMeasurement } from "./run-progress.ts";
 import { takeMeasurements } from "./take-measurements.ts";
 
 export interface AnalysisRunnerOptions {
@@ -134,6 +134,15 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
     return { ...(status.currentPodHash ? { canary: status.currentPodHash } : {}), ...(status.stableRS ? { stable: status.stableRS } : {}) };
   }
 
+  /** The named metrics' measurements at `at`; `final`: each is its metric's last look (the run is terminated). */
+  async function measure(object: KubeObject, run: AnalysisRun, names: readonly string[], status: AnalysisRunStatus, at: Date, final: boolean): Promise<TakenMeasurement[]> {
+    const namespace = object.metadata.namespace ?? "default";
+    const args = await resolveArgs(run.spec.args, namespace, readSecret);
+    const metrics = run.spec.metrics.filter((m) => names.includes(m.name));
+    const hashes = metrics.some((m) => m.compare) ? await rolloutHashes(object) : {};
+    return takeMeasurements({ provider, metrics, status, args, namespace, at, now, hashes, final, budget: runBudget(run.spec) });
+  }
+
   async function writeStatus(object: KubeObject, status: AnalysisRunStatus): Promise<KubeObject> {
     return kube.replaceStatus({ ...object, status: status as Record<string, unknown> }, PLURAL);
   }
@@ -159,13 +168,14 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
     let progress = advanceRun(run.spec, run.status, [], now());
     let taken: TakenMeasurement[] = [];
     const at = now();
-    const dueNow = run.spec.terminate ? [] : progress.due.filter((d) => d.at.getTime() <= at.getTime()).map((d) => d.metric);
+    // A terminated run measures nothing more but the final looks of the metrics that have no last look of their own.
+    const dueNow = run.spec.terminate ? finalLooksAtTermination(run.spec, run.status) : progress.due.filter((d) => d.at.getTime() <= at.getTime()).map((d) => d.metric);
+    const logTaken = (measurements: readonly TakenMeasurement[]) => {
+      for (const t of measurements) runLog.info({ metric: t.metric, phase: t.measurement.phase, value: t.measurement.value, message: t.measurement.message }, "measurement");
+    };
     if (dueNow.length > 0) {
-      const args = await resolveArgs(run.spec.args, namespace, readSecret);
-      const metrics = run.spec.metrics.filter((m) => dueNow.includes(m.name));
-      const hashes = metrics.some((m) => m.compare) ? await rolloutHashes(object) : {};
-      taken = await takeMeasurements({ provider, metrics, status: progress.status, args, namespace, at, now, hashes, budget: runBudget(run.spec) });
-      for (const t of taken) runLog.info({ metric: t.metric, phase: t.measurement.phase, value: t.measurement.value, message: t.measurement.message }, "measurement");
+      taken = await measure(object, run, dueNow, progress.status, at, run.spec.terminate);
+      logTaken(taken);
       progress = advanceRun(run.spec, run.status, taken, now());
     }
     for (let attempt = 0; ; attempt++) {
@@ -181,9 +191,19 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
           if (!fresh) return;
           const again = analysisRunSchema.safeParse(fresh);
           if (!again.success) return enqueue(key);
+          const newlyTerminated = again.data.spec.terminate && !run.spec.terminate;
           object = fresh;
           run.spec = again.data.spec;
           run.status = again.data.status;
+          if (newlyTerminated) {
+            // Terminated while this pass measured: its looks were not final; those metrics take their final look now.
+            const finals = finalLooksAtTermination(run.spec, run.status);
+            if (finals.length > 0) {
+              const last = await measure(object, run, finals, run.status ?? {}, now(), true);
+              logTaken(last);
+              taken = [...taken.filter((t) => !finals.includes(t.metric)), ...last];
+            }
+          }
           progress = advanceRun(run.spec, run.status, taken, now());
           continue;
         }

@@ -27,6 +27,8 @@ export interface TakeInput {
   readonly hashes?: { readonly canary?: string | undefined; readonly stable?: string | undefined };
   /** From the whole run's spec (runBudget), not from the metrics due now. */
   readonly budget: RunBudget;
+  /** Each measurement is its metric's last look (the run is being terminated: finalLooksAtTermination). */
+  readonly final?: boolean;
 }
 
 export async function takeMeasurements(input: TakeInput): Promise<TakenMeasurement[]> {
@@ -55,7 +57,7 @@ export async function takeMeasurements(input: TakeInput): Promise<TakenMeasureme
         stableHash: args.args.values.get(STABLE_HASH_ARG) ?? input.hashes?.stable,
         // The latest measurement that carried judge state (an Error in between carries none).
         previous: result.measurements?.findLast((m) => m.metadata?.sequentialState !== undefined)?.metadata,
-        final: nextIsFinal(metric, result),
+        final: input.final === true || nextIsFinal(metric, result),
         budget: input.budget,
       });
       return { metric: metric.name, measurement: maskMeasurement(measurement, args.args) };

@@ -1,5 +1,7 @@
 /** One analysis metric: how to measure it, how to judge a measurement, and the limits that end the run. */
 import { z } from "zod";
+import { compareStepSeconds, pointsInWindow } from "./compare-window.ts";
+import { durationToMs, formatDuration } from "./duration.ts";
 import { duration, exactlyOneOf, intOrPercent, intRange, secretKeyRef } from "./fields.ts";
 
 /**
@@ -88,7 +90,10 @@ export const compareSchema = z.strictObject({
   critical: z.boolean().default(false),
   /** Samples per side needed before the comparison may decide. */
   minSamples: intRange(1).default(50),
-  /** Range query window and step; window defaults to the metric's interval. */
+  /**
+   * Range query window and step; window defaults to the metric's interval, lengthened to hold 2·minSamples points
+   * (compare-window.ts). A window that cannot hold minSamples points is refused.
+   */
   window: duration().optional(),
   step: duration().default("10s"),
   /** Anytime-valid sequential test (may decide early); false = fixed-horizon test only. */
@@ -136,6 +141,17 @@ export const metricSchema = z.strictObject({
     const at = (...path: string[]) => ["compare", ...path];
     if ((compare.query === undefined) === (compare.requests === undefined)) {
       ctx.addIssue({ code: "custom", path: at("requests"), message: "set exactly one of compare.requests (the request judge, on counts) and compare.query (the per-step judge)" });
+    }
+    if (compare.query !== undefined && compare.window !== undefined) {
+      const step = compareStepSeconds(compare);
+      const points = pointsInWindow(durationToMs(compare.window) ?? 0, step);
+      if (points < compare.minSamples) {
+        ctx.addIssue({
+          code: "custom",
+          path: at("window"),
+          message: `holds at most ${points} points at step ${formatDuration(step * 1000)} (one per step), fewer than minSamples ${compare.minSamples}, so the judge could never decide: set window to at least ${formatDuration((compare.minSamples - 1) * step * 1000)}, or lower minSamples to ${points}, or leave window unset (it then holds 2·minSamples points)`,
+        });
+      }
     }
     const r = compare.requests;
     if (!r && compare.maxIncreaseBy !== undefined) {

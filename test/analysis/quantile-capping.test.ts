@@ -1,6 +1,7 @@
 /** Detecting a histogram_quantile answered from the +Inf bucket (capped at the highest finite bound). */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { cappedSteps } from "../../src/analysis/compare-capping.ts";
 import { checkCapping, parseQuantileQuery } from "../../src/analysis/quantile-capping.ts";
 import type { Series } from "../../src/providers/types.ts";
 
@@ -40,5 +41,15 @@ describe("checkCapping", () => {
   it("checks each histogram when the query keeps other labels", () => {
     const b = [...buckets({ "0.5": 100, "+Inf": 100 }, { pod: "a" }), ...buckets({ "0.5": 90, "+Inf": 100 }, { pod: "b" })];
     assert.equal(checkCapping(0.99, b).capped, true);
+  });
+});
+
+describe("cappedSteps (compare metrics: the same check at every step of a range query)", () => {
+  it("finds the capped timestamps of one side and the bound", () => {
+    const series = (le: string, values: number[]): Series => ({ labels: { le }, points: values.map((v, i) => [10 * i, v] as const) });
+    // Step 10: 3 of 100 requests above le=0.5, so its p99 is capped; steps 0 and 20 are not.
+    const result = cappedSteps(0.99, [series("0.1", [50, 50, 50]), series("0.5", [100, 97, 99]), series("+Inf", [100, 100, 100])]);
+    assert.deepEqual([...result.capped], [10]);
+    assert.equal(result.highestFiniteBound, 0.5);
   });
 });

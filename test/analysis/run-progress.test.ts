@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { analysisRunSpecSchema, type AnalysisPhase, type AnalysisRunStatus, type Measurement } from "../../src/api/analysis-run.ts";
-import { advanceRun, type AnalysisRunSpec } from "../../src/analysis/run-progress.ts";
+import { advanceRun, finalLooksAtTermination, type AnalysisRunSpec } from "../../src/analysis/run-progress.ts";
 
 const T0 = new Date("2026-01-01T00:00:00Z");
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
@@ -216,5 +216,42 @@ describe("advanceRun: compare metrics and the judge's score", () => {
   it("a High metric fails the run", () => {
     const out = advanceRun(compareSpec(true), undefined, [{ metric: "p99", measurement: judged(F, "High") }], at(1));
     assert.equal(out.status.phase, "Failed");
+  });
+});
+
+describe("advanceRun: a per-step compare metric without count ends with a final look at termination", () => {
+  const judgeMetric = (more: Record<string, unknown> = {}) => ({ name: "p99", interval: "1s", compare: { query: "q" }, provider: { prometheus: {} }, ...more });
+  const runSpec = (terminate: boolean) => analysisRunSpecSchema.parse({ metrics: [judgeMetric(), judgeMetric({ name: "counted", count: 5 }), { name: "errors", interval: "1s", successCondition: { max: 1 }, provider: { prometheus: { query: "up" } } }], terminate });
+  const look = (phase: AnalysisPhase, second: number, decidedBy: string) => measurement(phase, second, { metadata: { classification: "Pass", decidedBy } });
+  const running = () => {
+    let status = advanceRun(runSpec(false), undefined, [], at(0)).status;
+    for (const second of [1, 2]) {
+      status = advanceRun(runSpec(false), status, ["p99", "counted", "errors"].map((metric) => ({ metric, measurement: metric === "errors" ? measurement(S, second) : look("Running", second, "none") })), at(second)).status;
+    }
+    return status;
+  };
+
+  it("only such a metric, already measuring, takes one; none before termination or after the run ended", () => {
+    const status = running();
+    assert.deepEqual(finalLooksAtTermination(runSpec(false), status), []);
+    assert.deepEqual(finalLooksAtTermination(runSpec(true), status), ["p99"]);
+    assert.deepEqual(finalLooksAtTermination(runSpec(true), advanceRun(runSpec(false), undefined, [], at(0)).status), [], "not measuring yet");
+    const ended = advanceRun(runSpec(true), status, [], at(3)).status;
+    assert.deepEqual(finalLooksAtTermination(runSpec(true), ended), []);
+  });
+
+  it("the final look decides the metric: its Pass is Successful, its failure Failed", () => {
+    const passed = advanceRun(runSpec(true), running(), [{ metric: "p99", measurement: look(S, 3, "fixed-horizon") }], at(3)).status;
+    assert.equal(passed.metricResults?.find((r) => r.name === "p99")?.phase, "Successful");
+    const failed = advanceRun(runSpec(true), running(), [{ metric: "p99", measurement: measurement(F, 3, { metadata: { classification: "High", decidedBy: "fixed-horizon" } }) }], at(3)).status;
+    assert.equal(failed.metricResults?.find((r) => r.name === "p99")?.phase, "Failed");
+    assert.equal(failed.phase, "Failed");
+    assert.match(failed.message ?? "", /^terminated: metric "p99" failed/);
+  });
+
+  it("without it, provisional looks never make a Successful metric", () => {
+    const settled = advanceRun(runSpec(true), running(), [], at(3)).status;
+    assert.equal(settled.metricResults?.find((r) => r.name === "p99")?.phase, "Inconclusive");
+    assert.match(settled.metricResults?.find((r) => r.name === "p99")?.message ?? "", /no successful measurement before termination/);
   });
 });

@@ -18,6 +18,8 @@ class ScriptedProvider implements MetricProvider {
   readonly type = "scripted";
   readonly queries: string[] = [];
   value = 0.001;
+  /** While set, range queries wait for `release` (a pass held in the middle of its measurements). */
+  held: { started: () => void; release: Promise<void> } | undefined;
   render(template: string, args: ResolvedArgs, extra?: ReadonlyMap<string, string>) {
     return renderPromQL(template, args, extra);
   }
@@ -27,6 +29,10 @@ class ScriptedProvider implements MetricProvider {
   }
   async range(_metric: unknown, query: string, from: Date, to: Date, step: number): Promise<ProviderOutcome<QueryResult>> {
     this.queries.push(query);
+    if (this.held) {
+      this.held.started();
+      await this.held.release;
+    }
     const slow = query.includes('"canary-hash"');
     const points: Array<[number, number]> = [];
     for (let t = Math.ceil(from.getTime() / 1000); t <= to.getTime() / 1000; t += step) points.push([t, slow ? 0.5 + (t % 7) / 100 : 0.1 + (t % 5) / 100]);
@@ -125,6 +131,45 @@ describe("startAnalysisRunner (sandbox API server, scripted provider)", () => {
     const count = done.metricResults?.[0]?.count;
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal((await status("terminate")).metricResults?.[0]?.count, count);
+  });
+
+  it("terminate gives a compare metric without count its final look, with the fixed-horizon test, whose verdict is the metric's", async () => {
+    await create("final-look", {
+      metrics: [{ name: "latency-vs-stable", interval: "1s", compare: { query: 'q{h="{{podTemplateHash}}"}', minSamples: 10, window: "30s", step: "1s" }, provider: { prometheus: {} } }],
+      args: [{ name: "canary-pod-hash", value: "calm-a" }, { name: "stable-pod-hash", value: "calm-b" }],
+    });
+    const looking = await until("two looks", "final-look", (s) => (s.metricResults?.[0]?.count ?? 0) >= 2);
+    assert.deepEqual([...new Set(looking.metricResults?.[0]?.measurements?.map((m) => m.phase))], ["Running"], "looks before the last are no verdict");
+    await env.kube.mergePatch({ apiVersion: API_GROUP_VERSION, kind: "AnalysisRun", namespace: "default", name: "final-look" }, { spec: { terminate: true } });
+    const done = await until("terminated", "final-look", (s) => s.phase !== undefined && s.phase !== "Running");
+    assert.equal(done.phase, "Successful", done.message);
+    assert.match(done.message ?? "", /^terminated/);
+    const last = done.metricResults?.[0]?.measurements?.at(-1);
+    assert.equal(last?.phase, "Successful", last?.message);
+    assert.equal(last?.metadata?.decidedBy, "fixed-horizon");
+  });
+
+  it("a run terminated while a pass measures: after its write conflicts, the pass takes the final look", async () => {
+    // One runner only, so no other pass can take the final look in its place.
+    for (const r of runners.splice(0)) await r.stop();
+    await start();
+    await create("terminate-race", {
+      metrics: [{ name: "latency-vs-stable", interval: "1s", compare: { query: 'q{h="{{podTemplateHash}}"}', minSamples: 10, window: "30s", step: "1s" }, provider: { prometheus: {} } }],
+      args: [{ name: "canary-pod-hash", value: "calm-a" }, { name: "stable-pod-hash", value: "calm-b" }],
+    });
+    await until("a look", "terminate-race", (s) => (s.metricResults?.[0]?.count ?? 0) >= 1);
+    let release = () => {};
+    const started = new Promise<void>((resolve) => {
+      provider.held = { started: resolve, release: new Promise<void>((r) => (release = r)) };
+    });
+    await started;
+    await env.kube.mergePatch({ apiVersion: API_GROUP_VERSION, kind: "AnalysisRun", namespace: "default", name: "terminate-race" }, { spec: { terminate: true } });
+    provider.held = undefined;
+    release();
+    const done = await until("terminated", "terminate-race", (s) => s.phase !== undefined && s.phase !== "Running");
+    assert.equal(done.phase, "Successful", done.message);
+    const last = done.metricResults?.[0]?.measurements?.at(-1);
+    assert.equal(last?.metadata?.decidedBy, "fixed-horizon", last?.message);
   });
 
   it("without a namespace it executes runs in every namespace", async () => {

@@ -151,3 +151,25 @@ test("a metric is either a query with a condition or a compare", () => {
   assert.deepEqual(errors(template({ provider: { prometheus: { query: "up" } }, successCondition: {} })), ["spec.metrics[0].successCondition"]);
   assert.deepEqual(errors(template({ provider: {}, successCondition: { max: 1 } })), ["spec.metrics[0].provider"]);
 });
+
+test("a per-step compare whose window can never hold minSamples points is refused, naming the fields and the fix", () => {
+  const template = (compare: Record<string, unknown>) => ({
+    apiVersion: "sluice.dev/v1alpha1",
+    kind: "AnalysisTemplate",
+    metadata: { name: "t" },
+    spec: { metrics: [{ name: "m", interval: "1m", provider: { prometheus: {} }, compare: { query: "x", ...compare } }] },
+  });
+  const messages = (doc: unknown) => {
+    const r = parseSluiceObject(doc);
+    return r.status === "invalid" ? r.errors.map((e) => `${e.path}: ${e.message}`) : [];
+  };
+  // 60 s at the default 10 s step: 7 points, and minSamples defaults to 50.
+  assert.deepEqual(messages(template({ window: "1m" })), [
+    "spec.metrics[0].compare.window: holds at most 7 points at step 10s (one per step), fewer than minSamples 50, so the judge could never decide: set window to at least 8m10s, or lower minSamples to 7, or leave window unset (it then holds 2·minSamples points)",
+  ]);
+  assert.deepEqual(messages(template({ window: "8m10s" })), [], "exactly 50 points");
+  assert.deepEqual(messages(template({ window: "1m", step: "1s", minSamples: 61 })), []);
+  assert.deepEqual(messages(template({ window: "1m", minSamples: 7 })), []);
+  // Unset, the window is long enough by default; the request judge has no window.
+  assert.deepEqual(messages(template({})), []);
+});

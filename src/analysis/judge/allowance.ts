@@ -14,6 +14,16 @@ export function allowedAmount(change: AllowedChange, reference: number): number 
   return (percent / 100) * Math.abs(reference);
 }
 
+/**
+ * A stable value with the allowed change added (`raise`) or taken off: the limit a canary value is held to, per
+ * value, by both tests ("50%": 1.5 times stable). An infinite value is its own limit (∞ - ∞ would be NaN).
+ */
+export function withAllowance(change: AllowedChange, value: number, direction: "raise" | "lower"): number {
+  if (!Number.isFinite(value)) return value;
+  const amount = allowedAmount(change, value);
+  return direction === "raise" ? value + amount : value - amount;
+}
+
 /** "+10%" / "+10" for messages. */
 export function describeAllowance(change: AllowedChange): string {
   return change === undefined ? "0" : String(change);

@@ -2,7 +2,7 @@
 
 /** Three significant digits without exponent in the usual range ("212", "0.0123", "1.5e-7"). */
 export function formatValue(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
+  if (!Number.isFinite(value)) return Number.isNaN(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf"; // Prometheus' spelling
   if (value === 0) return "0";
   const magnitude = Math.abs(value);
   if (magnitude >= 1e-3 && magnitude < 1e6) return String(Number(value.toPrecision(3)));
@@ -10,10 +10,11 @@ export function formatValue(value: number): string {
 }
 
 export function formatSigned(value: number): string {
-  return `${value > 0 ? "+" : ""}${formatValue(value)}`;
+  return `${value > 0 && Number.isFinite(value) ? "+" : ""}${formatValue(value)}`;
 }
 
 export function formatPercent(fraction: number): string {
+  if (!Number.isFinite(fraction)) return formatValue(fraction);
   const percent = 100 * fraction;
   return `${percent > 0 ? "+" : ""}${percent.toFixed(1)}%`;
 }

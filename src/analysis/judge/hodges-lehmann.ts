@@ -49,16 +49,23 @@ function invertAt(pair: SortedPair, nm: number, sigma: number, zq: number): numb
   return kthPairwiseDifference(pair, Math.min(Math.max(lo, 1), nm));
 }
 
-/** Requires both samples non-empty and finite. confidence is two-sided, e.g. 0.98. */
+/** The middle of two neighbouring order statistics; -∞ and +∞ meet at 0 (where a plain average is NaN). */
+function midpoint(a: number, b: number): number {
+  if (a === b) return a;
+  if (a === Number.NEGATIVE_INFINITY && b === Number.POSITIVE_INFINITY) return 0;
+  return (a + b) / 2;
+}
+
+/**
+ * Requires both samples non-empty and without NaN; ±Infinity are values (the worst latency is +Inf), so the
+ * estimate and the bounds may be infinite, never NaN. confidence is two-sided, e.g. 0.98.
+ */
 export function hodgesLehmann(x: readonly number[], y: readonly number[], confidence: number): ShiftEstimate {
   const n = x.length;
   const m = y.length;
   const nm = n * m;
   const pair = sortPair(x, y);
-  const estimate =
-    nm % 2 === 1
-      ? kthPairwiseDifference(pair, (nm + 1) / 2)
-      : (kthPairwiseDifference(pair, nm / 2) + kthPairwiseDifference(pair, nm / 2 + 1)) / 2;
+  const estimate = nm % 2 === 1 ? kthPairwiseDifference(pair, (nm + 1) / 2) : midpoint(kthPairwiseDifference(pair, nm / 2), kthPairwiseDifference(pair, nm / 2 + 1));
   // Between jump points only ties inside each sample remain (x - d never equals a y there).
   const sigma = rankSumSigma(n, m, tieTerm(x) + tieTerm(y));
   if (!(sigma > 0)) return { estimate, lower: kthPairwiseDifference(pair, 1), upper: kthPairwiseDifference(pair, nm), confidence };

@@ -4,21 +4,29 @@
  * measurements.
  *
  * Order of decisions:
- * 1. Fail-safe: fewer than `minSamples` finite points on either side is NoData, never Pass, and the message says
- *    which side lacked data and how many points it had (and how many were NaN/Inf).
+ * 1. Fail-safe: fewer than `minSamples` points (NaN is missing) on either side is NoData, never Pass, and the
+ *    message says which side lacked data and how many points it had (and how many were NaN).
  * 2. Sequential (when `compare.sequential`): the anytime-valid sign test (sequential.ts) may classify High/Low
  *    at any measurement; this is the early abort.
  * 3. Fixed horizon: Mann-Whitney p-value and Hodges-Lehmann interval at `compare.confidence`, classified as in
  *    Kayenta (classify.ts). With `sequential`, this test speaks only on the `final` measurement; before it, an
  *    undecided metric is a provisional Pass (`decidedBy: "none"`), because acting on a fixed-horizon test at every
- *    interval inflates false alarms. Without `sequential`, every call is a fixed-horizon judgement.
+ *    interval inflates false alarms. Without `sequential`, every call is a fixed-horizon judgement. The caller
+ *    records a non-final Pass or NoData as Running (measure-compare.ts): only the final look passes.
+ * 4. Verdicts that may not stand (fail-safe.ts): a capped side (`capping`, from the caller) makes anything but a
+ *    failure it can only have weakened NoData (`decidedBy: "capped"`); ±Inf points, ranked as the extremes by
+ *    both tests (+Inf, the worst latency, above everything), can make a canary High but never let it Pass
+ *    (`decidedBy: "infinite"`).
  */
 import { median } from "simple-statistics";
 import type { Compare } from "../../api/metric.ts";
-import { classifyShift, type Classification } from "./classify.ts";
+import { describeAllowance, withAllowance } from "./allowance.ts";
+import { classifyShift, type Classification, type Margins } from "./classify.ts";
+import { withoutCappedVerdict, withoutInfinitePass, type Capping } from "./fail-safe.ts";
 import { formatPercent, formatPValue, formatSigned, formatValue } from "./format.ts";
 import { hodgesLehmann, type ShiftEstimate } from "./hodges-lehmann.ts";
 import { mannWhitney, type Alternative, type MannWhitneyResult } from "./mann-whitney.ts";
+import type { Infinities } from "./pairwise-differences.ts";
 import { cleanSamples } from "./samples.ts";
 import { updateSequential, type Point, type SequentialOutcome, type SequentialState } from "./sequential.ts";
 
@@ -40,18 +48,23 @@ export interface JudgeInput {
   readonly sequentialState?: SequentialState | undefined;
   /** The last measurement of the analysis: the fixed-horizon test decides. */
   readonly final?: boolean;
+  /** Steps at which a side's histogram_quantile was capped (measure-compare.ts finds them from the buckets). */
+  readonly capping?: Capping | undefined;
 }
 
 export interface SideSummary {
+  /** Points with a value (NaN is missing), infinite ones included. */
   readonly samples: number;
+  /** NaN points, dropped. */
   readonly dropped: number;
+  readonly infinite: Infinities;
   readonly median: number | undefined;
 }
 
 export interface Judgement {
   readonly classification: Classification;
-  /** What decided: the sequential test (early), the fixed-horizon test, nothing yet, or missing data. */
-  readonly decidedBy: "sequential" | "fixed-horizon" | "none" | "nodata";
+  /** What decided: the sequential test (early), the fixed-horizon test, nothing yet, missing data, or the fail-safe on capped or infinite points. */
+  readonly decidedBy: "sequential" | "fixed-horizon" | "none" | "nodata" | "capped" | "infinite";
   readonly message: string;
   readonly canary: SideSummary;
   readonly stable: SideSummary;
@@ -59,6 +72,8 @@ export interface Judgement {
   readonly shift?: ShiftEstimate;
   /** shift relative to |stable median|, when that median is not 0. */
   readonly relativeShift?: { readonly estimate: number; readonly lower: number; readonly upper: number };
+  /** With an allowance: the shift of canary over stable + allowed increase / - allowed decrease (classify.ts). */
+  readonly margins?: { readonly increase?: ShiftEstimate; readonly decrease?: ShiftEstimate };
   readonly mannWhitney?: MannWhitneyResult;
   readonly sequential?: SequentialOutcome;
   /** Store this and pass it to the next measurement (present whenever compare.sequential is on). */
@@ -70,7 +85,7 @@ function alternativeOf(direction: Compare["direction"]): Alternative {
 }
 
 function describeSide(label: string, side: SideSummary): string {
-  const dropped = side.dropped > 0 ? ` (+${side.dropped} NaN/Inf dropped)` : "";
+  const dropped = side.dropped > 0 ? ` (+${side.dropped} NaN dropped)` : "";
   return `${label} had ${side.samples} samples${dropped}`;
 }
 
@@ -93,22 +108,24 @@ export function judge(input: JudgeInput): Judgement {
   const { compare, name } = input;
   const canaryClean = cleanSamples(input.canary);
   const stableClean = cleanSamples(input.stable);
-  const summary = (values: number[], dropped: number): SideSummary => ({
-    samples: values.length,
-    dropped,
-    median: values.length > 0 ? median(values) : undefined,
+  const summary = (clean: ReturnType<typeof cleanSamples>): SideSummary => ({
+    samples: clean.values.length,
+    dropped: clean.dropped,
+    infinite: clean.infinite,
+    median: clean.values.length > 0 ? median(clean.values) : undefined,
   });
-  const canary = summary(canaryClean.values, canaryClean.dropped);
-  const stable = summary(stableClean.values, stableClean.dropped);
-
-  // The sequential state advances even before minSamples so that no pair is lost, but it decides nothing then.
-  const sequential = compare.sequential ? updateSequential(input.sequentialState, input.canary, input.stable, compare) : undefined;
-  const carried = sequential === undefined ? {} : { sequential, sequentialState: sequential.state };
+  const canary = summary(canaryClean);
+  const stable = summary(stableClean);
 
   const short = [
     canary.samples < compare.minSamples ? describeSide("canary", canary) : undefined,
     stable.samples < compare.minSamples ? describeSide("stable", stable) : undefined,
   ].filter((s): s is string => s !== undefined);
+
+  // The sequential state advances even before minSamples so that no pair is lost, but it may not reject (nor
+  // latch a rejection) then: a verdict on fewer points than minSamples would be final.
+  const sequential = compare.sequential ? updateSequential(input.sequentialState, input.canary, input.stable, compare, short.length === 0) : undefined;
+  const carried = sequential === undefined ? {} : { sequential, sequentialState: sequential.state };
   if (short.length > 0) {
     return {
       classification: "NoData",
@@ -123,22 +140,51 @@ export function judge(input: JudgeInput): Judgement {
   const shift = hodgesLehmann(canaryClean.values, stableClean.values, compare.confidence);
   const test = mannWhitney(canaryClean.values, stableClean.values, alternativeOf(compare.direction));
   const stableMedian = stable.median ?? 0;
-  const relativeShift =
-    stableMedian !== 0
-      ? {
-          estimate: shift.estimate / Math.abs(stableMedian),
-          lower: shift.lower / Math.abs(stableMedian),
-          upper: shift.upper / Math.abs(stableMedian),
-        }
+  // Relative to an infinite median every shift reads as 0: the relative form needs a finite, non-zero stable.
+  const relative = (s: ShiftEstimate): Judgement["relativeShift"] =>
+    stableMedian !== 0 && Number.isFinite(stableMedian)
+      ? { estimate: s.estimate / Math.abs(stableMedian), lower: s.lower / Math.abs(stableMedian), upper: s.upper / Math.abs(stableMedian) }
       : undefined;
+  const relativeShift = relative(shift);
+  // The allowance is part of the hypothesis: each stable value moved by it, as the sequential test does per pair.
+  const margin = (change: Compare["maxIncrease"], watched: boolean, way: "raise" | "lower") =>
+    watched && change !== undefined ? hodgesLehmann(canaryClean.values, stableClean.values.map((s) => withAllowance(change, s, way)), compare.confidence) : undefined;
+  const increase = margin(compare.maxIncrease, compare.direction !== "decrease", "raise");
+  const decrease = margin(compare.maxDecrease, compare.direction !== "increase", "lower");
+  const margins: Margins = { increase: increase ?? shift, decrease: decrease ?? shift };
   const confidencePercent = `${Number((100 * compare.confidence).toPrecision(4))}%`;
+  const describeMargin = (m: ShiftEstimate | undefined, label: string) => (m === undefined ? "" : `, canary − (stable ${label}): ${describeShift(m, relative(m), confidencePercent)}`);
   const numbers = `${name} canary ${formatValue(canary.median ?? Number.NaN)} vs stable ${formatValue(stableMedian)}: ${describeShift(
     shift,
     relativeShift,
     confidencePercent,
-  )}, ${formatPValue(test.pValue)}`;
-  const details = { canary, stable, shift, mannWhitney: test, ...(relativeShift === undefined ? {} : { relativeShift }), ...carried };
+  )}${describeMargin(increase, `+ ${describeAllowance(compare.maxIncrease)}`)}${describeMargin(decrease, `− ${describeAllowance(compare.maxDecrease)}`)}, ${formatPValue(test.pValue)}`;
+  const details = {
+    canary,
+    stable,
+    shift,
+    mannWhitney: test,
+    ...(relativeShift === undefined ? {} : { relativeShift }),
+    ...(increase || decrease ? { margins: { ...(increase ? { increase } : {}), ...(decrease ? { decrease } : {}) } } : {}),
+    ...carried,
+  };
+  const decided: Judgement = { ...decide({ compare, final: input.final === true, sequential, shift, margins, numbers }), ...details };
+  return withoutInfinitePass(withoutCappedVerdict(decided, input.capping, numbers), numbers);
+}
 
+interface Evidence {
+  readonly compare: Compare;
+  readonly final: boolean;
+  readonly sequential: SequentialOutcome | undefined;
+  readonly shift: ShiftEstimate;
+  readonly margins: Margins;
+  /** The message's numbers: medians, shift and margins with their intervals, p-value. */
+  readonly numbers: string;
+}
+
+/** Steps 2 and 3 of the order of decisions, on enough data: the sequential test, then the fixed horizon. */
+function decide(evidence: Evidence): Pick<Judgement, "classification" | "decidedBy" | "message"> {
+  const { compare, sequential, numbers } = evidence;
   if (sequential?.rejected !== undefined) {
     const classification = sequential.rejected === "increase" ? "High" : "Low";
     const side = sequential.rejected === "increase" ? sequential.state.increase : sequential.state.decrease;
@@ -149,20 +195,17 @@ export function judge(input: JudgeInput): Judgement {
       message: `${numbers}; sequential test: canary worse in ${side.worse} of ${side.pairs} paired steps, e=${formatValue(e)} ≥ ${formatValue(
         1 / sequential.levelPerSide,
       )} → ${classification} (early)`,
-      ...details,
     };
   }
-
-  const fixed = classifyShift(shift, stableMedian, compare);
-  if (compare.sequential && input.final !== true) {
+  if (compare.sequential && !evidence.final) {
     return {
       classification: "Pass",
       decidedBy: "none",
       message: `${numbers}; no conclusive evidence yet (sequential e=${formatValue(watchedEValue(compare.direction, sequential))}, needs ${formatValue(
         1 / (sequential?.levelPerSide ?? 1),
       )}) → Pass so far`,
-      ...details,
     };
   }
-  return { classification: fixed, decidedBy: "fixed-horizon", message: `${numbers} → ${fixed}`, ...details };
+  const fixed = classifyShift(evidence.shift, evidence.margins, compare.direction);
+  return { classification: fixed, decidedBy: "fixed-horizon", message: `${numbers} → ${fixed}` };
 }

@@ -45,7 +45,8 @@ export function rankSumSigma(n: number, m: number, ties: number): number {
 }
 
 /**
- * Requires both samples non-empty and finite; the judge checks that before calling. `correct: false` drops the
+ * Requires both samples non-empty and without NaN; ±Infinity rank as the extreme values (two +Inf tie). The
+ * judge checks that before calling. `correct: false` drops the
  * continuity correction (R's `correct = FALSE`); it exists to check against published values computed that way.
  */
 export function mannWhitney(

@@ -30,7 +30,7 @@
  * state rebuilds it exactly (the counts do not depend on the order).
  */
 import type { Compare } from "../../api/metric.ts";
-import { allowedAmount } from "./allowance.ts";
+import { withAllowance } from "./allowance.ts";
 
 /** One Prometheus range-query point after parsing: [unix seconds, value]. */
 export type Point = readonly [timestamp: number, value: number];
@@ -94,13 +94,16 @@ export function logMixtureEValue(counts: SideCounts): number {
   return top + Math.log(sum / MIXTURE_ALTERNATIVES.length);
 }
 
-/** Pairs canary and stable points with the same timestamp, newer than `after`, both values finite. */
+/**
+ * Pairs canary and stable points with the same timestamp, newer than `after`, neither value NaN (missing). ±Inf
+ * are values: a canary at +Inf beside a finite stable is worse, two infinities of the same sign tie.
+ */
 export function pairByTimestamp(canary: readonly Point[], stable: readonly Point[], after: number): Array<[number, number, number]> {
   const stableAt = new Map<number, number>();
-  for (const [t, v] of stable) if (t > after && Number.isFinite(v)) stableAt.set(t, v);
+  for (const [t, v] of stable) if (t > after && !Number.isNaN(v)) stableAt.set(t, v);
   const pairs: Array<[number, number, number]> = [];
   for (const [t, c] of canary) {
-    if (t <= after || !Number.isFinite(c)) continue;
+    if (t <= after || Number.isNaN(c)) continue;
     const s = stableAt.get(t);
     if (s !== undefined) pairs.push([t, c, s]);
   }
@@ -115,12 +118,16 @@ function count(counts: SideCounts, worse: boolean | undefined): SideCounts {
 /**
  * Adds the pairs newer than the state's last timestamp and evaluates both one-sided e-values.
  * `previous` may be undefined (first interval) or from other settings (then it is discarded).
+ * `mayReject: false` (the look has fewer than minSamples points on a side) counts the pairs but neither rejects
+ * nor latches a rejection: a cold start's few slow points must not abort for good. Checking the e-value only at
+ * some looks keeps Ville's bound (it holds at any stopping time), so the evidence is deferred, not lost.
  */
 export function updateSequential(
   previous: SequentialState | undefined,
   canary: readonly Point[],
   stable: readonly Point[],
   settings: SequentialSettings,
+  mayReject = true,
 ): SequentialOutcome {
   const key = settingsKey(settings);
   const restarted = previous !== undefined && (previous.settingsKey !== key || previous.version !== 1);
@@ -129,8 +136,8 @@ export function updateSequential(
   let decrease = start.decrease;
   let lastTimestamp = start.lastTimestamp;
   for (const [t, c, s] of pairByTimestamp(canary, stable, start.lastTimestamp)) {
-    const upper = s + allowedAmount(settings.maxIncrease, s);
-    const lower = s - allowedAmount(settings.maxDecrease, s);
+    const upper = withAllowance(settings.maxIncrease, s, "raise");
+    const lower = withAllowance(settings.maxDecrease, s, "lower");
     increase = count(increase, c > upper ? true : c < upper ? false : undefined);
     decrease = count(decrease, c < lower ? true : c > lower ? false : undefined);
     lastTimestamp = Math.max(lastTimestamp, t);
@@ -142,8 +149,8 @@ export function updateSequential(
   const threshold = 1 / levelPerSide;
   const watchIncrease = settings.direction !== "decrease";
   const watchDecrease = settings.direction !== "increase";
-  const rejected =
-    start.rejected ?? (watchIncrease && eIncrease >= threshold ? "increase" : watchDecrease && eDecrease >= threshold ? "decrease" : undefined);
+  const crossed = watchIncrease && eIncrease >= threshold ? "increase" : watchDecrease && eDecrease >= threshold ? "decrease" : undefined;
+  const rejected = start.rejected ?? (mayReject ? crossed : undefined);
   const state: SequentialState = { version: 1, settingsKey: key, lastTimestamp, increase, decrease };
   return {
     state: rejected === undefined ? state : { ...state, rejected },

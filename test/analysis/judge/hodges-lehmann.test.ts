@@ -92,3 +92,16 @@ test("properties: interval contains the estimate, narrows with lower confidence,
     { seed: 11, numRuns: 200 },
   );
 });
+
+test("+Inf points are the largest values: the estimate and the interval may be infinite, never NaN", () => {
+  // Half the canary at +Inf: half the differences are +Inf, the median sits between the finite ones and them.
+  const stable = [1, 2, 3, 4, 5, 6];
+  const slowHalf = hodgesLehmann([2, 3, 4, Infinity, Infinity, Infinity], stable, 0.9);
+  assert.ok(!Number.isNaN(slowHalf.estimate) && !Number.isNaN(slowHalf.lower) && !Number.isNaN(slowHalf.upper), JSON.stringify(slowHalf));
+  assert.equal(slowHalf.upper, Infinity);
+  // Mostly +Inf: the estimate itself is +Inf.
+  assert.equal(hodgesLehmann([Infinity, Infinity, Infinity, Infinity, Infinity, 3], stable, 0.9).estimate, Infinity);
+  // +Inf on both sides ties; -Inf and +Inf in the middle meet at 0.
+  assert.equal(hodgesLehmann([Infinity, Infinity], [Infinity, Infinity], 0.9).estimate, 0);
+  assert.equal(hodgesLehmann([Number.NEGATIVE_INFINITY, Infinity], [0], 0.9).estimate, 0);
+});

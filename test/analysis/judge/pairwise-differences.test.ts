@@ -3,9 +3,9 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { countAtMost, kthPairwiseDifference, sortPair } from "../../../src/analysis/judge/pairwise-differences.ts";
 
-/** Brute force, computed in the test: all differences, sorted. */
+/** Brute force, computed in the test: all differences, sorted; ∞ - ∞ of the same sign is a tie (0). */
 function allDifferences(x: number[], y: number[]): number[] {
-  return x.flatMap((a) => y.map((b) => a - b)).sort((a, b) => a - b);
+  return x.flatMap((a) => y.map((b) => (a === b ? 0 : a - b))).sort((a, b) => a - b);
 }
 
 const side = fc.oneof(
@@ -36,4 +36,21 @@ test("large samples stay cheap: 3,000 points per side (9 million differences) wi
   const median = kthPairwiseDifference(pair, 4_500_000);
   assert.ok(performance.now() - started < 2000);
   assert.ok(countAtMost(pair, median) >= 4_500_000);
+});
+
+const withInfinities = fc.array(fc.oneof(fc.integer({ min: -10, max: 10 }), fc.constantFrom(Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY)), { minLength: 1, maxLength: 20 });
+
+test("property: ±Infinity are values: every order statistic equals the brute force in the extended reals, never NaN", () => {
+  fc.assert(
+    fc.property(withInfinities, withInfinities, (x, y) => {
+      const expected = allDifferences(x, y);
+      const pair = sortPair(x, y);
+      for (let k = 1; k <= expected.length; k++) {
+        const got = kthPairwiseDifference(pair, k);
+        assert.ok(!Number.isNaN(got), `k=${k}`);
+        assert.equal(got, expected[k - 1], `k=${k}`);
+      }
+    }),
+    { seed: 21, numRuns: 300 },
+  );
 });

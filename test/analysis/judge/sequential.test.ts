@@ -185,3 +185,52 @@ test("changed settings discard the old state; NaN and unmatched timestamps are n
   const later = updateSequential(latched, interval(9, 20, () => 1), interval(9, 20, () => 5), settings());
   assert.equal(later.rejected, "increase");
 });
+
+test("mayReject false (below minSamples) counts the pairs but neither rejects nor latches", () => {
+  const canary = interval(0, 9, () => 300);
+  const stable = interval(0, 9, () => 100);
+  const held = updateSequential(undefined, canary, stable, settings(), false);
+  assert.equal(held.rejected, undefined);
+  assert.equal(held.state.rejected, undefined);
+  assert.deepEqual(held.state.increase, { pairs: 9, worse: 9 });
+  assert.ok(held.eIncrease >= 50);
+  // The next look that may reject does so on the same evidence.
+  assert.equal(updateSequential(held.state, canary, stable, settings()).rejected, "increase");
+});
+
+test("a canary at +Inf beside a finite stable is a worse pair, two infinities tie; NaN is still missing", () => {
+  const canary = interval(0, 12, () => Number.POSITIVE_INFINITY);
+  const stable = interval(0, 12, () => 100);
+  const outcome = updateSequential(undefined, canary, stable, settings({ maxIncrease: "10%" }));
+  assert.deepEqual(outcome.state.increase, { pairs: 12, worse: 12 });
+  assert.equal(outcome.rejected, "increase");
+  const ties = updateSequential(undefined, canary, interval(0, 12, () => Number.POSITIVE_INFINITY), settings({ maxIncrease: "10%" }));
+  assert.deepEqual(ties.state.increase, { pairs: 0, worse: 0 });
+  const missing = updateSequential(undefined, interval(0, 12, () => Number.NaN), stable, settings());
+  assert.deepEqual(missing.state.increase, { pairs: 0, worse: 0 });
+});
+
+test("the allowance is in the sequential hypothesis too: a true shift equal to it aborts at most about α of the runs, however often it looks", () => {
+  // Seeded: 1000 runs × 30 looks × 6 pairs; each pair is held to stable + allowance(stable), so at the boundary
+  // P(worse) = 1/2 exactly ("50%": canary 1.5 times stable's distribution; 50: 50 added).
+  const runs = 1000;
+  const alpha = 0.02;
+  const margin = 3 * Math.sqrt((alpha * (1 - alpha)) / runs);
+  const random = seededRandom(20260516);
+  const draw = logNormalSampler(random, 100, 0.3);
+  for (const c of [{ maxIncrease: "50%", canary: () => 1.5 * draw() }, { maxIncrease: 50, canary: () => draw() + 50 }] as const) {
+    let aborted = 0;
+    for (let run = 0; run < runs; run++) {
+      let state: SequentialState | undefined;
+      for (let look = 0; look < 30; look++) {
+        const outcome = updateSequential(state, interval(look, 6, c.canary), interval(look, 6, draw), settings({ maxIncrease: c.maxIncrease }));
+        state = outcome.state;
+        if (outcome.rejected !== undefined) {
+          aborted++;
+          break;
+        }
+      }
+    }
+    assert.ok(aborted / runs <= alpha + margin, `maxIncrease ${c.maxIncrease}: ${aborted / runs}`);
+  }
+});
