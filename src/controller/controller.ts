@@ -58,12 +58,13 @@ export type RunningController = {
 const keyOf = (obj: KubeObject) => `${obj.metadata.namespace ?? "default"}/${obj.metadata.name}`;
 
 /** Rollouts that a change to `obj` can concern. */
-function affectedRollouts(kind: WatchedKind, obj: KubeObject, rollouts: KubeObject[]): string[] {
+/** `rollouts` is only called for Services and templates: ReplicaSets and AnalysisRuns name their Rollout (a label). */
+function affectedRollouts(kind: WatchedKind, obj: KubeObject, rollouts: () => KubeObject[]): string[] {
   if (kind === "Rollout") return [keyOf(obj)];
   const owner = obj.metadata.labels?.[ROLLOUT_LABEL];
   if (kind === "ReplicaSet" || kind === "AnalysisRun") return owner ? [`${obj.metadata.namespace}/${owner}`] : [];
   const sameNamespace = (r: KubeObject) => kind === "ClusterAnalysisTemplate" || r.metadata.namespace === obj.metadata.namespace;
-  return rollouts.filter(sameNamespace).filter((r) => JSON.stringify(r.spec ?? {}).includes(`"${obj.metadata.name}"`)).map(keyOf);
+  return rollouts().filter(sameNamespace).filter((r) => JSON.stringify(r.spec ?? {}).includes(`"${obj.metadata.name}"`)).map(keyOf);
 }
 
 async function listen(addr: string, handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; address: string }> {
@@ -90,23 +91,25 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const view: InformerClusterView = new InformerClusterView(
     kc,
     options.namespace,
-    (kind, obj) => {
+    (kind, obj, deleted) => {
+      // A deleted Rollout leaves no series behind (a platform creating and deleting Rollouts would grow them forever).
+      if (kind === "Rollout" && deleted) metrics.forgetRollout(obj.metadata.namespace ?? "default", obj.metadata.name);
       // A change to the Rollout itself is a person's doing (see work-queue.ts): it does not wait out a backoff.
-      for (const key of affectedRollouts(kind, obj, view.rollouts())) (kind === "Rollout" ? queue.addNow(key) : queue.add(key));
+      for (const key of affectedRollouts(kind, obj, () => view.rollouts())) (kind === "Rollout" ? queue.addNow(key) : queue.add(key));
       metrics.queueDepth.set(queue.depth);
     },
     log,
   );
 
-  const refreshPhaseGauge = () => {
+  // Counted when /metrics is scraped, not after every reconcile (that was a pass over every Rollout per reconcile).
+  metrics.onCollectPhases(() => {
     const counts = new Map<string, number>();
     for (const r of view.rollouts()) {
       const phase = String((r.status as { phase?: unknown } | undefined)?.phase ?? "Unknown");
       counts.set(phase, (counts.get(phase) ?? 0) + 1);
     }
-    metrics.rolloutsByPhase.reset();
-    for (const [phase, n] of counts) metrics.rolloutsByPhase.set({ phase }, n);
-  };
+    return counts;
+  });
 
   // The current term of leadership. Without leader election there is one term, for the whole run; with it
   // there is none until the Lease is ours. Aborting ends the term: every write of that term is refused.
@@ -171,7 +174,6 @@ export async function startController(options: ControllerOptions): Promise<Runni
           logRetry(log, { what: "reconcile", attempt: queue.failuresOf(key), delayMs: delay, error, rollout: key }, error instanceof ConflictError ? "debug" : "warn");
         } finally {
           queue.done(key);
-          refreshPhaseGauge();
         }
       })();
       inFlight.add(work);

@@ -6,6 +6,19 @@ export type ControllerMetrics = ReturnType<typeof createMetrics>;
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "sluice_process_" });
+  let phaseCounts: () => Map<string, number> = () => new Map();
+  const rolloutsByPhase = new Gauge({
+    name: "sluice_rollouts",
+    help: "Rollouts by phase.",
+    labelNames: ["phase"] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [phase, n] of phaseCounts()) this.set({ phase }, n);
+    },
+  });
+  const canaryWeight = new Gauge({ name: "sluice_rollout_canary_weight", help: "Traffic weight on the canary, as read back from the router.", labelNames: ["namespace", "rollout"] as const, registers: [registry] });
+  const stepTransitions = new Counter({ name: "sluice_rollout_step_transitions_total", help: "Canary step changes.", labelNames: ["namespace", "rollout"] as const, registers: [registry] });
   return {
     registry,
     reconcileDuration: new Histogram({
@@ -16,9 +29,17 @@ export function createMetrics() {
       registers: [registry],
     }),
     queueDepth: new Gauge({ name: "sluice_workqueue_depth", help: "Rollouts waiting to be reconciled.", registers: [registry] }),
-    rolloutsByPhase: new Gauge({ name: "sluice_rollouts", help: "Rollouts by phase.", labelNames: ["phase"] as const, registers: [registry] }),
-    canaryWeight: new Gauge({ name: "sluice_rollout_canary_weight", help: "Traffic weight on the canary, as read back from the router.", labelNames: ["namespace", "rollout"] as const, registers: [registry] }),
-    stepTransitions: new Counter({ name: "sluice_rollout_step_transitions_total", help: "Canary step changes.", labelNames: ["namespace", "rollout"] as const, registers: [registry] }),
+    rolloutsByPhase,
+    /** Where the phase counts come from when /metrics is scraped. */
+    onCollectPhases: (count: () => Map<string, number>) => {
+      phaseCounts = count;
+    },
+    canaryWeight,
+    stepTransitions,
+    forgetRollout: (namespace: string, rollout: string) => {
+      canaryWeight.remove({ namespace, rollout });
+      stepTransitions.remove({ namespace, rollout });
+    },
     apiRequests: new Counter({ name: "sluice_kube_api_requests_total", help: "Kubernetes API requests by verb, kind and HTTP code (0 = no response).", labelNames: ["verb", "kind", "code"] as const, registers: [registry] }),
     isLeader: new Gauge({ name: "sluice_leader", help: "1 when this instance is the leader (or leader election is off).", registers: [registry] }),
   };
