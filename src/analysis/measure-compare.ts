@@ -39,6 +39,14 @@ function previousState(previous: CompareInput["previous"]): SequentialState | un
   }
 }
 
+/**
+ * The Rollout's status (the fallback without the args) names one hash for both sides once the canary is
+ * promoted, as when an analysis takes its final look after the rollout completed: a version compared with itself
+ * always passes, so that is an Error.
+ */
+export const sameHashMessage = (hash: string | undefined): string =>
+  `canary and stable have the same pod-template hash "${hash}": nothing to compare; pass the args "canary-pod-hash" and "stable-pod-hash" so the run keeps the hashes it started with`;
+
 function pointsOf(result: QueryResult, side: string): readonly Point[] | string {
   if (result.series.length > 1) {
     return `compare.query returned ${result.series.length} series for the ${side}; aggregate it to one (e.g. sum(...) or histogram_quantile over sum by (le))`;
@@ -117,16 +125,7 @@ export async function measureCompare(input: CompareInput): Promise<Measurement> 
       `compare needs both pod-template hashes: pass args "canary-pod-hash" (podTemplateHashValue: Latest) and "stable-pod-hash" (podTemplateHashValue: Stable)`,
     );
   }
-  if (input.canaryHash === input.stableHash) {
-    // The Rollout's status (the fallback without the args) names one hash for both once the canary is promoted,
-    // as when a background analysis takes its final look after the rollout completed: a version compared with
-    // itself always passes.
-    return errorMeasurement(
-      at,
-      input.now(),
-      `canary and stable have the same pod-template hash "${input.canaryHash}": nothing to compare; pass the args "canary-pod-hash" and "stable-pod-hash" so the run keeps the hashes it started with`,
-    );
-  }
+  if (input.canaryHash === input.stableHash) return errorMeasurement(at, input.now(), sameHashMessage(input.canaryHash));
   const windowMs = compareWindowMs(compare, metric.interval);
   const stepSeconds = compareStepSeconds(compare);
   const from = new Date(at.getTime() - windowMs);

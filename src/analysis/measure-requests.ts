@@ -15,6 +15,7 @@ import type { CumulativeBucket } from "./counts/bucket-counts.ts";
 import { deltaOf, type SideCounters } from "./counts/counter-deltas.ts";
 import { abortsAt, DEFAULT_LEVELS, judgeRequests, parseRequestState, serializeRequestState, type RequestJudgeSettings, type RequestJudgeState, type RequestJudgement } from "./counts/judge-counts.ts";
 import { requestAlpha, type RunBudget } from "./false-abort-budget.ts";
+import { sameHashMessage } from "./measure-compare.ts";
 import { describeFailure, errorMeasurement, type MeasureInput } from "./measure-threshold.ts";
 import { formatNumber } from "./values.ts";
 
@@ -135,6 +136,7 @@ export async function measureRequests(input: RequestsInput): Promise<Measurement
   if (!input.canaryHash || !input.stableHash) {
     return errorMeasurement(at, input.now(), `compare needs both pod-template hashes: pass args "canary-pod-hash" (podTemplateHashValue: Latest) and "stable-pod-hash" (podTemplateHashValue: Stable)`);
   }
+  if (input.canaryHash === input.stableHash) return errorMeasurement(at, input.now(), sameHashMessage(input.canaryHash));
   const warnings: string[] = [];
   const query = async (template: string, side: "canary" | "stable", hash: string, what: string): Promise<QueryResult | string> => {
     const rendered = provider.render(template, input.args, sideExtras(input.args, side, hash));

@@ -52,13 +52,13 @@ export function nextIsFinal(metric: Metric, result: MetricResult): boolean {
 }
 
 /**
- * A per-step compare metric without `count` has no last look of its own: it runs until the run is terminated
+ * A compare metric (per-step or request judge) without `count` has no last look of its own: it runs until the run is terminated
  * (a background analysis the controller ends when the rollout completes), and its looks until then are Running.
- * Its verdict is a final look, with the fixed-horizon test, taken at termination; only once it is measuring
+ * Its verdict is a final look (the fixed-horizon test; the request judge's last, deciding look) taken at termination; only once it is measuring
  * (a metric still in its initialDelay would look before its window filled).
  */
 export function takesFinalLookAtTermination(metric: Metric, result: MetricResult): boolean {
-  return metric.compare?.query !== undefined && plannedCount(metric) === undefined && result.phase === "Running";
+  return (metric.compare?.query !== undefined || metric.compare?.requests !== undefined) && plannedCount(metric) === undefined && result.phase === "Running";
 }
 
 export function addMeasurement(metric: Metric, result: MetricResult, measurement: Measurement): MetricResult {

@@ -46,7 +46,7 @@ export async function takeMeasurements(input: TakeInput): Promise<TakenMeasureme
           canaryHash: args.args.values.get(CANARY_HASH_ARG) ?? input.hashes?.canary,
           stableHash: args.args.values.get(STABLE_HASH_ARG) ?? input.hashes?.stable,
           previous: result.measurements?.findLast((m) => m.metadata?.requestState !== undefined)?.metadata,
-          final: nextIsFinal(metric, result),
+          final: input.final === true || nextIsFinal(metric, result),
           budget: input.budget,
         });
         return { metric: metric.name, measurement: maskMeasurement(measurement, args.args) };

@@ -227,3 +227,12 @@ test("the schema: maxIncreaseBy is a fraction, only with requests.errors, and no
   assert.deepEqual(bad({ requests: errors, maxIncreaseBy: -0.01 }), ["compare.maxIncreaseBy: must be at least 0 (0.002 = 0.2 percentage points more failed requests than stable)"]);
   assert.deepEqual(bad({ requests: errors, maxIncreaseBy: "0.2%" }), ["compare.maxIncreaseBy: must be a number, the error ratio's tolerated increase (0.002 = 0.2 percentage points)"]);
 });
+
+test("one hash for both sides (a promoted canary, from the Rollout's status) is an Error, never a pass of a version against itself", async () => {
+  const provider = new CountingProvider();
+  const metric = metricSchema.parse({ name: "errors", interval: "30s", provider: { prometheus: {} }, compare: { requests: { errors: "sum(e)", requests: "sum(r)" } } });
+  const at = new Date("2026-12-01T10:00:00Z");
+  const m = await measureRequests({ provider, metric, args: NO_ARGS, context: { namespace: "default" }, at, now: () => at, canaryHash: "c1", stableHash: "c1", previous: undefined, final: true, budget: { share: 1, requestMetrics: 1 } });
+  assert.equal(m.phase, "Error");
+  assert.match(m.message ?? "", /^canary and stable have the same pod-template hash "c1": nothing to compare/);
+});

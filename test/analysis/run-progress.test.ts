@@ -240,6 +240,14 @@ describe("advanceRun: a per-step compare metric without count ends with a final 
     assert.deepEqual(finalLooksAtTermination(runSpec(true), ended), []);
   });
 
+  it("a request-judge metric without count takes one too", () => {
+    const requests = { name: "req", interval: "1s", compare: { requests: { errors: "sum(e)", requests: "sum(r)" } }, provider: { prometheus: {} } };
+    const spec = (terminate: boolean) => analysisRunSpecSchema.parse({ metrics: [requests], terminate });
+    let status = advanceRun(spec(false), undefined, [], at(0)).status;
+    status = advanceRun(spec(false), status, [{ metric: "req", measurement: measurement("Running", 1) }], at(1)).status;
+    assert.deepEqual(finalLooksAtTermination(spec(true), status), ["req"]);
+  });
+
   it("the final look decides the metric: its Pass is Successful, its failure Failed", () => {
     const passed = advanceRun(runSpec(true), running(), [{ metric: "p99", measurement: look(S, 3, "fixed-horizon") }], at(3)).status;
     assert.equal(passed.metricResults?.find((r) => r.name === "p99")?.phase, "Successful");
