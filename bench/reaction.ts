@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { quantileSorted } from "simple-statistics";
 import { API_GROUP, API_GROUP_VERSION, API_VERSION, POD_TEMPLATE_HASH_LABEL } from "../src/api/group.ts";
-import { fleetClient, forEach, NAMESPACE, name } from "./scale/fleet.ts";
+import { fleetClient, forEach, NAMESPACE, name, rollout } from "./scale/fleet.ts";
 import { startApiServer, startControllerProcess } from "./scale/processes.ts";
 
 let rollouts = 1000;
@@ -30,17 +30,7 @@ const template = {
   // Never measured here (no analysis runner): the run stays Running until the bench fails it.
   spec: { metrics: [{ name: "held", interval: "1h", successCondition: { max: 1 }, provider: { prometheus: { address: "http://127.0.0.1:9", query: "vector(0)" } } }] },
 };
-const rollout = (i: number, image: string) => ({
-  apiVersion: API_GROUP_VERSION,
-  kind: "Rollout",
-  metadata: { name: name(i), namespace: NAMESPACE },
-  spec: {
-    replicas: 2,
-    selector: { matchLabels: { app: name(i) } },
-    template: { metadata: { labels: { app: name(i) } }, spec: { containers: [{ name: "app", image }] } },
-    strategy: { canary: { steps: [{ setWeight: 50 }, { analysis: { templates: [{ templateName: "bench-held" }] } }] } },
-  },
-});
+const heldSteps = [{ setWeight: 50 }, { analysis: { templates: [{ templateName: "bench-held" }] } }];
 
 type Rs = { rollout: string; hash: string; replicas: number };
 
@@ -83,7 +73,7 @@ const controller = startControllerProcess(kubeconfig, 20000 + Math.floor(Math.ra
 const started = performance.now();
 try {
   await kube.create(template);
-  await forEach(rollouts, 32, (i) => kube.create(rollout(i, "registry/app:1")));
+  await forEach(rollouts, 32, (i) => kube.create(rollout(i, "registry/app:1", heldSteps)));
   const replicaSets = new Map<string, Rs>();
   const zeroAt = new Map<string, number>();
   let canaryHash = new Map<string, string>();

@@ -12,7 +12,8 @@ export const name = (i: number): string => `app-${i}`;
 /** Steps a cycle walks through: setWeight 50, pause 1s, then the promotion to 100%. */
 export const STEPS_PER_CYCLE = 3;
 
-const rollout = (i: number, image: string) => ({
+/** Rollout i with 2 replicas and the given canary steps (issue 13's fleet by default). */
+export const rollout = (i: number, image: string, steps: readonly unknown[] = [{ setWeight: 50 }, { pause: { duration: "1s" } }]) => ({
   apiVersion: API_GROUP_VERSION,
   kind: "Rollout",
   metadata: { name: name(i), namespace: NAMESPACE },
@@ -20,7 +21,7 @@ const rollout = (i: number, image: string) => ({
     replicas: 2,
     selector: { matchLabels: { app: name(i) } },
     template: { metadata: { labels: { app: name(i) } }, spec: { containers: [{ name: "app", image }] } },
-    strategy: { canary: { steps: [{ setWeight: 50 }, { pause: { duration: "1s" } }] } },
+    strategy: { canary: { steps } },
   },
 });
 
