@@ -5,9 +5,10 @@
 import { API_GROUP_VERSION } from "../api/group.ts";
 import { parseSluiceObject } from "../api/objects.ts";
 import type { Rollout, RolloutStatus } from "../api/rollout.ts";
-import { ConflictError, type KubeObject, type ObjectRef } from "../kube/kube-client.ts";
+import type { KubeObject, ObjectRef } from "../kube/kube-client.ts";
 import type { Cluster } from "./cluster.ts";
 import { UserError } from "./errors.ts";
+import { withConflictRetry as retryOnConflict } from "../kube/conflict-retry.ts";
 
 const ATTEMPTS = 5;
 
@@ -33,16 +34,9 @@ export function typedRollout(raw: KubeObject): Rollout {
 
 export type Change<T> = { object: KubeObject; said: T };
 
-/** Re-run `decide` on a fresh read until its write goes through without a conflict. */
-async function withConflictRetry<T>(cluster: Cluster, name: string, write: (raw: KubeObject) => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    const raw = await readRollout(cluster, name);
-    try {
-      return await write(raw);
-    } catch (error) {
-      if (!(error instanceof ConflictError) || attempt >= ATTEMPTS) throw error;
-    }
-  }
+/** Re-run `decide` on a fresh read until its write goes through without a conflict (backing off between tries). */
+function withConflictRetry<T>(cluster: Cluster, name: string, write: (raw: KubeObject) => Promise<T>): Promise<T> {
+  return retryOnConflict(async () => write(await readRollout(cluster, name)), { attempts: ATTEMPTS, what: `Rollout ${name}` });
 }
 
 /** Write the status subresource: `decide` returns the new status (or throws a RefusedError). */

@@ -61,7 +61,7 @@ export function observedService(name: string, obj: KubeObject): ObservedService 
 /** What a router read back, as decide() sees it. */
 export function observedRouting(seen: RouterReadBack | RouterProblem): ObservedRouting {
   return isRouterProblem(seen)
-    ? { ok: false, problem: { code: seen.code, message: seen.message } }
+    ? { ok: false, problem: seen }
     : { ok: true, canaryWeight: seen.weights.canary, managedRoutes: seen.managedRoutes };
 }
 

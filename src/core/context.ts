@@ -6,6 +6,7 @@ import type { Rollout, RolloutStatus } from "../api/rollout.ts";
 import type { Observed, ObservedReplicaSet } from "./observed.ts";
 import type { Action, Plan } from "./plan.ts";
 import { safePrefix } from "./plan-safety.ts";
+import { rfc3339Seconds } from "../util/rfc3339.ts";
 
 export type DecideContext = {
   rollout: Rollout;
@@ -39,7 +40,7 @@ export function newContext(rollout: Rollout, observed: Observed, now: Date, curr
 
 export const act = (ctx: DecideContext, action: Action): void => void ctx.actions.push(action);
 
-export const nowIso = (ctx: DecideContext): string => ctx.now.toISOString().replace(/\.\d{3}Z$/, "Z");
+export const nowIso = (ctx: DecideContext): string => rfc3339Seconds(ctx.now);
 
 export function wakeAt(ctx: DecideContext, atMs: number): void {
   ctx.wakeAt.push(atMs);

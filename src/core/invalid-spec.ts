@@ -2,6 +2,7 @@
 import type { RolloutStatus } from "../api/rollout.ts";
 import type { FieldError } from "../api/field-errors.ts";
 import { setCondition } from "./conditions.ts";
+import { rfc3339Seconds } from "../util/rfc3339.ts";
 
 export function invalidSpecStatus(
   previous: RolloutStatus,
@@ -12,7 +13,7 @@ export function invalidSpecStatus(
   const status = structuredClone(previous);
   const detail = errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join("; ");
   const already = previous.conditions?.some((c) => c.type === "InvalidSpec" && c.status === "True" && c.message === detail);
-  setCondition(status, "InvalidSpec", true, "InvalidSpec", detail, now.toISOString().replace(/\.\d{3}Z$/, "Z"));
+  setCondition(status, "InvalidSpec", true, "InvalidSpec", detail, rfc3339Seconds(now));
   status.phase = "Degraded";
   status.message = `invalid spec: ${detail}`;
   status.observedGeneration = generation;

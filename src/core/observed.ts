@@ -22,7 +22,8 @@ export type ObservedService = {
   podHash?: string | undefined;
 };
 
-export type RouterProblem = { code: string; message: string };
+import type { RouterProblem } from "./router-problem.ts";
+export type { RouterProblem };
 
 /** What the router reports the cluster does now (absent when the rollout has no router). */
 export type ObservedRouting =

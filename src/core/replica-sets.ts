@@ -6,6 +6,7 @@
 import { act, nowIso, replicaSetFor, wakeAt, type DecideContext } from "./context.ts";
 import type { ObservedReplicaSet } from "./observed.ts";
 import { availableOf, receivesTraffic } from "./traffic.ts";
+import { rfc3339Seconds } from "../util/rfc3339.ts";
 
 /** The next revision number: one more than any ReplicaSet of the rollout has. */
 const nextRevision = (ctx: DecideContext): number => Math.max(0, ...ctx.observed.replicaSets.map((r) => r.revision)) + 1;
@@ -63,7 +64,7 @@ export function scaleDownAfter(ctx: DecideContext, hash: string, delaySeconds: n
     return;
   }
   if (rs.scaleDownDeadline === undefined) {
-    const deadline = new Date(ctx.now.getTime() + delaySeconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    const deadline = rfc3339Seconds(ctx.now.getTime() + delaySeconds * 1000);
     act(ctx, { kind: "SetScaleDownDeadline", name: rs.name, deadline });
     wakeAt(ctx, ctx.now.getTime() + delaySeconds * 1000);
     return;

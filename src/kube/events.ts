@@ -1,6 +1,7 @@
 /** Kubernetes Events about a Rollout (core/v1), so `kubectl describe` and `kubectl get events` tell the story. */
 import { randomBytes } from "node:crypto";
 import type { KubeClient, KubeObject } from "./kube-client.ts";
+import { rfc3339Seconds } from "../util/rfc3339.ts";
 
 export type InvolvedObject = { apiVersion: string; kind: string; namespace: string; name: string; uid?: string | undefined };
 
@@ -14,7 +15,7 @@ export class EventRecorder {
   }
 
   async record(object: InvolvedObject, type: "Normal" | "Warning", reason: string, message: string, now = new Date()): Promise<void> {
-    const time = now.toISOString().replace(/\.\d{3}Z$/, "Z");
+    const time = rfc3339Seconds(now);
     const event: KubeObject = {
       apiVersion: "v1",
       kind: "Event",

@@ -4,6 +4,7 @@ import { decide } from "../../src/core/decide.ts";
 import { podTemplateHash } from "../../src/core/pod-template-hash.ts";
 import { makeRollout, promote, reconcileUntilSettled, rolloutInput, SimulatedCluster, withImage } from "./simulated-cluster.ts";
 import type { Rollout } from "../../src/api/rollout.ts";
+import { routerProblem } from "../../src/core/router-problem.ts";
 
 const routed = (steps: unknown[], extra: Record<string, unknown> = {}) =>
   makeRollout(
@@ -251,7 +252,7 @@ test("background analysis from startingStep: its failure aborts wherever the rol
 
 test("a router problem is a condition and an Event; the rollout waits and traffic stays where it was", () => {
   const { cluster, rollout: v1 } = healthyOnV1(routed([{ setWeight: 20 }, { pause: {} }]));
-  cluster.routerProblem = { code: "RouteNotFound", message: "HTTPRoute shop/web not found; create it or fix trafficRouting.gatewayAPI.httpRoute" };
+  cluster.routerProblem = routerProblem("RouteNotFound", "HTTPRoute shop/web not found; create it or fix trafficRouting.gatewayAPI.httpRoute");
   const plan = decide(withImage(v1, "acme/web:2"), cluster.observed(), new Date(cluster.now));
   assert.ok(!plan.actions.some((a) => a.kind === "Route"));
   const condition = plan.status.conditions?.find((c) => c.type === "TrafficRouting");

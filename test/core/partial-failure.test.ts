@@ -9,6 +9,7 @@ import { abort as cliAbort } from "../../src/cli/actions/abort-retry.ts";
 import { decide } from "../../src/core/decide.ts";
 import { podTemplateHash } from "../../src/core/pod-template-hash.ts";
 import { makeRollout, promote, reconcileUntilSettled, rolloutInput, SimulatedCluster, withImage } from "./simulated-cluster.ts";
+import { routerProblem } from "../../src/core/router-problem.ts";
 
 const analysis = { templates: [{ templateName: "t" }] };
 const abort = (r: Rollout): Rollout => ({ ...r, status: cliAbort(r).status });
@@ -92,7 +93,7 @@ test("item 3: an abort writes 100% stable even while the router reports inconsis
   const { cluster, v1 } = routedCanary([{ setWeight: 40 }, { pause: {} }]);
   const held = reconcileUntilSettled(withImage(v1, "acme/web:2"), cluster).rollout;
   assert.equal(cluster.routing?.canaryWeight, 40);
-  cluster.routerProblem = { code: "InconsistentWeights", message: "rules of HTTPRoute r disagree: 40% and 10%" };
+  cluster.routerProblem = routerProblem("InconsistentWeights", "rules of HTTPRoute r disagree: 40% and 10%");
   const plan = decide(abort(held), cluster.observed(), new Date(cluster.now));
   assert.deepEqual(plan.actions.find((a) => a.kind === "Route"), { kind: "Route", want: { canaryWeight: 0, headerRoutes: [], mirrorRoutes: [] } });
 });

@@ -4,6 +4,7 @@
  */
 import type { KubeObject } from "../../kube/kube-client.ts";
 import { RefusedError, UserError } from "../errors.ts";
+import { rfc3339Seconds } from "../../util/rfc3339.ts";
 
 export type SpecChange = { object: KubeObject; said: string };
 /** A JSON merge patch carrying the resourceVersion read, so the API server applies it only to that version. */
@@ -36,7 +37,7 @@ export function setPaused(object: KubeObject, paused: boolean): SpecPatch {
 
 /** RFC 3339 without milliseconds, as kubectl writes restartedAt. */
 export function rfc3339(now: Date): string {
-  return now.toISOString().replace(/\.\d{3}Z$/, "Z");
+  return rfc3339Seconds(now);
 }
 
 /** A new pod-template annotation = a new revision that walks the steps, as `kubectl rollout restart` does. */

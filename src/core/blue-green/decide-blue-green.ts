@@ -15,8 +15,9 @@ import { ensureReplicas, retireOthers, scaleDownAfter } from "../replica-sets.ts
 import { retryIfRequested, startRevisionIfNew } from "../revision-start.ts";
 import { pinService, servicePinnedTo } from "../services.ts";
 import { availableOf, rolloutFloor } from "../traffic.ts";
+import { rfc3339Seconds } from "../../util/rfc3339.ts";
 
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+const iso = (ms: number) => rfc3339Seconds(ms);
 
 function recordSelectors(ctx: DecideContext, bg: BlueGreenStrategy): void {
   ctx.status.blueGreen = {

@@ -26,6 +26,7 @@ import { availableOf, rolloutFloor } from "../traffic.ts";
 import { canaryReplicasForWeight, replicaRatio, weightFromPods } from "../weights.ts";
 import { scalePods } from "./pod-split.ts";
 import { canaryScaleThrough, routingThrough } from "./steps-so-far.ts";
+import { rfc3339Seconds } from "../../util/rfc3339.ts";
 
 type Targets = { canaryReplicas: number; stableReplicas: number; routing: DesiredRouting };
 
@@ -168,7 +169,7 @@ function runStep(ctx: DecideContext, steps: CanaryStep[], index: number): StepRe
       return { done: true };
     }
     wakeAt(ctx, end);
-    return { done: false, phase: "Paused", message: `paused at step ${index + 1}/${steps.length}: ${describeStep(step)}, until ${new Date(end).toISOString().replace(/\.\d{3}Z$/, "Z")}` };
+    return { done: false, phase: "Paused", message: `paused at step ${index + 1}/${steps.length}: ${describeStep(step)}, until ${rfc3339Seconds(end)}` };
   }
   if (step.analysis) {
     const name = analysisRunName(ctx, "step", index);

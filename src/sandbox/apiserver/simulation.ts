@@ -5,6 +5,7 @@
 // can plug in a simulator that starts real processes instead.
 import { isObject, objectField, type JsonObject } from "./json.ts";
 import { metadataOf, nameOf, namespaceOf, uidOf } from "./store.ts";
+import { rfc3339Seconds } from "../../util/rfc3339.ts";
 
 export interface ReplicaSetChange {
   type: "ADDED" | "MODIFIED" | "DELETED";
@@ -140,7 +141,7 @@ export class DelayedReadySimulator implements WorkloadSimulator {
   }
 
   private markPodsReady(rs: JsonObject, handle: WorkloadHandle): void {
-    const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+    const now = rfc3339Seconds(new Date());
     for (const pod of handle.listOwnedPods(namespaceOf(rs), uidOf(rs))) {
       if (objectField(pod, "status")?.["phase"] === "Running") continue;
       const ip = `10.244.${Math.floor(this.nextIp / 250) % 250}.${(this.nextIp % 250) + 1}`;

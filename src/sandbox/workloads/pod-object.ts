@@ -6,6 +6,7 @@
 import { API_GROUP, POD_TEMPLATE_HASH_LABEL } from "../../api/group.ts";
 import { isObject, objectField, type JsonObject } from "../apiserver/json.ts";
 import { nameOf, namespaceOf, uidOf } from "../apiserver/store.ts";
+import { rfc3339Seconds } from "../../util/rfc3339.ts";
 
 /** Annotation holding the port a sandbox pod listens on (its IP is always 127.0.0.1). */
 export const POD_PORT_ANNOTATION = `sandbox.${API_GROUP}/port`;
@@ -104,5 +105,5 @@ export function readyPodStatus(pod: JsonObject, pid: number, now: string): JsonO
 }
 
 export function nowIso(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+  return rfc3339Seconds(new Date());
 }

@@ -11,6 +11,7 @@ import type { AnalysisPhase } from "../../../src/api/analysis-run.ts";
 import type { Rollout } from "../../../src/api/rollout.ts";
 import type { Observed, ObservedAnalysisRun, ObservedReplicaSet, RouterProblem } from "../../../src/core/observed.ts";
 import type { Action } from "../../../src/core/plan.ts";
+import { routerProblem } from "../../../src/core/router-problem.ts";
 
 export const NEVER = -1;
 
@@ -196,7 +197,7 @@ export class World {
   /** The router's rules disagree with each other (an edit sluice did not make). */
   setRouterProblem(on: boolean): void {
     if (!this.routing) return;
-    this.routerProblem = on ? { code: "InconsistentWeights", message: "rules of the route disagree (edited by hand)" } : undefined;
+    this.routerProblem = on ? routerProblem("InconsistentWeights", "rules of the route disagree (edited by hand)") : undefined;
   }
 
   /** Times something becomes due (pods ready, runs ending), for letting time pass to the next one. */
