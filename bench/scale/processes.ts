@@ -16,6 +16,10 @@ function start(args: readonly string[], env: NodeJS.ProcessEnv, nodeFlags: reado
   // process.execPath: the Node running the bench (>= 22.19 through .ci/node), started directly so the pid is Node's.
   const child = spawn(process.execPath, [...nodeFlags, bin, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   if (child.pid === undefined) throw new Error(`could not start ${args.join(" ")}`);
+  // A bench or test that dies half-way must not leave an API server or a controller running.
+  const reap = (): void => void child.kill("SIGKILL");
+  process.once("exit", reap);
+  child.once("exit", () => process.removeListener("exit", reap));
   const stderr: string[] = [];
   child.stderr?.on("data", (d: Buffer) => {
     stderr.push(d.toString());

@@ -38,6 +38,18 @@ export interface AnalysisRunnerOptions {
   readonly retry?: RetryPolicy;
   /** Backoff of a failed pass (default 1 s doubling, jittered, to 30 s). */
   readonly passRetry?: { readonly minDelayMs: number; readonly maxDelayMs: number };
+  /**
+   * AnalysisRun events from a cache the caller already keeps (the controller's): then the runner opens no
+   * list+watch of its own, and the leader holds one copy of every AnalysisRun, not two.
+   */
+  readonly events?: AnalysisRunEvents;
+}
+
+/** A source of AnalysisRun changes; `subscribe` hears every add, update and delete from then on, and returns how to stop. */
+export interface AnalysisRunEvents {
+  subscribe(listener: (object: KubernetesObject, deleted: boolean) => void): () => void;
+  /** The AnalysisRuns cached now (those added before the subscription). */
+  current(): KubernetesObject[];
 }
 
 export interface AnalysisRunner {
@@ -215,14 +227,6 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
     else forget(key);
   }
 
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const namespace = options.namespace;
-  const path = namespace ? `/apis/${API_GROUP}/${API_VERSION}/namespaces/${namespace}/${PLURAL}` : `/apis/${API_GROUP}/${API_VERSION}/${PLURAL}`;
-  const list = async () =>
-    (namespace
-      ? await custom.listNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace, plural: PLURAL })
-      : await custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: PLURAL })) as KubernetesListObject<KubernetesObject>;
-  const informer = makeInformer(kc, path, list);
   const onChange = (object: KubernetesObject) => {
     const rollout = object.metadata?.labels?.[ROLLOUT_LABEL];
     if (rollout) rollouts.set(keyOf(object), rollout);
@@ -233,15 +237,32 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
     }
     enqueue(keyOf(object));
   };
-  informer.on("add", onChange);
-  informer.on("update", onChange);
-  informer.on("delete", (object) => {
+  const onDelete = (object: KubernetesObject) => {
     forget(keyOf(object));
     rollouts.delete(keyOf(object));
-  });
-  // Restarted with backoff on errors; not awaited, so an unreachable API server cannot hold up the caller.
-  const supervisor = new InformerSupervisor(informer, { what: "list+watch AnalysisRun", log, context: { kind: "AnalysisRun" } });
-  void supervisor.start();
+  };
+  const namespace = options.namespace;
+  let stopEvents: () => Promise<void>;
+  if (options.events) {
+    const unsubscribe = options.events.subscribe((object, deleted) => (deleted ? onDelete(object) : onChange(object)));
+    for (const object of options.events.current()) onChange(object);
+    stopEvents = async () => unsubscribe();
+  } else {
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const path = namespace ? `/apis/${API_GROUP}/${API_VERSION}/namespaces/${namespace}/${PLURAL}` : `/apis/${API_GROUP}/${API_VERSION}/${PLURAL}`;
+    const list = async () =>
+      (namespace
+        ? await custom.listNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace, plural: PLURAL })
+        : await custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: PLURAL })) as KubernetesListObject<KubernetesObject>;
+    const informer = makeInformer(kc, path, list);
+    informer.on("add", onChange);
+    informer.on("update", onChange);
+    informer.on("delete", onDelete);
+    // Restarted with backoff on errors; not awaited, so an unreachable API server cannot hold up the caller.
+    const supervisor = new InformerSupervisor(informer, { what: "list+watch AnalysisRun", log, context: { kind: "AnalysisRun" } });
+    void supervisor.start();
+    stopEvents = () => supervisor.stop();
+  }
   log.info({ namespace: namespace ?? "(all)", prometheus: options.prometheusAddress }, "analysis runner started");
 
   return {
@@ -250,7 +271,7 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
       stopping.abort();
       for (const timer of timers.values()) clearTimeout(timer);
       timers.clear();
-      await supervisor.stop();
+      await stopEvents();
       await Promise.allSettled([...chains.values()]);
     },
   };

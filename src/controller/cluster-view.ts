@@ -102,6 +102,8 @@ export class InformerClusterView implements ClusterView {
    * with their history, listing and filtering all ReplicaSets per reconcile was most of the controller's CPU.
    */
   private readonly owned = { ReplicaSet: new OwnedIndex(), AnalysisRun: new OwnedIndex() };
+  /** Other users of the same caches (the analysis runner hears AnalysisRuns from here, not from a watch of its own). */
+  private readonly listeners = new Map<WatchedKind, Set<(object: KubeObject, deleted: boolean) => void>>();
 
   constructor(kc: KubeConfig, namespace: string | undefined, onChange: ChangeHandler, log: Logger, options: ClusterViewOptions = {}) {
     for (const source of sources(kc)) {
@@ -110,7 +112,9 @@ export class InformerClusterView implements ClusterView {
       const emit = (obj: KubernetesObject, deleted: boolean) => {
         this.noteVersion(source.kind, obj);
         if (source.kind === "ReplicaSet" || source.kind === "AnalysisRun") this.index(source.kind, obj, deleted);
-        onChange(source.kind, this.normalise(source.kind, obj), deleted);
+        const normalised = this.normalise(source.kind, obj);
+        onChange(source.kind, normalised, deleted);
+        for (const listener of this.listeners.get(source.kind) ?? []) listener(normalised, deleted);
         for (const check of [...this.waiters]) check();
       };
       informer.on("add", (obj) => emit(obj, false));
@@ -203,6 +207,19 @@ export class InformerClusterView implements ClusterView {
   private one(kind: WatchedKind, name: string, namespace?: string): KubeObject | undefined {
     const found = this.informers.get(kind)?.get(name, namespace);
     return found ? this.normalise(kind, found) : undefined;
+  }
+
+  /** Hear every change of one kind from now on; returns the unsubscribe. */
+  subscribe(kind: WatchedKind, listener: (object: KubeObject, deleted: boolean) => void): () => void {
+    const set = this.listeners.get(kind) ?? new Set();
+    set.add(listener);
+    this.listeners.set(kind, set);
+    return () => void set.delete(listener);
+  }
+
+  /** Every cached object of one kind. */
+  cached(kind: WatchedKind): KubeObject[] {
+    return this.all(kind);
   }
 
   rollouts(): KubeObject[] {

@@ -189,6 +189,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
     analysisRunner = startAnalysisRunner({
       kc,
       kube: new FencedKube(kube, guardFor(term.signal)),
+      // The controller's own AnalysisRun cache: one list+watch and one copy of each run in the leader.
+      events: { subscribe: (listener) => view.subscribe("AnalysisRun", listener), current: () => view.cached("AnalysisRun") },
       namespace: options.namespace,
       log,
       prometheusAddress: options.analysis?.prometheusAddress,

@@ -124,7 +124,7 @@ export async function runChaosScenario(scenario: Scenario, profile: ChaosProfile
   try {
     const spawn = () => spawnController({ kubeconfigPath: cluster.server.kubeconfigPath, prometheusUrl: cluster.prometheus.url, namespace: NAMESPACE, logFile });
     controller = await spawn();
-    for (const obj of baseObjects(scenario, 1, { queryTimeout: profile.queryTimeout, inconclusiveLimit: profile.inconclusiveLimit })) await cluster.kube.create(obj);
+    for (const obj of baseObjects(scenario, 1, { queryTimeout: profile.queryTimeout, inconclusiveLimit: profile.inconclusiveLimit, judgeCount: profile.judgeCount })) await cluster.kube.create(obj);
     await cluster.kube.create(rolloutFor(scenario, scenario.stable, 1, true));
     const v1 = await until(`${scenario.stable.name} to be Healthy`, () => {
       const s = storedRollout(cluster)?.status;

@@ -21,6 +21,12 @@ export type ChaosProfile = {
    * against a Prometheus known to have gaps. The thresholds themselves are the sandbox's.
    */
   inconclusiveLimit: number;
+  /**
+   * Looks of the request judge (the sandbox's 12 otherwise): a look is taken only while a controller lives
+   * long enough to measure, and not while Prometheus is stopped (12-16 s of retries), so 12 looks took most
+   * of a scenario's time; 6 still judge on every restart and Prometheus outage.
+   */
+  judgeCount: number;
   /** Poll period of the invariant checks. */
   pollMs: number;
   /** A scenario that has not reached its final phase this long after the new version was applied fails. */
@@ -42,8 +48,9 @@ const CI: ChaosProfile = {
   prometheus: { everyMs: [12_000, 25_000], downMs: [1_000, 6_000], stopMs: [QUERY_TIMEOUT_MS + 1_000, 20_000] },
   queryTimeout: `${QUERY_TIMEOUT_MS / 1000}s`,
   inconclusiveLimit: 1,
+  judgeCount: 6,
   pollMs: 150,
-  scenarioTimeoutMs: 180_000,
+  scenarioTimeoutMs: 240_000,
   minKillsPerRound: 50,
 };
 

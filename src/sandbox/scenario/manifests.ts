@@ -51,6 +51,8 @@ export type TemplateOptions = {
   queryTimeout?: string | undefined;
   /** inconclusiveLimit of every metric (default 0): measurements without data forgiven, e.g. with a flaky Prometheus. */
   inconclusiveLimit?: number | undefined;
+  /** Looks of the request judge (default 12); fewer where each look is slow to come (a controller killed every few seconds). */
+  judgeCount?: number | undefined;
 };
 
 function templates(speed: number, options: TemplateOptions): KubeObject[] {
@@ -66,7 +68,7 @@ function templates(speed: number, options: TemplateOptions): KubeObject[] {
   const tolerant = { ...every, failureLimit: 1 };
   // The request judge counts requests from its first look on: twelve looks give a 50% canary at 250 requests/s
   // about 3,000 requests of its own, enough to see a 0.5% tail (the old per-step judge reached back in time).
-  const judgeLooks = { interval: scaled(4, speed), count: 12 };
+  const judgeLooks = { interval: scaled(4, speed), count: options.judgeCount ?? 12 };
   const requestsIn20s = (min: number) => ({ query: `sum(increase(http_request_duration_seconds_count{${selector}}[20s]))`, min });
   /** histogram_quantile(q) of the version's latency over 20 s, at most `max` seconds. */
   const latency = (name: string, q: number, max: number, minSamples?: number) => ({
