@@ -13,6 +13,7 @@ import type { Observed } from "./observed.ts";
 import type { Plan } from "./plan.ts";
 import { podTemplateHash } from "./pod-template-hash.ts";
 import { selectorToString } from "../api/selector.ts";
+import { markInvalidSpec } from "./invalid-spec.ts";
 
 export function decide(rollout: Rollout, observed: Observed, now: Date): Plan {
   const ctx = decideOnce(rollout, observed, now);
@@ -55,13 +56,9 @@ function decideOnce(rollout: Rollout, observed: Observed, now: Date): DecideCont
 
 /** A Service or template the spec names does not exist: say so, touch nothing, wait for it. */
 function invalidReferences(ctx: DecideContext): void {
-  const s = ctx.status;
   const detail = ctx.observed.missingReferences.map((m) => `${m.path}: ${m.message}`).join("; ");
-  const wasInvalid = s.conditions?.some((c) => c.type === "InvalidSpec" && c.status === "True" && c.message === detail);
-  setCondition(s, "InvalidSpec", true, "MissingReference", detail, nowIso(ctx));
-  s.phase = "Degraded";
-  s.message = `invalid spec: ${detail}`;
-  if (!wasInvalid) act(ctx, { kind: "Event", type: "Warning", reason: "InvalidSpec", message: detail });
+  const event = markInvalidSpec(ctx.status, "MissingReference", detail, ctx.now);
+  if (event) act(ctx, { kind: "Event", ...event });
 }
 
 function routerCondition(ctx: DecideContext): void {
