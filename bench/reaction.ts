@@ -15,6 +15,7 @@ import { quantileSorted } from "simple-statistics";
 import { API_GROUP, API_GROUP_VERSION, API_VERSION, POD_TEMPLATE_HASH_LABEL } from "../src/api/group.ts";
 import { fleetClient, forEach, NAMESPACE, name, rollout } from "./scale/fleet.ts";
 import { startApiServer, startControllerProcess } from "./scale/processes.ts";
+import { freePort } from "../test/helpers/free-port.ts";
 
 let rollouts = 1000;
 const argv = process.argv.slice(2);
@@ -69,7 +70,7 @@ const api = await startApiServer(kubeconfig, readdirSync(join(root, "crds")).map
 const kc = new KubeConfig();
 kc.loadFromFile(kubeconfig);
 const kube = fleetClient(kc);
-const controller = startControllerProcess(kubeconfig, 20000 + Math.floor(Math.random() * 20000), ["--workers", "8"]);
+const controller = startControllerProcess(kubeconfig, await freePort(), ["--workers", "8"]);
 const started = performance.now();
 try {
   await kube.create(template);

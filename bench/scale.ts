@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createFleet, FleetWatch, fleetClient, setImage, STEPS_PER_CYCLE } from "./scale/fleet.ts";
 import { cpuSeconds, rssMiB, startApiServer, startControllerProcess, type Measured } from "./scale/processes.ts";
+import { freePort } from "../test/helpers/free-port.ts";
 import { scrape, sumOf, type Sample } from "./scale/prom-text.ts";
 
 type Options = { rollouts: number[]; cycles: number; idleSeconds: number; soak: boolean };
@@ -89,7 +90,7 @@ async function runFleet(n: number, o: Options, rows: Row[], idle: { rollouts: nu
   const watch = await FleetWatch.start(api.url);
   try {
     await createFleet(kube, n, "registry/app:0");
-    const metricsPort = 20000 + Math.floor(Math.random() * 20000);
+    const metricsPort = await freePort();
     controller = startControllerProcess(kubeconfig, metricsPort, ["--workers", "8"]);
     const pid = controller.pid;
     // Wait for /metrics before timing anything.
