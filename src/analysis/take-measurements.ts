@@ -40,26 +40,18 @@ export async function takeMeasurements(input: TakeInput): Promise<TakenMeasureme
       const common = { provider: input.provider, metric, args: args.args, context: { namespace: input.namespace }, at: input.at, now: input.now, analysisStartedAt: startedAt };
       if (!metric.compare) return { metric: metric.name, measurement: maskMeasurement(await measureThreshold(common), args.args) };
       const result = input.status.metricResults?.find((r) => r.name === metric.name) ?? emptyMetricResult(metric);
-      if (metric.compare.requests) {
-        const measurement = await measureRequests({
-          ...common,
-          canaryHash: args.args.values.get(CANARY_HASH_ARG) ?? input.hashes?.canary,
-          stableHash: args.args.values.get(STABLE_HASH_ARG) ?? input.hashes?.stable,
-          previous: result.measurements?.findLast((m) => m.metadata?.requestState !== undefined)?.metadata,
-          final: input.final === true || nextIsFinal(metric, result),
-          budget: input.budget,
-        });
-        return { metric: metric.name, measurement: maskMeasurement(measurement, args.args) };
-      }
-      const measurement = await measureCompare({
+      // Both judges: the two sides' hashes, the state of their latest look that carried one (an Error in between
+      // carries none), and whether this look is the last.
+      const sides = {
         ...common,
         canaryHash: args.args.values.get(CANARY_HASH_ARG) ?? input.hashes?.canary,
         stableHash: args.args.values.get(STABLE_HASH_ARG) ?? input.hashes?.stable,
-        // The latest measurement that carried judge state (an Error in between carries none).
-        previous: result.measurements?.findLast((m) => m.metadata?.sequentialState !== undefined)?.metadata,
         final: input.final === true || nextIsFinal(metric, result),
         budget: input.budget,
-      });
+      };
+      const stateKey = metric.compare.requests ? "requestState" : "sequentialState";
+      const previous = result.measurements?.findLast((m) => m.metadata?.[stateKey] !== undefined)?.metadata;
+      const measurement = metric.compare.requests ? await measureRequests({ ...sides, previous }) : await measureCompare({ ...sides, previous });
       return { metric: metric.name, measurement: maskMeasurement(measurement, args.args) };
     }),
   );
