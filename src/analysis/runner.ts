@@ -43,6 +43,12 @@ export interface AnalysisRunnerOptions {
    * list+watch of its own, and the leader holds one copy of every AnalysisRun, not two.
    */
   readonly events?: AnalysisRunEvents;
+  /**
+   * Sharded controllers: the runs this process executes now (those of the Rollouts whose shard it holds), and
+   * the client that writes a run's status, fenced by its shard's term. Default: every run, through `kube`.
+   */
+  readonly owns?: (run: KubernetesObject) => boolean;
+  readonly writerFor?: (run: KubeObject) => KubeClient;
 }
 
 /** A source of AnalysisRun changes; `subscribe` hears every add, update and delete from then on, and returns how to stop. */
@@ -53,6 +59,8 @@ export interface AnalysisRunEvents {
 }
 
 export interface AnalysisRunner {
+  /** Look again at every cached run (this process just took over a shard: its runs are ours now). */
+  rescan(): void;
   stop(): Promise<void>;
 }
 
@@ -155,8 +163,8 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
     return takeMeasurements({ provider, metrics, status, args, namespace, at, now, hashes, final, budget: runBudget(run.spec) });
   }
 
-  async function writeStatus(object: KubeObject, status: AnalysisRunStatus): Promise<KubeObject> {
-    return kube.replaceStatus({ ...object, status: status as Record<string, unknown> }, PLURAL);
+  async function writeStatus(writer: KubeClient, object: KubeObject, status: AnalysisRunStatus): Promise<KubeObject> {
+    return writer.replaceStatus({ ...object, status: status as Record<string, unknown> }, PLURAL);
   }
 
   async function pass(key: Key): Promise<void> {
@@ -165,6 +173,9 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
     const runLog = log.child({ namespace, analysisRun: name });
     let object = await read(namespace, name);
     if (!object) return; // deleted
+    if (options.owns && !options.owns(object)) return forget(key); // its shard is another replica's now
+    // Taken once per pass: a pass begun in one term of the shard writes nothing once that term ends.
+    const writer = options.writerFor?.(object) ?? kube;
     const parsed = analysisRunSchema.safeParse(object);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -172,7 +183,7 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
       const current = (object.status ?? {}) as { phase?: string; message?: string };
       if (current.phase !== "Error" || current.message !== message) {
         runLog.warn({ reason: message }, "analysis run cannot be executed");
-        await writeStatus(object, { phase: "Error", message, startedAt: now().toISOString(), completedAt: now().toISOString() });
+        await writeStatus(writer, object, { phase: "Error", message, startedAt: now().toISOString(), completedAt: now().toISOString() });
       }
       return;
     }
@@ -194,7 +205,7 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
       const before = JSON.stringify(run.status ?? null);
       if (JSON.stringify(progress.status) !== before || object.status === undefined) {
         try {
-          object = await writeStatus(object, progress.status);
+          object = await writeStatus(writer, object, progress.status);
           if (progress.status.phase !== run.status?.phase) runLog.info({ phase: progress.status.phase, message: progress.status.message }, "analysis run phase");
         } catch (error) {
           if (!(error instanceof ConflictError) || attempt >= MAX_CONFLICT_RETRIES) throw error;
@@ -228,6 +239,7 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
   }
 
   const onChange = (object: KubernetesObject) => {
+    if (options.owns && !options.owns(object)) return forget(keyOf(object));
     const rollout = object.metadata?.labels?.[ROLLOUT_LABEL];
     if (rollout) rollouts.set(keyOf(object), rollout);
     const phase = (object as { status?: { phase?: string } }).status?.phase;
@@ -243,9 +255,12 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
   };
   const namespace = options.namespace;
   let stopEvents: () => Promise<void>;
+  let current: () => readonly KubernetesObject[];
   if (options.events) {
-    const unsubscribe = options.events.subscribe((object, deleted) => (deleted ? onDelete(object) : onChange(object)));
-    for (const object of options.events.current()) onChange(object);
+    const events = options.events;
+    const unsubscribe = events.subscribe((object, deleted) => (deleted ? onDelete(object) : onChange(object)));
+    for (const object of events.current()) onChange(object);
+    current = () => events.current();
     stopEvents = async () => unsubscribe();
   } else {
     const custom = kc.makeApiClient(CustomObjectsApi);
@@ -261,11 +276,15 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
     // Restarted with backoff on errors; not awaited, so an unreachable API server cannot hold up the caller.
     const supervisor = new InformerSupervisor(informer, { what: "list+watch AnalysisRun", log, context: { kind: "AnalysisRun" } });
     void supervisor.start();
+    current = () => informer.list();
     stopEvents = () => supervisor.stop();
   }
   log.info({ namespace: namespace ?? "(all)", prometheus: options.prometheusAddress }, "analysis runner started");
 
   return {
+    rescan() {
+      for (const object of current()) onChange(object);
+    },
     async stop() {
       stopped = true;
       stopping.abort();

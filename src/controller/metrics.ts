@@ -41,6 +41,7 @@ export function createMetrics() {
       stepTransitions.remove({ namespace, rollout });
     },
     apiRequests: new Counter({ name: "sluice_kube_api_requests_total", help: "Kubernetes API requests by verb, kind and HTTP code (0 = no response).", labelNames: ["verb", "kind", "code"] as const, registers: [registry] }),
-    isLeader: new Gauge({ name: "sluice_leader", help: "1 when this instance is the leader (or leader election is off).", registers: [registry] }),
+    isLeader: new Gauge({ name: "sluice_leader", help: "1 when this instance is the leader (or leader election is off); sharded, when it holds any shard.", registers: [registry] }),
+    shardsHeld: new Gauge({ name: "sluice_shards_held", help: "Shards of the Rollouts this instance holds (1 unsharded when leading).", registers: [registry] }),
   };
 }
