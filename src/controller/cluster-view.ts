@@ -17,6 +17,7 @@ import type { Logger } from "pino";
 import { API_GROUP, API_VERSION } from "../api/group.ts";
 import { InformerSupervisor, type RestartPolicy } from "../kube/informer-supervisor.ts";
 import type { KubeObject } from "../kube/kube-object.ts";
+import { trimForCache } from "./cache-projection.ts";
 import { ROLLOUT_LABEL } from "./labels.ts";
 import type { OwnWrite } from "./own-writes.ts";
 
@@ -110,6 +111,7 @@ export class InformerClusterView implements ClusterView {
       const labelSelector = source.kind === "ReplicaSet" ? ROLLOUT_LABEL : undefined;
       const informer = makeInformer(kc, source.path(namespace), () => source.list(namespace), labelSelector);
       const emit = (obj: KubernetesObject, deleted: boolean) => {
+        if (!deleted) trimForCache(source.kind, obj);
         this.noteVersion(source.kind, obj);
         if (source.kind === "ReplicaSet" || source.kind === "AnalysisRun") this.index(source.kind, obj, deleted);
         const normalised = this.normalise(source.kind, obj);
