@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { quantileSorted } from "simple-statistics";
 import { API_GROUP, API_GROUP_VERSION, API_VERSION, POD_TEMPLATE_HASH_LABEL } from "../src/api/group.ts";
 import { fleetClient, forEach, NAMESPACE, name, rollout } from "./scale/fleet.ts";
-import { startApiServer, startControllerProcess } from "./scale/processes.ts";
+import { cpuSeconds, startApiServer, startControllerProcess } from "./scale/processes.ts";
 import { freePort } from "../test/helpers/free-port.ts";
 
 let rollouts = 1000;
@@ -102,6 +102,10 @@ try {
   canaryHash = new Map(list.items.map((r) => [r.metadata.name, r.status?.currentPodHash ?? ""]));
   await new Promise((r) => setTimeout(r, 2000)); // let the last step writes settle
   const failedAt = new Map<string, number>();
+  // What limits the reaction: CPU of each process and the API server's requests over the burst and its aftermath.
+  type Stats = { requests: Record<string, number> };
+  const serverRequests = async () => Object.values(((await (await fetch(`${api.url}/_sandbox/stats`)).json()) as Stats).requests).reduce((a, b) => a + b, 0);
+  const cpu0 = { api: cpuSeconds(api.pid), controller: cpuSeconds(controller.pid), requests: await serverRequests() };
   const burstStart = performance.now();
   await forEach(runs.length, 64, async (i) => {
     const run = runs[i];
@@ -116,6 +120,10 @@ try {
   });
   const burstMs = performance.now() - burstStart;
   await until(async () => zeroAt.size >= rollouts, "every canary at 0", 300_000);
+  const windowS = (Math.max(...zeroAt.values()) - burstStart) / 1000;
+  // Polled every 500 ms, so the CPU window runs up to half a second past the last canary at 0.
+  const cpu1 = { api: cpuSeconds(api.pid), controller: cpuSeconds(controller.pid), requests: await serverRequests() };
+  const polledS = (performance.now() - burstStart) / 1000;
   stop.abort();
   const reactions = [...failedAt].map(([r, t]) => (zeroAt.get(r) ?? Number.NaN) - t).sort((a, b) => a - b);
   const q = (p: number) => quantileSorted(reactions, p).toFixed(0);
@@ -128,6 +136,7 @@ try {
       `reaction p99 (ms)                         <= 250     ${q(0.99)}   ${Number(q(0.99)) <= 250 ? "met" : "MISS"}`,
       `reaction max (ms)                                    ${reactions.at(-1)?.toFixed(0)}`,
       `all ${rollouts} canaries at 0 after the burst started (ms)  ${(Math.max(...zeroAt.values()) - burstStart).toFixed(0)}`,
+      `over those ${polledS.toFixed(1)} s: API server CPU ${(((cpu1.api - cpu0.api) / polledS) * 100).toFixed(0)}% of a core, controller CPU ${(((cpu1.controller - cpu0.controller) / polledS) * 100).toFixed(0)}% of a core (2 cores in all), ${cpu1.requests - cpu0.requests} requests served by the API server (${((cpu1.requests - cpu0.requests) / rollouts).toFixed(1)} per Rollout, the bench's own ${rollouts} patches included; ${((cpu1.requests - cpu0.requests) / windowS).toFixed(0)}/s)`,
       `wall time ${((performance.now() - started) / 1000).toFixed(0)} s`,
       "",
     ].join("\n"),

@@ -15,7 +15,8 @@ import { hostname } from "node:os";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { Rollout } from "../api/rollout.ts";
-import { ClientNodeKube, type KubeClient } from "../kube/kube-client.ts";
+import { HttpKube } from "../kube/http-kube.ts";
+import type { KubeClient } from "../kube/kube-client.ts";
 import { withSharedConnections } from "../kube/shared-connections.ts";
 import type { TrafficRouter } from "../routers/types.ts";
 import { affectedRollouts, rolloutKey } from "./affected-rollouts.ts";
@@ -65,7 +66,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const metrics = createMetrics();
   // Every request and watch through one connection pool (see shared-connections.ts for what it saves).
   const kc = withSharedConnections(options.kc);
-  const kube = new ClientNodeKube(kc, (verb, kind, code) => metrics.apiRequests.inc({ verb, kind, code: String(code) }));
+  const kube = new HttpKube(kc, (verb, kind, code) => metrics.apiRequests.inc({ verb, kind, code: String(code) }));
   const queue = new WorkQueue();
   const now = options.now ?? (() => new Date());
   let stopping = false;
