@@ -1,6 +1,7 @@
 /**
- * Cached reads of everything a reconcile looks at besides the Rollout itself, kept current by informers
- * (list + watch with resume). Reconcile reads the Rollout fresh from the API server; the rest comes from here.
+ * Cached reads of everything a reconcile looks at, kept current by informers (list + watch with resume).
+ * The Rollout itself comes from here once the cache shows this process's last write of it, and from the API
+ * server otherwise (reconcile.ts).
  */
 import {
   AppsV1Api,
@@ -25,6 +26,8 @@ export interface ClusterView {
   /** Resolves true once the caches show these writes (see own-writes.ts), false after timeoutMs. */
   waitForOwnWrites?(writes: readonly OwnWrite[], timeoutMs: number): Promise<boolean>;
   rollouts(): KubeObject[];
+  /** One cached Rollout (absent where the view keeps none: reconcile then reads it from the API server). */
+  rollout?(namespace: string, name: string): KubeObject | undefined;
   replicaSets(namespace: string, rollout: string): KubeObject[];
   analysisRuns(namespace: string, rollout: string): KubeObject[];
   service(namespace: string, name: string): KubeObject | undefined;
@@ -226,6 +229,9 @@ export class InformerClusterView implements ClusterView {
 
   rollouts(): KubeObject[] {
     return this.all("Rollout");
+  }
+  rollout(namespace: string, name: string): KubeObject | undefined {
+    return this.one("Rollout", name, namespace);
   }
   replicaSets(namespace: string, rollout: string): KubeObject[] {
     return this.ownedBy("ReplicaSet", namespace, rollout);

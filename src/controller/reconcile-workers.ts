@@ -30,6 +30,8 @@ export type WorkerOptions = {
 export class ReconcileWorkers {
   private readonly o: WorkerOptions;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Each Rollout's version after our last write of it (see ReconcileDeps.rolloutWrites). */
+  private readonly rolloutWrites = new Map<string, string>();
   private readonly loops: Promise<void>[] = [];
 
   constructor(options: WorkerOptions) {
@@ -57,6 +59,7 @@ export class ReconcileWorkers {
       routerFor: (rollout: Rollout) => routerFor?.(rollout, fenced, { log }),
       log,
       now,
+      rolloutWrites: this.rolloutWrites,
       onStatus: (rollout: Rollout, previous: Rollout["status"]) => {
         const labels = { namespace: rollout.metadata.namespace ?? "default", rollout: rollout.metadata.name ?? "" };
         const weight = rollout.status?.canary?.weights?.canary;

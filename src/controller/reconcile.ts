@@ -26,18 +26,50 @@ export type ReconcileDeps = {
   now: () => Date;
   /** Called with each status written (metrics). */
   onStatus?: (rollout: Rollout, previous: RolloutStatus | undefined) => void;
+  /**
+   * The resourceVersion each Rollout had after this process last wrote it ("namespace/name" → version), kept
+   * across reconciles by the caller: a reconcile reads its Rollout from the cache once the cache shows that
+   * version, and from the API server otherwise.
+   */
+  rolloutWrites?: Map<string, string>;
 };
 
 export type ReconcileResult = { requeueAfterMs?: number | undefined };
 
-async function writeStatus(kube: KubeClient, raw: KubeObject, status: RolloutStatus): Promise<boolean> {
+/** The Rollout written, or undefined when its status was already this. */
+async function writeStatus(kube: KubeClient, raw: KubeObject, status: RolloutStatus): Promise<KubeObject | undefined> {
   const before = rolloutStatusSchema.safeParse(raw.status ?? {});
   const unchanged = canonicalJson(before.success ? before.data : raw.status ?? {}) === canonicalJson(status);
-  if (unchanged) return false;
+  if (unchanged) return undefined;
   // Replace, not merge: fields decide() cleared must go. The resourceVersion makes it conditional, so a user's
   // promote or abort written meanwhile is never overwritten (409, then a fresh reconcile sees it).
-  await kube.replaceStatus({ ...raw, status: JSON.parse(JSON.stringify(status)) as unknown }, "rollouts");
-  return true;
+  return kube.replaceStatus({ ...raw, status: JSON.parse(JSON.stringify(status)) as unknown }, "rollouts");
+}
+
+/** How long a reconcile waits for the cache to show its own last write of the Rollout before reading it fresh. */
+const ROLLOUT_CACHE_WAIT_MS = 1_000;
+
+/**
+ * The Rollout to reconcile. From the cache when it shows at least this process's last write of it (a GET per
+ * reconcile was a third of the controller's requests); fresh from the API server when the cache lags. A cache
+ * behind someone else's write is safe too: the status write is conditional on the version read (409, retry).
+ */
+async function readRollout(key: string, namespace: string, name: string, deps: ReconcileDeps): Promise<KubeObject | undefined> {
+  const { view, rolloutWrites } = deps;
+  // Not cached (just created, or deleted): ask the API server.
+  if (view.rollout && view.waitForOwnWrites && rolloutWrites && view.rollout(namespace, name)) {
+    const expected = rolloutWrites.get(key);
+    const shown = expected === undefined || (await view.waitForOwnWrites([{ kind: "Rollout", namespace, name, resourceVersion: expected }], ROLLOUT_CACHE_WAIT_MS));
+    const cached = shown ? view.rollout(namespace, name) : undefined;
+    if (cached) {
+      rolloutWrites.delete(key);
+      // A copy: the cache's object is shared, and the finalizer step updates the resourceVersion it holds.
+      return { ...cached, metadata: { ...cached.metadata } };
+    }
+  }
+  const fresh = await deps.kube.get({ apiVersion: API_GROUP_VERSION, kind: "Rollout", namespace, name });
+  if (!fresh) rolloutWrites?.delete(key);
+  return fresh;
 }
 
 /**
@@ -69,8 +101,12 @@ async function keepRoutingFinalizer(raw: KubeObject, rollout: Rollout, router: T
 
 export async function reconcile(key: string, deps: ReconcileDeps): Promise<ReconcileResult> {
   const [namespace = "default", name = ""] = key.split("/");
-  const raw = await deps.kube.get({ apiVersion: API_GROUP_VERSION, kind: "Rollout", namespace, name });
+  const raw = await readRollout(key, namespace, name, deps);
   if (!raw) return {}; // deleted; owned objects go with it (owner references)
+  const remember = (written: KubeObject | undefined) => {
+    const version = written?.metadata.resourceVersion;
+    if (typeof version === "string") deps.rolloutWrites?.set(key, version);
+  };
   const log = deps.log.child({ rollout: key });
   const now = deps.now();
   const parsed = parseSluiceObject(raw);
@@ -82,7 +118,7 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Recon
       log.warn({ errors }, "invalid spec");
       await deps.events.record({ apiVersion: raw.apiVersion, kind: raw.kind, namespace, name, uid: raw.metadata.uid }, event.type, event.reason, event.message, now).catch(() => undefined);
     }
-    await writeStatus(deps.kube, raw, status);
+    remember(await writeStatus(deps.kube, raw, status));
     return {};
   }
   const rollout = parsed.object.value;
@@ -90,6 +126,7 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Recon
   if (router || hasRoutingFinalizer(raw)) {
     const finished = await keepRoutingFinalizer(raw, rollout, router, deps);
     if (finished) return {};
+    remember(raw); // the finalizer write, if there was one
   }
   const observed = await observe(rollout, deps.view, router);
   const plan = decideThrough(rollout, observed, now);
@@ -105,6 +142,7 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Recon
     }
   }
   const wrote = await writeStatus(deps.kube, raw, plan.status);
+  remember(wrote);
   if (wrote) {
     log.info({ phase: plan.status.phase, step: plan.status.currentStepIndex, message: plan.status.message }, "status");
     deps.onStatus?.({ ...rollout, status: plan.status }, rollout.status);

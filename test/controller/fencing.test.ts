@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { ConflictError } from "../../src/kube/kube-client.ts";
 import { microTime } from "../../src/kube/leader-election.ts";
 import { gatewayApiRouter } from "../../src/routers/gateway-api/router.ts";
 import type { TrafficRouter } from "../../src/routers/types.ts";
@@ -64,10 +65,21 @@ test("losing the Lease stops a reconcile in flight before its next write", { tim
   await env.setImage("web", "acme/web:2");
   await Promise.race([reachedGate, new Promise((_, reject) => setTimeout(() => reject(new Error("the reconcile never reached the router")), 20_000))]);
 
-  // Another candidate takes the Lease (as if ours had expired in its eyes).
-  const lease = await env.kube.get({ apiVersion: "coordination.k8s.io/v1", kind: "Lease", namespace: "default", name: "fencing" });
-  assert.ok(lease);
-  await env.kube.replace({ ...lease, spec: { holderIdentity: "controller-b", leaseDurationSeconds: 15, renewTime: microTime(new Date()), acquireTime: microTime(new Date()) } });
+  // Another candidate takes the Lease (as if ours had expired in its eyes). The holder renews every 100 ms,
+  // so the takeover is retried on a conflict, as a real candidate's would be. A test failing before the gate
+  // is released must still let the reconcile finish, or stopping the controller waits for it forever.
+  after(() => release());
+  await env.waitFor("controller-b holds the Lease", async () => {
+    const lease = await env.kube.get({ apiVersion: "coordination.k8s.io/v1", kind: "Lease", namespace: "default", name: "fencing" });
+    if (!lease) return undefined;
+    try {
+      await env.kube.replace({ ...lease, spec: { holderIdentity: "controller-b", leaseDurationSeconds: 15, renewTime: microTime(new Date()), acquireTime: microTime(new Date()) } });
+      return true;
+    } catch (error) {
+      if (error instanceof ConflictError) return undefined;
+      throw error;
+    }
+  }, 5_000);
   await env.waitFor("controller-a sees it lost the Lease", async () => (controller.isLeader() ? undefined : true), 5_000);
 
   const writes = countWrites(env);
