@@ -7,10 +7,13 @@
  *  - A plan whose only writes take pods away (a scale-down, a delete): what they leave is known, no pod has to
  *    become ready (predictAll), and the next plan is decided on that. A step that is done once its scale-down
  *    lands completes in the same reconcile; its status still goes out only after the scale-down has landed.
+ *  - After plans that only record, a next plan that acts: taken too, but marked statusFirst: its status (the
+ *    step it acts on) is written before any of its actions, so a crash in between resumes at the new step
+ *    instead of going back one with traffic, and a promote or abort written meanwhile fails the status write
+ *    (409) before anything acts, as when the two were separate reconciles.
  *
- * A next plan that acts on the cluster is left to the next pass, so its status is still written before
- * anything acts on it (the rule decide-canary.ts keeps for a new step), and a plan after a write whose effect
- * cannot be told (new pods, a route or Service read back) is left to the pass that sees the write read back.
+ * A plan after a write whose effect cannot be told (new pods, a route or Service read back) is left to the next
+ * pass, which sees the write read back.
  */
 import { decide } from "./decide.ts";
 import type { Rollout } from "../api/rollout.ts";
@@ -44,10 +47,15 @@ export function decideThrough(rollout: Rollout, observed: Observed, now: Date): 
     if (!asksAgain && !onlyRemoves(last, seen)) break;
     const after = asksAgain ? seen : predictAll(seen, last.actions);
     const next = decide({ ...rollout, status: plan.status }, after, now);
-    if (!onlyRecords(next)) break;
-    plan = join(plan, next);
-    last = next;
-    seen = after;
+    if (onlyRecords(next)) {
+      plan = join(plan, next);
+      last = next;
+      seen = after;
+      continue;
+    }
+    // Acting on what the plans so far recorded: only after nothing but records, on the same observation.
+    if (asksAgain && onlyRecords(plan) && next.deferred === undefined) return { ...join(plan, next), statusFirst: true };
+    break;
   }
   return plan;
 }

@@ -308,7 +308,8 @@ export function decideCanary(ctx: DecideContext, canary: CanaryStrategy): void {
   stopAnalysesExcept(ctx, [...background.runs, ...stepRun]);
   if (completed) {
     // Record the new step before acting on it: were the controller killed after acting but before the
-    // status write, the next one would take the rollout back a step (and traffic with it).
+    // status write, the next one would take the rollout back a step (and traffic with it). This plan only
+    // records; decideThrough acts on the new step in the same reconcile, with this record written first.
     s.phase = "Progressing";
     s.message = index < steps.length ? `${stepLabel(index, steps)}: starting` : "all steps done: promoting";
     wakeAt(ctx, ctx.now.getTime());
