@@ -36,7 +36,24 @@ function removesPods(action: Action, observed: Observed): boolean {
 const onlyRemoves = (plan: Plan, observed: Observed): boolean =>
   plan.deferred === undefined && plan.actions.some((a) => a.kind !== "Event") && plan.actions.every((a) => a.kind === "Event" || removesPods(a, observed));
 
-const join = (plan: Plan, next: Plan): Plan => ({ ...next, actions: [...plan.actions, ...next.actions] });
+type NormalEvent = Extract<Action, { kind: "Event" }> & { type: "Normal" };
+const isNormalEvent = (a: Action): a is NormalEvent => a.kind === "Event" && a.type === "Normal";
+
+/**
+ * A step that completes and what the rollout does next are one Event ("completed step 1/2 (set weight 50%);
+ * paused at step 2/2 ..."), under the reason of what came next: fewer Events, each saying where things stand.
+ */
+function joinEvents(earlier: readonly Action[], later: readonly Action[]): Action[] {
+  const at = earlier.findLastIndex((a) => a.kind === "Event");
+  const completed = earlier[at];
+  const nextAt = later.findIndex((a) => a.kind === "Event");
+  const next = later[nextAt];
+  if (!completed || !isNormalEvent(completed) || completed.reason !== "StepCompleted" || !next || !isNormalEvent(next)) return [...earlier, ...later];
+  const joined: Action = { ...next, message: `${completed.message}; ${next.message}` };
+  return [...earlier.slice(0, at), joined, ...earlier.slice(at + 1), ...later.slice(0, nextAt), ...later.slice(nextAt + 1)];
+}
+
+const join = (plan: Plan, next: Plan): Plan => ({ ...next, actions: joinEvents(plan.actions, next.actions) });
 
 export function decideThrough(rollout: Rollout, observed: Observed, now: Date): Plan {
   let plan = decide(rollout, observed, now);

@@ -134,7 +134,9 @@ test("killed at every step boundary and at random moments, the canary ends exact
   // No step skipped and none repeated out of order: the index only ever grew, through every step.
   assert.ok(indices.every((v, i) => i === 0 || v >= (indices[i - 1] ?? 0)), `step index went backwards: ${indices.join(",")}`);
   const events = await env.kube.list("v1", "Event", "default");
-  const completed = new Set(events.filter((e) => e.reason === "StepCompleted").map((e) => String(e.message)));
+  // A completed step is a StepCompleted Event, or the first part of the Event of what came right after it
+  // ("completed step 1/7 (set weight 10%); paused at step 2/7 ...", reason RolloutPaused).
+  const completed = new Set(events.filter((e) => e.type === "Normal").flatMap((e) => String(e.message).split("; ")).filter((m) => m.startsWith("completed step")));
   for (let i = 0; i < steps.length; i++) assert.ok([...completed].some((m) => m.startsWith(`completed step ${i + 1}/${steps.length}`)), `step ${i + 1} never completed: ${[...completed].join(" | ")}`);
   // Until the promotion (100% to the new version, after which the new stable takes over at 0%), the canary
   // weight never went backwards, and every setWeight was reached.
