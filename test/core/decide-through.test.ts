@@ -31,12 +31,26 @@ test("the scale-down that completes a setWeight step also completes it, and the 
   assert.equal(first.plan.status.currentStepIndex, 0);
   const second = reconcile(cluster, first.rollout);
   const stable = v2.status?.stableRS;
-  assert.deepEqual(writes(second.plan), [`scale web-${stable} to 1`, "Event RolloutPaused: completed step 1/2 (set weight 50%); paused at step 2/2 (pause 1s)"]);
+  const [scale, event, ...more] = writes(second.plan);
+  assert.equal(scale, `scale web-${stable} to 1`);
+  assert.match(event ?? "", /^Event RolloutPaused: completed step 1\/2 \(set weight 50%\); paused at step 2\/2 \(pause 1s\) until 2026-11-23T\d\d:\d\d:\d\dZ$/);
+  assert.deepEqual(more, []);
   assert.equal(second.plan.status.phase, "Paused");
   // Written after the scale-down: the pause's clock starts once the split it pauses on is there.
   assert.notEqual(second.plan.statusFirst, true);
   assert.deepEqual(second.plan.status.canary?.weights, { canary: 50, stable: 50 });
   assert.equal(second.plan.status.replicas, 2);
+});
+
+test("the pause's end and the promotion's first scale-up are one reconcile, status first, with no Event: the pause's Event said until when", () => {
+  const { cluster, v2 } = fleetRollout();
+  const paused = reconcile(cluster, reconcile(cluster, v2).rollout).rollout;
+  assert.equal(paused.status?.phase, "Paused");
+  cluster.now += 1_000;
+  const { plan } = reconcile(cluster, paused);
+  assert.equal(plan.statusFirst, true);
+  assert.equal(plan.status.currentStepIndex, 2);
+  assert.deepEqual(writes(plan), [`scale web-${podTemplateHash(v2.spec.template)} to 2`]);
 });
 
 test("the promotion's last scale-down and Healthy are one reconcile", () => {

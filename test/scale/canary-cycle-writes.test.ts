@@ -12,7 +12,7 @@ import { startEnv, statusOf, type Env } from "../helpers/controller-env.ts";
 import { followWrites } from "../helpers/write-trail.ts";
 
 const ROLLOUTS = 3;
-const MAX_WRITES_PER_CYCLE = 12;
+const MAX_WRITES_PER_CYCLE = 11;
 const WRITE_VERBS = new Set(["create", "update", "patch", "delete"]);
 
 let env: Env | undefined;
