@@ -1,5 +1,6 @@
 /**
- * One reconcile of one Rollout: read it fresh, observe, decide (pure; decideThrough), execute, write status. Level-triggered:
+ * One reconcile of one Rollout: read it fresh, observe, decide (pure; decideThrough), execute, write status (a plan
+ * that acts on a step it records for the first time: its Events, status, then its other actions). Level-triggered:
  * it never acts on a watch event's payload, only on what it reads now, so it can run any number of times.
  */
 import type { Logger } from "pino";
@@ -16,6 +17,7 @@ import type { ClusterView } from "./cluster-view.ts";
 import { execute } from "./execute.ts";
 import { observe } from "./observe.ts";
 import { recordingKube, type OwnWrite } from "./own-writes.ts";
+import type { Action } from "../core/plan.ts";
 
 export type ReconcileDeps = {
   kube: KubeClient;
@@ -132,21 +134,29 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Recon
   const plan = decideThrough(rollout, observed, now);
   if (plan.actions.length > 0) log.debug({ actions: plan.actions.map((a) => a.kind) }, "executing plan");
   if (plan.deferred) log.debug({ deferred: plan.deferred.map((a) => a.kind) }, "actions deferred until the earlier ones are read back");
-  const writes: OwnWrite[] = [];
-  try {
-    await execute(rollout, plan, { kube: recordingKube(deps.kube, writes), view: deps.view, router, events: deps.events });
-  } finally {
-    // Whether the plan ran whole or stopped part-way, the next reconcile must see what it did write.
-    if (writes.length > 0 && deps.view.waitForOwnWrites && !(await deps.view.waitForOwnWrites(writes, OWN_WRITES_TIMEOUT_MS))) {
-      log.debug({ writes: writes.map((w) => `${w.kind} ${w.name}`) }, "caches did not show this reconcile's writes in time; going on (scale-downs are conditional)");
+  const carryOut = async (actions: Action[]): Promise<void> => {
+    if (actions.length === 0) return;
+    const writes: OwnWrite[] = [];
+    try {
+      await execute(rollout, { ...plan, actions }, { kube: recordingKube(deps.kube, writes), view: deps.view, router, events: deps.events });
+    } finally {
+      // Whether the plan ran whole or stopped part-way, the next reconcile must see what it did write.
+      if (writes.length > 0 && deps.view.waitForOwnWrites && !(await deps.view.waitForOwnWrites(writes, OWN_WRITES_TIMEOUT_MS))) {
+        log.debug({ writes: writes.map((w) => `${w.kind} ${w.name}`) }, "caches did not show this reconcile's writes in time; going on (scale-downs are conditional)");
+      }
     }
-  }
+  };
+  // A plan that acts on a step it records for the first time stores that record before acting, after its
+  // Events (Plan.statusFirst); any other plan acts first and records what it did.
+  const statusFirst = plan.statusFirst === true;
+  await carryOut(statusFirst ? plan.actions.filter((a) => a.kind === "Event") : plan.actions);
   const wrote = await writeStatus(deps.kube, raw, plan.status);
   remember(wrote);
   if (wrote) {
     log.info({ phase: plan.status.phase, step: plan.status.currentStepIndex, message: plan.status.message }, "status");
     deps.onStatus?.({ ...rollout, status: plan.status }, rollout.status);
   }
+  if (statusFirst) await carryOut(plan.actions.filter((a) => a.kind !== "Event"));
   // Nothing watches the router's object: while a rollout is under way, read it back now and then, so a hand
   // edit (or a write the router lost) is seen without waiting for some other change.
   const recheck = router && plan.status.phase !== "Healthy" ? ROUTER_RECHECK_MS : undefined;

@@ -14,10 +14,11 @@ import type { Plan } from "./plan.ts";
 import { podTemplateHash } from "./pod-template-hash.ts";
 import { selectorToString } from "../api/selector.ts";
 import { markInvalidSpec } from "./invalid-spec.ts";
+import { recordReplicaCounts } from "./replica-counts.ts";
 
 export function decide(rollout: Rollout, observed: Observed, now: Date): Plan {
   const ctx = decideOnce(rollout, observed, now);
-  if (!deadlineAborts(ctx)) return toPlan(ctx);
+  if (!deadlineAborts(ctx)) return finish(ctx);
   // Stuck past the deadline with progressDeadlineAbort: decide again as aborted, so this very plan sends
   // traffic back to stable (none of the stuck plan's actions run).
   const message = `no progress for ${rollout.spec.progressDeadlineSeconds}s: ${ctx.status.message ?? ""}`;
@@ -25,7 +26,14 @@ export function decide(rollout: Rollout, observed: Observed, now: Date): Plan {
   const again = decideOnce({ ...rollout, status }, observed, now);
   again.actions.unshift({ kind: "Event", type: "Warning", reason: "ProgressDeadlineExceeded", message: `${message}; aborting` });
   setCondition(again.status, "ProgressDeadlineExceeded", true, "ProgressDeadlineExceeded", message, nowIso(again));
-  return toPlan(again);
+  return finish(again);
+}
+
+/** The plan, with the replica counts of the state its actions leave (an invalid spec touches nothing, counts included). */
+function finish(ctx: DecideContext): Plan {
+  const plan = toPlan(ctx);
+  if (ctx.observed.missingReferences.length === 0) recordReplicaCounts(ctx, plan.actions);
+  return plan;
 }
 
 function decideOnce(rollout: Rollout, observed: Observed, now: Date): DecideContext {
@@ -49,7 +57,6 @@ function decideOnce(rollout: Rollout, observed: Observed, now: Date): DecideCont
   forgetOtherRevisions(ctx);
   prunePauses(ctx);
   markControllerPause(ctx);
-  replicaCounts(ctx);
   phaseConditions(ctx);
   return ctx;
 }
@@ -76,24 +83,12 @@ function routerCondition(ctx: DecideContext): void {
   ctx.wakeAt.push(ctx.now.getTime() + 15_000);
 }
 
-function replicaCounts(ctx: DecideContext): void {
-  const s = ctx.status;
-  const sets = ctx.observed.replicaSets;
-  s.replicas = sets.reduce((n, rs) => n + rs.replicas, 0);
-  s.readyReplicas = sets.reduce((n, rs) => n + rs.readyReplicas, 0);
-  s.availableReplicas = sets.reduce((n, rs) => n + rs.availableReplicas, 0);
-  s.updatedReplicas = sets.find((rs) => rs.podHash === ctx.currentHash)?.availableReplicas ?? 0;
-}
-
 function phaseConditions(ctx: DecideContext): void {
   const s = ctx.status;
   const now = nowIso(ctx);
   const paused = s.phase === "Paused";
   setCondition(s, "Paused", paused, paused ? "RolloutPaused" : "RolloutRunning", s.message && paused ? s.message : "not paused", now);
   setCondition(s, "Healthy", s.phase === "Healthy", s.phase === "Healthy" ? "RolloutHealthy" : `Rollout${s.phase ?? "Progressing"}`, s.message ?? "all pods of the stable version are available and serve all traffic", now);
-  const stable = ctx.observed.replicaSets.find((rs) => rs.podHash === s.stableRS);
-  const available = (stable?.availableReplicas ?? 0) >= ctx.rollout.spec.replicas;
-  setCondition(s, "Available", available, available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable", `${stable?.availableReplicas ?? 0}/${ctx.rollout.spec.replicas} stable pods available`, now);
   const progressing = s.phase === "Progressing";
   setCondition(s, "Progressing", progressing || paused, progressReason(ctx), s.message ?? "rollout complete", now);
   progressDeadline(ctx);

@@ -37,4 +37,10 @@ export type Plan = {
   requeueAfterMs?: number | undefined;
   /** Actions held back because, after the plan's earlier actions, they would have been unsafe (src/core/plan-safety.ts). */
   deferred?: Action[] | undefined;
+  /**
+   * Write the status after the plan's Events and before its other actions, not after all of them: the plan acts
+   * on a step its status records for the first time, and that record must be stored before anything acts on it
+   * (src/core/decide-through.ts). The Events still go first, so a crash repeats one rather than losing it.
+   */
+  statusFirst?: boolean | undefined;
 };

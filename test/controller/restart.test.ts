@@ -134,8 +134,14 @@ test("killed at every step boundary and at random moments, the canary ends exact
   // No step skipped and none repeated out of order: the index only ever grew, through every step.
   assert.ok(indices.every((v, i) => i === 0 || v >= (indices[i - 1] ?? 0)), `step index went backwards: ${indices.join(",")}`);
   const events = await env.kube.list("v1", "Event", "default");
-  const completed = new Set(events.filter((e) => e.reason === "StepCompleted").map((e) => String(e.message)));
-  for (let i = 0; i < steps.length; i++) assert.ok([...completed].some((m) => m.startsWith(`completed step ${i + 1}/${steps.length}`)), `step ${i + 1} never completed: ${[...completed].join(" | ")}`);
+  // A completed step is a StepCompleted Event, or the first part of the Event of what came right after it
+  // ("completed step 1/7 (set weight 10%); paused at step 2/7 ...", reason RolloutPaused); a timed pause is
+  // announced with its end ("paused at step 2/7 (pause 1s) until ...") and has no Event of its own when it ends.
+  const told = new Set(events.filter((e) => e.type === "Normal").flatMap((e) => String(e.message).split("; ")));
+  for (let i = 0; i < steps.length; i++) {
+    const said = (prefix: string) => [...told].some((m) => m.startsWith(`${prefix} ${i + 1}/${steps.length}`));
+    assert.ok(said("completed step") || ("pause" in (steps[i] ?? {}) && said("paused at step")), `step ${i + 1} never completed: ${[...told].join(" | ")}`);
+  }
   // Until the promotion (100% to the new version, after which the new stable takes over at 0%), the canary
   // weight never went backwards, and every setWeight was reached.
   const untilPromotion = weights.slice(0, weights.indexOf(100) + 1);

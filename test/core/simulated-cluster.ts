@@ -165,7 +165,8 @@ export function withImage(rollout: Rollout, image: string): Rollout {
   return next;
 }
 
-export type Snapshot = { phase: string | undefined; step: number | undefined; weight: number | undefined; message: string | undefined };
+/** statusFirst: the plan wrote this status before its actions (it acts on a step it records for the first time). */
+export type Snapshot = { phase: string | undefined; step: number | undefined; weight: number | undefined; message: string | undefined; statusFirst?: true };
 
 /**
  * Reconcile until nothing is left to do (no actions and nothing due), advancing the clock to the next due
@@ -180,7 +181,7 @@ export function reconcileUntilSettled(rollout: Rollout, cluster: SimulatedCluste
     cluster.apply(plan, current);
     const statusChanged = JSON.stringify(plan.status) !== JSON.stringify(current.status ?? {});
     current = { ...current, status: plan.status };
-    trace.push({ phase: plan.status.phase, step: plan.status.currentStepIndex, weight: cluster.weightOf(), message: plan.status.message });
+    trace.push({ phase: plan.status.phase, step: plan.status.currentStepIndex, weight: cluster.weightOf(), message: plan.status.message, ...(plan.statusFirst ? { statusFirst: true as const } : {}) });
     if (options.stopWhen?.(current)) return { rollout: current, trace, plan };
     // A status write wakes the controller again (its own watch), so only an unchanged status lets time pass.
     const onlyEvents = plan.actions.every((a) => a.kind === "Event");

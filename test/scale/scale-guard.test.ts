@@ -54,8 +54,9 @@ test(`${N} Rollouts: first deployment and a canary cycle within bounds of memory
   const cpu0 = cpuSeconds(controller.pid);
   await new Promise((r) => setTimeout(r, 10_000));
   const idlePercent = ((cpuSeconds(controller.pid) - cpu0) / 10) * 100;
-  // Measured on 2 cores: 510-526 MiB, 16 API writes per Rollout per cycle, 0.4% of a core idle.
+  // Measured on 2 cores: 510-526 MiB, 11 API writes per Rollout per cycle (16 before the plans of a step were
+  // chained, test/scale/canary-cycle-writes.test.ts has the exact bound), 0.4% of a core idle.
   assert.ok(rss < 800, `controller RSS ${rss.toFixed(0)} MiB after a cycle of ${N} Rollouts (measured about 520)`);
-  assert.ok(writes / N <= 18, `${(writes / N).toFixed(2)} API writes per Rollout per cycle (measured 16)`);
+  assert.ok(writes / N <= 13, `${(writes / N).toFixed(2)} API writes per Rollout per cycle (measured 11)`);
   assert.ok(idlePercent < 5, `idle CPU ${idlePercent.toFixed(2)}% of a core with ${N} Healthy Rollouts (measured 0.4%)`);
 });

@@ -149,7 +149,8 @@ function stepLabel(index: number, steps: CanaryStep[]): string {
   return step ? `step ${index + 1}/${steps.length} (${describeStep(step)})` : "promotion";
 }
 
-type StepResult = { done: true } | { done: false; phase: "Progressing" | "Paused"; message: string };
+/** announced: a timed pause whose time ran out, as the Event that started it said it would (no Event of its own). */
+type StepResult = { done: true; announced?: true } | { done: false; phase: "Progressing" | "Paused"; message: string };
 
 /** Run step `index`, whose pods and routing are already in place. */
 function runStep(ctx: DecideContext, steps: CanaryStep[], index: number): StepResult {
@@ -160,13 +161,13 @@ function runStep(ctx: DecideContext, steps: CanaryStep[], index: number): StepRe
   if (step.pause) {
     const hold = holdAt(ctx, gate, "CanaryPauseStep");
     if (hold.state === "released") return { done: true };
-    if (hold.started) act(ctx, { kind: "Event", type: "Normal", reason: "RolloutPaused", message: `paused at ${label}` });
     const ms = durationMsOf(step.pause.duration);
-    if (ms === undefined) return { done: false, phase: "Paused", message: `paused at step ${index + 1}/${steps.length}: waiting for promote` };
-    const end = hold.since + ms;
+    const end = ms === undefined ? undefined : hold.since + ms;
+    if (hold.started) act(ctx, { kind: "Event", type: "Normal", reason: "RolloutPaused", message: `paused at ${label}${end === undefined ? "" : ` until ${rfc3339Seconds(end)}`}` });
+    if (end === undefined) return { done: false, phase: "Paused", message: `paused at step ${index + 1}/${steps.length}: waiting for promote` };
     if (ctx.now.getTime() >= end) {
       endGate(ctx, gate);
-      return { done: true };
+      return { done: true, announced: true };
     }
     wakeAt(ctx, end);
     return { done: false, phase: "Paused", message: `paused at step ${index + 1}/${steps.length}: ${describeStep(step)}, until ${rfc3339Seconds(end)}` };
@@ -296,7 +297,8 @@ export function decideCanary(ctx: DecideContext, canary: CanaryStrategy): void {
     const result = skipped ? { done: true as const } : settled(ctx, canary, targetsAt(ctx, canary, steps, index), stableHash) ? runStep(ctx, steps, index) : undefined;
     if (s.abort) return aborted(ctx, canary, stableHash);
     if (result?.done) {
-      act(ctx, { kind: "Event", type: "Normal", reason: "StepCompleted", message: `${skipped ? "skipped (promoted)" : "completed"} ${stepLabel(index, steps)}` });
+      // A timed pause running out was announced by its RolloutPaused Event ("until ..."): no second Event for it.
+      if (!("announced" in result)) act(ctx, { kind: "Event", type: "Normal", reason: "StepCompleted", message: `${skipped ? "skipped (promoted)" : "completed"} ${stepLabel(index, steps)}` });
       index++;
       completed = true;
     } else if (result) blocked = result;
@@ -308,7 +310,8 @@ export function decideCanary(ctx: DecideContext, canary: CanaryStrategy): void {
   stopAnalysesExcept(ctx, [...background.runs, ...stepRun]);
   if (completed) {
     // Record the new step before acting on it: were the controller killed after acting but before the
-    // status write, the next one would take the rollout back a step (and traffic with it).
+    // status write, the next one would take the rollout back a step (and traffic with it). This plan only
+    // records; decideThrough acts on the new step in the same reconcile, with this record written first.
     s.phase = "Progressing";
     s.message = index < steps.length ? `${stepLabel(index, steps)}: starting` : "all steps done: promoting";
     wakeAt(ctx, ctx.now.getTime());

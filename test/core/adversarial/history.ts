@@ -48,11 +48,11 @@ export type History = {
 };
 
 /** What the histories played so far did, for the suite's summary line. */
-export const played = { histories: 0, reconciles: 0, actions: 0, failedWrites: 0, deferred: 0, promotes: 0, aborts: 0, newRevisions: 0 };
+export const played = { histories: 0, reconciles: 0, actions: 0, failedWrites: 0, deferred: 0, statusFirst: 0, promotes: 0, aborts: 0, newRevisions: 0 };
 
 export function summary(): string {
   const p = played;
-  return `${p.histories} histories, ${p.reconciles} reconciles, ${p.actions} actions each followed by the invariant checks, ${p.failedWrites} writes failed or stopped a plan, ${p.deferred} actions deferred by plan safety, ${p.promotes} promotes, ${p.aborts} aborts, ${p.newRevisions} new revisions: 0 violations`;
+  return `${p.histories} histories, ${p.reconciles} reconciles, ${p.actions} actions each followed by the invariant checks, ${p.failedWrites} writes failed or stopped a plan, ${p.deferred} actions deferred by plan safety, ${p.statusFirst} plans with their status written first, ${p.promotes} promotes, ${p.aborts} aborts, ${p.newRevisions} new revisions: 0 violations`;
 }
 
 export class InvariantBroken extends Error {
@@ -226,7 +226,8 @@ export class HistoryPlayer {
   }
 
   /**
-   * One reconcile as the controller runs it: read, observe, decide, execute until a failure, write status.
+   * One reconcile as the controller runs it: read, observe, decide, execute until a failure, write status
+   * (or, for a plan marked statusFirst, write status, then execute until a failure).
    * However it ends, the controller's caches have its own writes before its next reconcile (the controller
    * waits for them: src/controller/write-tracker.ts), so the stalest view afterwards includes them.
    */
@@ -248,6 +249,7 @@ export class HistoryPlayer {
     const plan = decideThrough(read, observed, now);
     played.reconciles++;
     played.deferred += plan.deferred?.length ?? 0;
+    if (plan.statusFirst) played.statusFirst++;
     this.lastRequeue = plan.requeueAfterMs;
     const seen = (o: Observed) => `rs ${o.replicaSets.map((r) => `${r.podHash.slice(0, 4)}:${r.replicas}/${r.availableReplicas}`).join(",")} svc ${Object.entries(o.services).map(([n, v]) => `${n}→${v.podHash?.slice(0, 4) ?? "*"}`).join(",")} route ${o.routing ? (o.routing.ok ? o.routing.canaryWeight : "problem") : "-"}`;
     this.trace.push(
@@ -255,6 +257,16 @@ export class HistoryPlayer {
     );
     this.check(abortViolations(read, observed, plan), `${label}: the plan`);
     this.check(progressViolations(read, observed, plan, now), `${label}: the plan`);
+    if (plan.statusFirst) {
+      // The status goes out before any action (after the Events, which change nothing here): killed before it,
+      // or beaten by a user's write (409), nothing happens.
+      if (event.fail && event.fail.at >= plan.actions.length && event.fail.failure === "crash") return plan;
+      if (event.racingUser) {
+        this.user(event.racingUser, `${label}: racing user`);
+        return plan;
+      }
+      w.rollout = { ...w.rollout, status: plan.status };
+    }
     for (const [i, action] of plan.actions.entries()) {
       if (action.kind === "Route") this.check(routeViolations(action.want), `${label}: action ${i}`);
       const failing = event.fail !== undefined && event.fail.at === i && action.kind !== "Event";
@@ -274,6 +286,7 @@ export class HistoryPlayer {
       this.check(introducedBy(read, before, w.trueState(), action), `${label}: action ${i} ${JSON.stringify(action)}`);
       if (failing) return plan; // landed, but the executor saw a timeout: the plan stops here
     }
+    if (plan.statusFirst) return plan;
     if (event.fail && event.fail.at >= plan.actions.length && event.fail.failure === "crash") return plan; // killed before the status write
     if (event.racingUser) {
       // A user's write lands between our read and our status write: ours gets 409 and is lost.
