@@ -3,21 +3,19 @@
  * takes over within the lease duration (15 s) and the rollout goes on; SIGTERM releases the Lease at once.
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { join } from "node:path";
+import type { ChildProcess } from "node:child_process";
 import { after, before, test } from "node:test";
 import { API_GROUP_VERSION } from "../../src/api/group.ts";
 import { startEnv, statusOf, type Env } from "../helpers/controller-env.ts";
 import { freePort } from "../helpers/free-port.ts";
-import { REPO_ROOT } from "../helpers/run-cli.ts";
+import { controllerProcesses } from "../helpers/controller-processes.ts";
 
 let env: Env;
-const children: ChildProcess[] = [];
+const processes = controllerProcesses();
 before(async () => {
   env = await startEnv();
 });
 after(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
   await env?.stop();
 });
 
@@ -25,13 +23,7 @@ type Candidate = { child: ChildProcess; port: number; identity: string };
 
 async function candidate(): Promise<Candidate> {
   const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [join(REPO_ROOT, "src", "cli", "bin.ts"), "controller", "--kubeconfig", env.server.kubeconfigPath, "-n", "default", "--leader-elect", "--leader-elect-namespace", "default", "--metrics-addr", `127.0.0.1:${port}`, "--health-addr", `127.0.0.1:${port}`, "--log-level", "warn"],
-    { stdio: ["ignore", "ignore", "inherit"] },
-  );
-  children.push(child);
-  return { child, port, identity: "" };
+  return { child: processes.start(env.server.kubeconfigPath, port, []), port, identity: "" };
 }
 
 async function holder(): Promise<string | undefined> {

@@ -5,25 +5,23 @@
  * again, the replica asks for its shard back and gets it, so the split stays even.
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { join } from "node:path";
+import type { ChildProcess } from "node:child_process";
 import { after, before, test } from "node:test";
-import { API_GROUP_VERSION } from "../../src/api/group.ts";
 import { shardLeaseName, shardOf } from "../../src/controller/shards.ts";
 import { startEnv, statusOf, type Env } from "../helpers/controller-env.ts";
 import { freePort } from "../helpers/free-port.ts";
-import { REPO_ROOT } from "../helpers/run-cli.ts";
+import { controllerProcesses } from "../helpers/controller-processes.ts";
+import { rolloutObject } from "../helpers/rollout-object.ts";
 
 const SHARDS = 3;
 const LEASE_SECONDS = 4;
 const RETRY_SECONDS = 1;
 let env: Env;
-const children: ChildProcess[] = [];
+const processes = controllerProcesses();
 before(async () => {
   env = await startEnv();
 });
 after(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
   await env?.stop();
 });
 
@@ -31,39 +29,8 @@ type Replica = { child: ChildProcess; port: number; index: number };
 
 async function replica(index: number): Promise<Replica> {
   const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [
-      join(REPO_ROOT, "src", "cli", "bin.ts"),
-      "controller",
-      "--kubeconfig",
-      env.server.kubeconfigPath,
-      "-n",
-      "default",
-      "--leader-elect",
-      "--leader-elect-namespace",
-      "default",
-      "--leader-elect-lease-duration",
-      String(LEASE_SECONDS),
-      "--leader-elect-renew-deadline",
-      "3",
-      "--leader-elect-retry-period",
-      String(RETRY_SECONDS),
-      "--shard-count",
-      String(SHARDS),
-      "--shard-index",
-      String(index),
-      "--metrics-addr",
-      `127.0.0.1:${port}`,
-      "--health-addr",
-      `127.0.0.1:${port}`,
-      "--log-level",
-      "warn",
-    ],
-    { stdio: ["ignore", "ignore", "inherit"] },
-  );
-  children.push(child);
-  return { child, port, index };
+  const timing = ["--leader-elect-lease-duration", String(LEASE_SECONDS), "--leader-elect-renew-deadline", "3", "--leader-elect-retry-period", String(RETRY_SECONDS)];
+  return { child: processes.start(env.server.kubeconfigPath, port, [...timing, "--shard-count", String(SHARDS), "--shard-index", String(index)]), port, index };
 }
 
 const pidOf = (identity: string) => Number(identity.split("-").at(-1));
@@ -115,17 +82,7 @@ test("three sharded replicas split the Rollouts; a killed one's shard is taken o
   const byShard = namesByShard();
   for (const names of byShard) {
     for (const name of names) {
-      await env.kube.create({
-        apiVersion: API_GROUP_VERSION,
-        kind: "Rollout",
-        metadata: { name, namespace: "default" },
-        spec: {
-          replicas: 2,
-          selector: { matchLabels: { app: name } },
-          template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "app", image: "acme/sh:1" }] } },
-          strategy: { canary: { steps: [{ setWeight: 50 }, { pause: { duration: "8s" } }] } },
-        },
-      });
+      await env.kube.create(rolloutObject(name, { containers: [{ name: "app", image: "acme/sh:1" }], strategy: { canary: { steps: [{ setWeight: 50 }, { pause: { duration: "8s" } }] } } }));
     }
   }
   for (const name of byShard.flat()) await healthyAgain(name);
