@@ -5,7 +5,7 @@
  * controller's /metrics, watch events from the API server's /_sandbox/stats, idle CPU over 30 s starting 10 s
  * after the last cycle settled.
  *
- * Run: node bench/scale.ts [--rollouts 1000,5000,10000] [--cycles 3] [--idle-seconds 30] [--soak]
+ * Run: node bench/scale.ts [--rollouts 1000,5000,10000] [--cycles 3] [--idle-seconds 30] [--soak] [--controller-node-flags="--max-old-space-size=256"]
  *   --soak: 20 cycles of 1,000 Rollouts, for the memory slope (RSS after the last within 10% of after the first).
  */
 import { KubeConfig } from "@kubernetes/client-node";
@@ -17,16 +17,21 @@ import { cpuSeconds, rssMiB, startApiServer, startControllerProcess, type Measur
 import { freePort } from "../test/helpers/free-port.ts";
 import { scrape, sumOf, type Sample } from "./scale/prom-text.ts";
 
-type Options = { rollouts: number[]; cycles: number; idleSeconds: number; soak: boolean };
+type Options = { rollouts: number[]; cycles: number; idleSeconds: number; soak: boolean; controllerNodeFlags: string[] };
 
 function parseOptions(argv: readonly string[]): Options {
-  const o: Options = { rollouts: [1000, 5000, 10000], cycles: 3, idleSeconds: 30, soak: false };
+  const o: Options = { rollouts: [1000, 5000, 10000], cycles: 3, idleSeconds: 30, soak: false, controllerNodeFlags: [] };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
     if (flag === "--rollouts" && value) o.rollouts = value.split(",").map(Number);
     else if (flag === "--cycles" && value) o.cycles = Number(value);
     else if (flag === "--idle-seconds" && value) o.idleSeconds = Number(value);
+    // e.g. --controller-node-flags=--max-old-space-size=256: the controller's V8 heap bound, as NODE_OPTIONS sets it in a pod.
+    else if (flag?.startsWith("--controller-node-flags=")) {
+      o.controllerNodeFlags = flag.slice("--controller-node-flags=".length).split(" ").filter(Boolean);
+      continue;
+    }
     else if (flag === "--soak") {
       o.soak = true;
       continue;
@@ -91,7 +96,7 @@ async function runFleet(n: number, o: Options, rows: Row[], idle: { rollouts: nu
   try {
     await createFleet(kube, n, "registry/app:0");
     const metricsPort = await freePort();
-    controller = startControllerProcess(kubeconfig, metricsPort, ["--workers", "8"]);
+    controller = startControllerProcess(kubeconfig, metricsPort, ["--workers", "8"], o.controllerNodeFlags);
     const pid = controller.pid;
     // Wait for /metrics before timing anything.
     for (let i = 0; ; i++) {
