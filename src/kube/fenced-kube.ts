@@ -5,7 +5,7 @@
  * Services, router objects, Events, AnalysisRuns) goes through this client, which asks its guard immediately
  * before sending. Reads pass through; a request already sent completes (it cannot be recalled).
  */
-import type { KubeClient, KubeObject, ObjectRef } from "./kube-client.ts";
+import { describe, type KubeClient, type KubeObject, type ObjectRef } from "./kube-client.ts";
 
 /** Why this process may no longer write, or undefined while it may. */
 export type WriteGuard = () => string | undefined;
@@ -20,7 +20,6 @@ export class FencedError extends Error {
   }
 }
 
-const describe = (kind: string, namespace: string | undefined, name: string) => `${kind} ${namespace ? `${namespace}/` : ""}${name}`;
 
 export class FencedKube implements KubeClient {
   private readonly inner: KubeClient;
@@ -33,7 +32,7 @@ export class FencedKube implements KubeClient {
 
   private check(verb: string, kind: string, namespace: string | undefined, name: string): void {
     const reason = this.guard();
-    if (reason !== undefined) throw new FencedError(`${verb} ${describe(kind, namespace, name)}`, reason);
+    if (reason !== undefined) throw new FencedError(`${verb} ${describe({ kind, namespace, name })}`, reason);
   }
 
   get(ref: ObjectRef): Promise<KubeObject | undefined> {

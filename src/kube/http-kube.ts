@@ -14,24 +14,14 @@
  */
 import { HttpMethod, RequestContext, type KubeConfig } from "@kubernetes/client-node";
 import { getGlobalDispatcher, type Dispatcher } from "undici";
-import { ConflictError, KubeRequestError, type KubeClient, type RequestObserver } from "./kube-client.ts";
+import { ConflictError, describe, KubeRequestError, statusBodyMessage, type KubeClient, type RequestObserver } from "./kube-client.ts";
 import type { KubeObject, ObjectRef } from "./kube-object.ts";
 
 type Resource = { plural: string; namespaced: boolean };
 type Verb = "get" | "list" | "create" | "update" | "patch" | "delete";
 
-const describe = (ref: { kind: string; namespace?: string | undefined; name: string }) => `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ""}${ref.name}`;
-
 /** The message of a failed response's Status, else the start of its body. */
-function statusMessage(text: string): string {
-  try {
-    const parsed = JSON.parse(text) as { message?: unknown };
-    if (typeof parsed.message === "string") return parsed.message;
-  } catch {
-    // not JSON: quote it
-  }
-  return text.slice(0, 300);
-}
+const statusMessage = (text: string): string => statusBodyMessage(text) ?? text.slice(0, 300);
 
 export class HttpKube implements KubeClient {
   private readonly kc: KubeConfig;

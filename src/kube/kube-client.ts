@@ -57,20 +57,27 @@ export function toPlainObject<T>(value: T): T {
   ) as T;
 }
 
-function describe(ref: { kind: string; namespace?: string | undefined; name: string }): string {
+/** "Kind namespace/name", as every request error names its object. */
+export function describe(ref: { kind: string; namespace?: string | undefined; name: string }): string {
   return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ""}${ref.name}`;
+}
+
+/** The message of a failed response's Status body; its first 300 characters when it is not JSON; undefined for JSON without one. */
+export function statusBodyMessage(text: string): string | undefined {
+  try {
+    const parsed = JSON.parse(text) as { message?: unknown };
+    return typeof parsed.message === "string" ? parsed.message : undefined;
+  } catch {
+    return text.slice(0, 300);
+  }
 }
 
 /** What the API server said in a failed response's Status (its message), else the exception's first line. */
 export function bodyMessage(error: ApiException<unknown>): string {
   const body = error.body;
   if (typeof body === "string") {
-    try {
-      const parsed = JSON.parse(body) as { message?: unknown };
-      if (typeof parsed.message === "string") return parsed.message;
-    } catch {
-      return body.slice(0, 300);
-    }
+    const message = statusBodyMessage(body);
+    if (message !== undefined) return message;
   }
   if (typeof body === "object" && body !== null && typeof (body as { message?: unknown }).message === "string") return (body as { message: string }).message;
   return error.message.split("\n")[0] ?? error.message;
