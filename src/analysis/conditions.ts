@@ -1,11 +1,13 @@
 /**
  * Success and failure conditions on a measured value: a structured threshold ({max}, {min}) or a CEL expression
  * over `result` (@bufbuild/cel; never eval). `result` is a number when the query returned one value (a scalar or
- * a one-element vector) and a list of numbers when it returned several. A threshold on a list holds when it holds
+ * a one-element vector) and a list of numbers when it returned several; an expression that only indexes or
+ * iterates it (Argo's "result[0] >= 0.95") gets one value as a one-element list. A threshold on a list holds when it holds
  * for every element. An expression that cannot be evaluated, or does not give a boolean, is an error with the
  * reason, never a pass.
  */
 import { isCelError, run } from "@bufbuild/cel";
+import { resultUse } from "../api/condition-expression.ts";
 import type { MetricCondition } from "../api/metric.ts";
 
 export type ConditionValue = number | readonly number[];
@@ -40,9 +42,11 @@ export function evaluateCondition(condition: MetricCondition, value: ConditionVa
   if (typeof condition !== "string") {
     return values.every((v) => thresholdHolds(condition, v)) ? { kind: "holds" } : { kind: "fails" };
   }
+  const use = resultUse(condition);
+  const asList = typeof value !== "number" || ("asList" in use && use.asList && !use.asNumber);
   let outcome: unknown;
   try {
-    outcome = run(condition, { result: typeof value === "number" ? value : [...value] });
+    outcome = run(condition, { result: asList ? [...values] : value });
   } catch (error) {
     return { kind: "error", message: `cannot evaluate "${condition}": ${error instanceof Error ? error.message : String(error)}` };
   }

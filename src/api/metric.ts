@@ -2,11 +2,12 @@
 import { z } from "zod";
 import { compareStepSeconds, pointsInWindow } from "./compare-window.ts";
 import { durationToMs, formatDuration } from "./duration.ts";
+import { conditionExpressionProblem } from "./condition-expression.ts";
 import { duration, exactlyOneOf, intOrPercent, intRange, secretKeyRef } from "./fields.ts";
 
 /**
  * A condition on a measurement: a structured threshold ({max: 0.01}, {min: 0.99}, or both) or a CEL
- * expression over `result` ("result[0] < 0.01"). In the CRD this node preserves unknown fields, since
+ * expression over `result` ("result < 0.01"; "result[0] < 0.01" as Argo users write it works too). In the CRD this node preserves unknown fields, since
  * a structural schema cannot say "string or object"; zod checks it.
  */
 export const thresholdSchema = z
@@ -16,6 +17,10 @@ export const thresholdSchema = z
 export const metricConditionSchema = z
   .union([z.string().min(1), thresholdSchema], {
     error: 'must be a threshold such as {max: 0.01} or a CEL expression such as "result < 0.01"',
+  })
+  .superRefine((condition, ctx) => {
+    const problem = typeof condition === "string" ? conditionExpressionProblem(condition) : undefined;
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
   })
   .meta({ "x-kubernetes-preserve-unknown-fields": true, description: "threshold {min, max} or CEL expression" });
 

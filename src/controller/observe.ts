@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { analysisPhaseSchema } from "../api/analysis-run.ts";
 import { analysisTemplateSpecSchema, type AnalysisTemplateSpec } from "../api/analysis-template.ts";
-import { formatPath } from "../api/field-errors.ts";
+import { fieldErrorsFrom, formatPath } from "../api/field-errors.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "../api/group.ts";
 import type { Rollout } from "../api/rollout.ts";
 import { analysisReferences } from "../api/template-references.ts";
@@ -84,6 +84,17 @@ export function templateSpec(view: ClusterView, namespace: string, name: string,
   return spec.success ? spec.data : undefined;
 }
 
+/** Why a named template cannot be used: absent, or present with an invalid spec (its first field error). */
+function templateProblem(view: ClusterView, namespace: string, name: string, clusterScope: boolean): string | undefined {
+  const kind = clusterScope ? "ClusterAnalysisTemplate" : "AnalysisTemplate";
+  const obj = clusterScope ? view.clusterAnalysisTemplate(name) : view.analysisTemplate(namespace, name);
+  if (!obj) return `${kind} "${name}" not found; create it or fix the name`;
+  const spec = analysisTemplateSpecSchema.safeParse(obj.spec);
+  if (spec.success) return undefined;
+  const [first] = fieldErrorsFrom(spec.error, obj.spec, analysisTemplateSpecSchema);
+  return `${kind} "${name}" is invalid: spec.${first?.path ?? ""}: ${first?.message ?? spec.error.message}; fix the template (sluice lint shows every problem)`;
+}
+
 export async function observe(rollout: Rollout, view: ClusterView, router: TrafficRouter | undefined): Promise<Observed> {
   const namespace = rollout.metadata.namespace ?? "default";
   const name = rollout.metadata.name ?? "";
@@ -99,9 +110,8 @@ export async function observe(rollout: Rollout, view: ClusterView, router: Traff
   }
   for (const { path, analysis } of analysisReferences(rollout)) {
     analysis.templates.forEach((ref, i) => {
-      if (templateSpec(view, namespace, ref.templateName, ref.clusterScope)) return;
-      const kind = ref.clusterScope ? "ClusterAnalysisTemplate" : "AnalysisTemplate";
-      missing.push({ path: formatPath([...path, "templates", i, "templateName"]), message: `${kind} "${ref.templateName}" not found (or invalid); create it or fix the name` });
+      const problem = templateProblem(view, namespace, ref.templateName, ref.clusterScope);
+      if (problem) missing.push({ path: formatPath([...path, "templates", i, "templateName"]), message: problem });
     });
   }
   let routing: ObservedRouting | undefined;

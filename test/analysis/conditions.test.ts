@@ -25,6 +25,13 @@ describe("evaluateCondition", () => {
     ["CEL NaN comparison is false", "result < 1", Number.NaN, "fails"],
     ["CEL +Inf", "result > 1000.0", Infinity, "holds"],
     ["CEL integer literal against a double", "result <= 1", 1, "holds"],
+    // Argo's idiom: a Prometheus vector is a list there. On one value it is a one-element list here.
+    ["Argo's result[0] on one value", "result[0] >= 0.95", 0.97, "holds"],
+    ["Argo's result[0] on one value, failing", "result[0] >= 0.95", 0.9, "fails"],
+    ["Argo's result[0] in a compound", "result[0] <= 0.3 && result[0] >= 0.0", 0.2, "holds"],
+    ["size(result) on one value", "size(result) == 1", 0.2, "holds"],
+    ["result.all on one value", "result.all(x, x < 1)", 0.2, "holds"],
+    ["result still a number when not indexed", "result >= 0.95", 0.97, "holds"],
   ];
   for (const [name, condition, value, want] of cases) {
     it(name, () => assert.equal(evaluateCondition(condition, value).kind, want));
@@ -34,9 +41,12 @@ describe("evaluateCondition", () => {
     const syntax = evaluateCondition("result <", 1);
     assert.equal(syntax.kind, "error");
     assert.match(syntax.kind === "error" ? syntax.message : "", /^cannot evaluate "result <": /);
-    const index = evaluateCondition("result[0] < 1", 0.5);
+    const index = evaluateCondition("result[1] < 1", 0.5);
     assert.equal(index.kind, "error");
-    assert.match(index.kind === "error" ? index.message : "", /result is a number here/);
+    assert.match(index.kind === "error" ? index.message : "", /index/);
+    const mixed = evaluateCondition("result[0] < 1 && result > 0.0", 0.5);
+    assert.equal(mixed.kind, "error");
+    assert.match(mixed.kind === "error" ? mixed.message : "", /result is a number here/);
     const unknown = evaluateCondition("latency < 1", 0.5);
     assert.equal(unknown.kind, "error");
     const notBool = evaluateCondition("result + 1.0", 0.5);
@@ -100,8 +110,14 @@ describe("assessThreshold (fail-safe)", () => {
     assert.equal(assessThreshold({ metric: onlyFailure, result: vector(0.06) }).phase, "Failed");
   });
 
+  it("Argo's result[0] >= 0.95 judges a one-element vector (it was an Error: index 0 out of bounds)", () => {
+    const metric = metricWith({ successCondition: "result[0] >= 0.95" });
+    assert.equal(assessThreshold({ metric, result: vector(0.97) }).phase, "Successful");
+    assert.equal(assessThreshold({ metric, result: vector(0.9) }).phase, "Failed");
+  });
+
   it("a condition error is an Error measurement with the reason", () => {
-    const a = assessThreshold({ metric: metricWith({ successCondition: "result[0] < 1" }), result: vector(0.5) });
+    const a = assessThreshold({ metric: metricWith({ successCondition: "result[1] < 1" }), result: vector(0.5) });
     assert.equal(a.phase, "Error");
     assert.match(a.message, /cannot evaluate/);
   });

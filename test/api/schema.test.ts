@@ -152,6 +152,25 @@ test("a metric is either a query with a condition or a compare", () => {
   assert.deepEqual(errors(template({ provider: {}, successCondition: { max: 1 } })), ["spec.metrics[0].provider"]);
 });
 
+test("a condition expression that cannot be evaluated is refused at parse time, with the fix", () => {
+  const template = (successCondition: unknown) => ({
+    apiVersion: "sluice.dev/v1alpha1",
+    kind: "AnalysisTemplate",
+    metadata: { name: "t" },
+    spec: { metrics: [{ name: "m", provider: { prometheus: { query: "up" } }, successCondition }] },
+  });
+  const messages = (doc: unknown) => {
+    const r = parseSluiceObject(doc);
+    return r.status === "invalid" ? r.errors.map((e) => `${e.path}: ${e.message}`) : [];
+  };
+  assert.deepEqual(messages(template("result[0] >= 0.95")), []);
+  assert.deepEqual(messages(template("result.all(x, x < 1)")), []);
+  const [syntax] = messages(template("result >="));
+  assert.match(syntax ?? "", /^spec\.metrics\[0\]\.successCondition: is not a valid CEL expression \(.*\); write e\.g\. "result < 0\.01"$/);
+  const [mixed] = messages(template("result[0] > 0.5 && result < 1.0"));
+  assert.match(mixed ?? "", /^spec\.metrics\[0\]\.successCondition: uses result both as a list .* "result\[0\] >= 0\.95" or "result >= 0\.95"$/);
+});
+
 test("a per-step compare whose window can never hold minSamples points is refused, naming the fields and the fix", () => {
   const template = (compare: Record<string, unknown>) => ({
     apiVersion: "sluice.dev/v1alpha1",

@@ -51,3 +51,35 @@ test("an unreachable Prometheus is never a pass: past consecutiveErrorLimit the 
   assert.equal(run.metricResults?.[0]?.successful ?? 0, 0, "no measurement passed");
   assert.ok((run.metricResults?.[0]?.error ?? 0) >= 2);
 });
+
+test("an AnalysisTemplate the API server accepted but sluice cannot evaluate is reported on the Rollout with the template's field, not as missing", { timeout: 60_000 }, async () => {
+  // The CRD keeps a condition as free-form (a structural schema cannot say "string or object"), so only sluice
+  // sees that this expression uses result both as a list and as a number.
+  await env.kube.create({
+    apiVersion: API_GROUP_VERSION,
+    kind: "AnalysisTemplate",
+    metadata: { name: "mixed", namespace: "default" },
+    spec: { metrics: [{ name: "success-rate", interval: "1s", successCondition: "result[0] >= 0.95 && result <= 1.0", provider: { prometheus: { query: "vector(1)" } } }] },
+  });
+  await env.kube.create({
+    apiVersion: API_GROUP_VERSION,
+    kind: "Rollout",
+    metadata: { name: "mixed", namespace: "default" },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: "mixed" } },
+      template: { metadata: { labels: { app: "mixed" } }, spec: { containers: [{ name: "app", image: "acme/mixed:1" }] } },
+      strategy: { canary: { steps: [{ setWeight: 50 }, { analysis: { templates: [{ templateName: "mixed" }] } }] } },
+    },
+  });
+  const status = await env.waitFor("InvalidSpec", async () => {
+    const s = statusOf(await env.rollout("mixed"));
+    return s.conditions?.find((c) => c.type === "InvalidSpec" && c.status === "True") ? s : undefined;
+  });
+  assert.equal(
+    status.message,
+    'invalid spec: spec.strategy.canary.steps[1].analysis.templates[0].templateName: AnalysisTemplate "mixed" is invalid: spec.metrics[0].successCondition: uses result both as a list (result[0], size(result)) and as a number (result); write one form, e.g. "result[0] >= 0.95" or "result >= 0.95"; fix the template (sluice lint shows every problem)',
+  );
+  const events = await env.kube.list("v1", "Event", "default");
+  assert.ok(events.some((e) => String((e as { message?: string }).message ?? "").includes('AnalysisTemplate "mixed" is invalid: spec.metrics[0].successCondition')), "an Event says it too");
+});
