@@ -15,14 +15,13 @@ export type ManifestDocument = {
 export function splitManifest(source: string, text: string): ManifestDocument[] {
   const docs = parseAllDocuments(text, { prettyErrors: true });
   const list = Array.isArray(docs) ? docs : [docs];
-  const nonEmpty = list.filter((d) => d.contents !== null || d.errors.length > 0);
-  return nonEmpty.map((doc, i) => ({
-    source,
-    index: i + 1,
-    total: nonEmpty.length,
-    content: doc.errors.length > 0 ? undefined : doc.toJS({ maxAliasCount: 100 }),
+  const parsed = list.map((doc) => ({
+    content: doc.errors.length > 0 ? undefined : (doc.toJS({ maxAliasCount: 100 }) as unknown),
     syntaxErrors: doc.errors.map((e) => (e.message.split("\n")[0] ?? e.message).replace(/:\s*$/, "")),
   }));
+  // An empty document (a stream ending in "---", or holding only comments) is skipped, as kubectl skips it.
+  const nonEmpty = parsed.filter((d) => d.syntaxErrors.length > 0 || (d.content !== null && d.content !== undefined));
+  return nonEmpty.map((doc, i) => ({ source, index: i + 1, total: nonEmpty.length, ...doc }));
 }
 
 /** "rollout.yaml" or "rollout.yaml (document 2)" */

@@ -1,6 +1,6 @@
 /** `sluice import`: every fixture translates, the output lints clean, and what is lost is said and exits 1. */
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -37,7 +37,7 @@ test("each fixture: exactly the expected fields are reported as not translated",
 test("the whole fixture directory imports into manifests that pass lint, one sluice object per translatable source", () => {
   const result = runCli(["import", FIXTURES]);
   assert.equal(result.code, 1, "some fixtures hold things sluice cannot do");
-  assert.match(result.stderr, /^22 document\(s\) imported, 10 thing\(s\) not translated \(see the NOT TRANSLATED comments\)\n$/);
+  assert.match(result.stderr, /^22 document\(s\) imported, 13 thing\(s\) not translated \(see the NOT TRANSLATED comments\)\n$/);
   const docs = splitManifest("imported.yaml", result.stdout);
   const lint = lintDocuments(docs);
   assert.deepEqual(lint.findings, []);
@@ -191,6 +191,20 @@ test("a Flagger A/B test that the router cannot express says why and falls back 
   assert.ok(importedRollout(yaml).spec.strategy.blueGreen);
 });
 
+test("-o DIR keeps the inputs' relative paths, so inputs that share a base name do not overwrite each other", () => {
+  const input = mkdtempSync(join(tmpdir(), "sluice-import-in-"));
+  for (const dir of ["a", "b"]) {
+    mkdirSync(join(input, dir));
+    copyFileSync(join(REPO_ROOT, FIXTURES, "argo", "rollout-canary.yaml"), join(input, dir, "rollout.yaml"));
+  }
+  const out = mkdtempSync(join(tmpdir(), "sluice-import-out-"));
+  const result = runCli(["import", input, "-o", out]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(readdirSync(out).sort(), ["a", "b"]);
+  assert.ok(readFileSync(join(out, "a", "rollout.yaml"), "utf8").includes("kind: Rollout"));
+  assert.ok(readFileSync(join(out, "b", "rollout.yaml"), "utf8").includes("kind: Rollout"));
+});
+
 test("-o DIR writes one file per input file; a clean import exits 0", () => {
   const out = mkdtempSync(join(tmpdir(), "sluice-import-"));
   const result = runCli(["import", join(FIXTURES, "argo", "rollout-canary.yaml"), join(FIXTURES, "argo", "cluster-analysis-template.yaml"), "-o", out]);
@@ -209,7 +223,8 @@ test("Argo expr-lang conditions: inclusive bounds become thresholds, the rest CE
   assert.deepEqual(translateCondition("0.3 >= result"), { max: 0.3 });
   assert.equal(translateCondition("result[0] > 0.05"), "result > 0.05");
   assert.equal(translateCondition("result[0] <= 0.3 and result[0] >= 0"), "result <= 0.3 && result >= 0");
-  assert.equal(translateCondition("len(result) == 0 or result[0] < 1"), "size(result) == 0 || result < 1");
+  // Beside size(result) the list form stays: one expression gives result one type.
+  assert.equal(translateCondition("len(result) == 0 or result[0] < 1"), "size(result) == 0 || result[0] < 1");
   assert.equal(translateCondition("isNaN(result[0]) || result[0] < 0.1"), undefined);
   assert.equal(translateCondition("result.ok == true"), undefined);
 });

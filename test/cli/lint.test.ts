@@ -44,6 +44,15 @@ test("lint names the file, the object and the field, and exits 1 for one bad fil
   );
 });
 
+test("a stream ending in --- (or with a comment-only document) lints as kubectl reads it: the empty documents are skipped", () => {
+  const dir = mkdtempSync(join(tmpdir(), "sluice-lint-"));
+  const file = join(dir, "trailing.yaml");
+  writeFileSync(file, "---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 80}]}\n---\n# nothing here\n---\n");
+  const result = runCli(["lint", file]);
+  assert.equal(result.code, 0, result.stdout + result.stderr);
+  assert.match(result.stdout, /1 other object\(s\), 0 problem\(s\)/);
+});
+
 test("a missing path is a usage error on stderr, not a crash", () => {
   const result = runCli(["lint", "no/such/dir"]);
   assert.equal(result.code, 1);

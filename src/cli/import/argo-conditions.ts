@@ -1,7 +1,9 @@
 /**
  * Argo Rollouts conditions are expr-lang expressions over `result` (a Prometheus vector is a list there, so
- * they read `result[0]`). sluice takes a threshold or a CEL expression where one value is a number.
+ * they read `result[0]`). sluice takes a threshold or a CEL expression, where one value is a number (and
+ * `result[0]` works on it too).
  */
+import { conditionExpressionProblem } from "../../api/condition-expression.ts";
 import type { MetricCondition } from "../../api/metric.ts";
 
 const NUMBER = String.raw`(-?\d+(?:\.\d+)?(?:e-?\d+)?)`;
@@ -15,14 +17,16 @@ export function translateCondition(expression: string): MetricCondition | undefi
   if (atLeast?.[1]) return { min: Number(atLeast[1]) };
   const atMost = new RegExp(`^${RESULT}\\s*<=\\s*${NUMBER}$`).exec(text) ?? new RegExp(`^${NUMBER}\\s*>=\\s*${RESULT}$`).exec(text);
   if (atMost?.[1]) return { max: Number(atMost[1]) };
-  const cel = text
-    .replace(/result\[0\]/g, "result")
+  const logic = text
     .replace(/\band\b/g, "&&")
     .replace(/\bor\b/g, "||")
     .replace(/\bnot\s+/g, "!")
     .replace(/\blen\(/g, "size(");
-  // Only what means the same in both languages: numbers, result, size(), comparisons and logic.
-  const rest = cel.replace(/\bresult\b|\bsize\(|\btrue\b|\bfalse\b|-?\d+(\.\d+)?(e-?\d+)?/g, "");
+  // Only what means the same in both languages: numbers, result, result[0], size(), comparisons and logic.
+  const rest = logic.replace(/\bresult\[0\]|\bresult\b|\bsize\(|\btrue\b|\bfalse\b|-?\d+(\.\d+)?(e-?\d+)?/g, "");
   if (!/^[\s<>=!&|()+\-*/]*$/.test(rest)) return undefined;
-  return cel;
+  // "result[0] > 0.05" reads better as "result > 0.05" (one value is a number); beside size(result) the list
+  // form stays, since sluice gives an expression result as one type (both forms work on one value).
+  const simpler = logic.replace(/result\[0\]/g, "result");
+  return conditionExpressionProblem(simpler) === undefined ? simpler : logic;
 }

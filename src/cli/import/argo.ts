@@ -38,7 +38,25 @@ function rolloutArg(value: unknown, path: string, notes: Notes): Json {
   });
 }
 
-function step(value: unknown, path: string, notes: Notes): Json | undefined {
+/**
+ * One Argo step. A step that carries several actions (Argo's apisix example sets the canary scale and a header
+ * route in one) becomes one sluice step per action, in the order written: sluice steps set one field each.
+ */
+function steps(value: unknown, path: string, notes: Notes, weightScale: number): Json[] {
+  const source = asRecord(value);
+  const actions = Object.keys(source);
+  if (actions.length <= 1) {
+    const one = step(source, path, notes, weightScale);
+    return one ? [one] : [];
+  }
+  notes.info(path, `one Argo step with ${actions.join(" and ")} becomes ${actions.length} sluice steps in that order (a sluice step does one thing)`);
+  return actions.flatMap((action) => {
+    const one = step({ [action]: source[action] }, path, notes, weightScale);
+    return one ? [one] : [];
+  });
+}
+
+function step(value: unknown, path: string, notes: Notes, weightScale: number): Json | undefined {
   const source = asRecord(value);
   if ("experiment" in source) {
     notes.dropped(`${path}.experiment`, "experiments are not supported; the step is left out (use an analysis step against the canary)");
@@ -49,7 +67,7 @@ function step(value: unknown, path: string, notes: Notes): Json | undefined {
     return undefined;
   }
   return translateFields(source, path, notes, {
-    setWeight: same,
+    setWeight: (w) => scaledWeight(w, weightScale, `${path}.setWeight`, notes),
     pause: (p) => translateFields(asRecord(p), `${path}.pause`, notes, { duration }),
     analysis: (a) => analysisRef(a, `${path}.analysis`, notes),
     setCanaryScale: same,
@@ -58,11 +76,30 @@ function step(value: unknown, path: string, notes: Notes): Json | undefined {
   });
 }
 
+/**
+ * Argo's trafficRouting.maxTrafficWeight is the total its weights are out of (100 by default); sluice's are
+ * percentages, so a weight w of M becomes 100·w/M.
+ */
+function scaledWeight(value: unknown, scale: number, path: string, notes: Notes): unknown {
+  if (scale === 1 || typeof value !== "number") return value;
+  const percent = value * scale;
+  if (!Number.isInteger(percent)) {
+    const rounded = Math.round(percent);
+    notes.dropped(path, `${value} of maxTrafficWeight is ${percent.toFixed(2)}%; sluice weights are whole percentages, so ${rounded}% is used`);
+    return rounded;
+  }
+  return percent;
+}
+
 function trafficRouting(value: unknown, path: string, notes: Notes): Json | undefined {
   const source = asRecord(value);
   const out: Json = {};
   for (const [key, router] of Object.entries(source)) {
     const at = `${path}.${key}`;
+    if (key === "maxTrafficWeight") {
+      notes.info(at, `weights are out of ${String(router)} in Argo and percentages in sluice: each setWeight is scaled to percent`);
+      continue;
+    }
     if (key === "istio") {
       const istio = asRecord(router);
       const services = istio.virtualServices !== undefined ? asArray(istio.virtualServices) : [istio.virtualService];
@@ -93,11 +130,14 @@ function trafficRouting(value: unknown, path: string, notes: Notes): Json | unde
 }
 
 function canary(value: unknown, path: string, notes: Notes): Json {
-  return translateFields(asRecord(value), path, notes, {
+  const source = asRecord(value);
+  const maxTrafficWeight = Number(asRecord(source.trafficRouting).maxTrafficWeight ?? 100);
+  const weightScale = maxTrafficWeight > 0 ? 100 / maxTrafficWeight : 1;
+  return translateFields(source, path, notes, {
     stableService: same,
     canaryService: same,
     trafficRouting: (t) => trafficRouting(t, `${path}.trafficRouting`, notes),
-    steps: (steps) => asArray(steps).map((s, i) => step(s, `${path}.steps[${i}]`, notes)).filter((s): s is Json => s !== undefined),
+    steps: (list) => asArray(list).flatMap((s, i) => steps(s, `${path}.steps[${i}]`, notes, weightScale)),
     analysis: (a) => analysisRef(a, `${path}.analysis`, notes),
     maxSurge: same,
     maxUnavailable: same,
@@ -133,10 +173,20 @@ function blueGreen(value: unknown, path: string, notes: Notes): Json {
   });
 }
 
-function metadata(value: unknown): Json {
+const ARGO_NOTIFICATIONS = "notifications.argoproj.io/";
+
+function metadata(value: unknown, notes: Notes): Json {
   // Server-set fields (uid, resourceVersion, ...) belong to the old object, not to a manifest.
   const m = asRecord(value);
-  return Object.fromEntries(Object.entries({ name: m.name, namespace: m.namespace, labels: m.labels, annotations: m.annotations }).filter(([, v]) => v !== undefined));
+  let annotations = m.annotations === undefined ? undefined : { ...asRecord(m.annotations) };
+  if (annotations) {
+    for (const key of Object.keys(annotations).filter((k) => k.startsWith(ARGO_NOTIFICATIONS))) {
+      notes.dropped(`metadata.annotations.${key}`, "Argo Rollouts notifications are not sent by sluice; watch its Kubernetes Events (reason and message say what happened) or its metrics instead");
+      delete annotations[key];
+    }
+    if (Object.keys(annotations).length === 0) annotations = undefined;
+  }
+  return Object.fromEntries(Object.entries({ name: m.name, namespace: m.namespace, labels: m.labels, annotations }).filter(([, v]) => v !== undefined));
 }
 
 export type DeploymentLookup = (name: string, namespace: string) => Json | undefined;
@@ -178,7 +228,7 @@ export function translateArgoRollout(doc: Json, notes: Notes, deployments: Deplo
     analysis: HISTORY,
     restartAt: { severity: "info", message: "use `sluice restart NAME` instead" },
   });
-  return { apiVersion: API_GROUP_VERSION, kind: "Rollout", metadata: metadata(doc.metadata), spec };
+  return { apiVersion: API_GROUP_VERSION, kind: "Rollout", metadata: metadata(doc.metadata, notes), spec };
 }
 
 const ARGO_DEFAULT_CONSECUTIVE_ERRORS = 4;
@@ -229,6 +279,7 @@ function metric(value: unknown, path: string, notes: Notes, dryRun: Set<string>,
       return l === -1 ? undefined : l;
     },
     inconclusiveLimit: same,
+    consecutiveSuccessLimit: same,
     consecutiveErrorLimit: (l) => (l === ARGO_DEFAULT_CONSECUTIVE_ERRORS ? undefined : l),
     provider: () => ({ prometheus: prometheus(provider.prometheus, `${path}.provider.prometheus`, notes) }),
   });
@@ -254,5 +305,5 @@ export function translateArgoTemplate(doc: Json, notes: Notes): Json | undefined
     notes.dropped("spec.metrics", "no metric could be translated, so the template is left out");
     return undefined;
   }
-  return { apiVersion: API_GROUP_VERSION, kind: String(doc.kind), metadata: metadata(doc.metadata), spec };
+  return { apiVersion: API_GROUP_VERSION, kind: String(doc.kind), metadata: metadata(doc.metadata, notes), spec };
 }

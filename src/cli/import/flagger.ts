@@ -6,16 +6,23 @@
  * run as background analysis. Flagger reads the pod template from a Deployment (targetRef); sluice keeps it in
  * the Rollout, so the Deployment must be among the inputs (and is replaced by the Rollout).
  */
+import { durationToMs, formatDuration } from "../../api/duration.ts";
 import { API_GROUP_VERSION } from "../../api/group.ts";
+import { ROUTER_CAPABILITIES, ROUTERS_WITH } from "../../api/router-capabilities.ts";
 import type { RouterType } from "../../api/traffic-routing.ts";
 import { abTestSteps } from "./flagger-ab.ts";
-import { flaggerMetric, type FlaggerTarget, type MetricTemplateLookup } from "./flagger-metrics.ts";
+import { CANARY_HASH_ARG, flaggerMetric, type FlaggerTarget, type MetricTemplateLookup, type TranslatedMetric } from "./flagger-metrics.ts";
 import { gatedSteps, translateWebhooks, type ReleaseShape } from "./flagger-webhooks.ts";
 import { asArray, asRecord, duration, Notes, type Json } from "./notes.ts";
 
 export const FLAGGER_API_VERSION = "flagger.app/v1beta1";
 
 export type DeploymentLookup = (name: string, namespace: string) => Json | undefined;
+
+/** Flagger's own default provider is its --mesh-provider flag, istio unless installed otherwise. */
+export const FLAGGER_DEFAULT_MESH_PROVIDER = "istio";
+
+export type FlaggerImportOptions = { meshProvider?: string | undefined };
 
 /** Flagger's linear schedule (or explicit stepWeights), each weight held for one interval. */
 export function flaggerSteps(analysis: Json): Json[] {
@@ -34,6 +41,10 @@ export function flaggerSteps(analysis: Json): Json[] {
 
 function routing(provider: string, canary: Json, name: string, notes: Notes): Json | undefined {
   if (provider === "istio") return { istio: { virtualService: { name, routes: ["primary"] } } };
+  if (provider.startsWith("gatewayapi")) {
+    // Flagger generates the HTTPRoute from spec.service.gatewayRefs; sluice does too (below) and owns its weights.
+    return { gatewayAPI: { httpRoute: name } };
+  }
   if (provider === "nginx") {
     const ingress = asRecord(canary.spec && asRecord(canary.spec).ingressRef);
     if (!ingress.name) {
@@ -44,7 +55,7 @@ function routing(provider: string, canary: Json, name: string, notes: Notes): Js
   }
   if (provider === "linkerd" || provider === "smi" || provider.startsWith("smi:")) return { smi: {} };
   if (provider === "kubernetes") return undefined;
-  notes.dropped("spec.provider", `provider "${provider}" is not supported (istio, nginx, linkerd/smi, kubernetes are); traffic is split by replica count instead`);
+  notes.dropped("spec.provider", `provider "${provider}" is not supported (istio, gatewayapi, nginx, linkerd/smi, kubernetes are); traffic is split by replica count instead`);
   return undefined;
 }
 
@@ -59,76 +70,148 @@ function service(name: string, namespace: string, selector: Json, svc: Json): Js
 }
 
 function virtualService(name: string, namespace: string, svc: Json): Json {
+  // Flagger always routes the apex host (the Service's own name) besides spec.service.hosts.
+  const hosts = [name, ...asArray(svc.hosts).map(String).filter((h) => h !== name)];
   return {
     apiVersion: "networking.istio.io/v1beta1",
     kind: "VirtualService",
     metadata: { name, namespace },
     spec: {
-      hosts: asArray(svc.hosts).length > 0 ? svc.hosts : [name],
+      hosts,
       ...(svc.gateways ? { gateways: svc.gateways } : {}),
       http: [{ name: "primary", route: [{ destination: { host: name }, weight: 100 }, { destination: { host: `${name}-canary` }, weight: 0 }] }],
     },
   };
 }
 
+/** The HTTPRoute Flagger generates for provider gatewayapi: the gateways of spec.service.gatewayRefs, both backends. */
+function httpRoute(name: string, namespace: string, svc: Json): Json {
+  const port = Number(svc.port ?? 80);
+  return {
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "HTTPRoute",
+    metadata: { name, namespace },
+    spec: {
+      parentRefs: asArray(svc.gatewayRefs),
+      ...(asArray(svc.hosts).length > 0 ? { hostnames: svc.hosts } : {}),
+      rules: [{ backendRefs: [{ name, port, weight: 100 }, { name: `${name}-canary`, port, weight: 0 }] }],
+    },
+  };
+}
+
 const IGNORED_ANALYSIS: Record<string, string> = {
   alerts: "alerts are not sent by sluice; alert on its Events or metrics",
-  mirror: "traffic mirroring is not translated; use a setMirrorRoute step",
-  mirrorWeight: "traffic mirroring is not translated; use a setMirrorRoute step",
   sessionAffinity: "session affinity is not supported",
   canaryReadyThreshold: "not supported: the canary must be fully available",
   primaryReadyThreshold: "not supported: stable must be fully available",
 };
 
-export function translateFlaggerCanary(doc: Json, notes: Notes, deployments: DeploymentLookup, templates: MetricTemplateLookup): Json[] {
+/** Mirroring steps: Flagger copies each request to the canary ("Blue/Green mirroring", or a canary's first interval). */
+function mirrorSteps(analysis: Json, hold: string | number): Json[] {
+  const percentage = analysis.mirrorWeight !== undefined ? Number(analysis.mirrorWeight) : 100;
+  return [{ setMirrorRoute: { name: "mirror", percentage, match: [{ path: { prefix: "/" } }] } }, { pause: { duration: hold } }];
+}
+
+export function translateFlaggerCanary(doc: Json, notes: Notes, deployments: DeploymentLookup, templates: MetricTemplateLookup, options: FlaggerImportOptions = {}): Json[] {
   const meta = asRecord(doc.metadata);
   const spec = asRecord(doc.spec);
   const name = String(meta.name ?? "");
   const namespace = String(meta.namespace ?? "default");
   const target = asRecord(spec.targetRef);
+  const targetKind = String(target.kind ?? "Deployment");
   const targetName = String(target.name ?? name);
+  if (targetKind !== "Deployment") {
+    notes.dropped("spec.targetRef", `a ${targetKind} target has no sluice equivalent: a Rollout replaces a Deployment only (DaemonSets and Knative Services are not rolled out by sluice)`);
+    return [];
+  }
   const deployment = deployments(targetName, namespace);
-  if (!deployment || target.kind !== "Deployment") {
-    notes.dropped("spec.targetRef", `${String(target.kind ?? "Deployment")} ${targetName} is not among the inputs; import its manifest together with the Canary (sluice keeps the pod template in the Rollout)`);
+  if (!deployment) {
+    notes.dropped("spec.targetRef", `Deployment ${targetName} is not among the inputs; import its manifest together with the Canary (sluice keeps the pod template in the Rollout)`);
     return [];
   }
   const deploymentSpec = asRecord(deployment.spec);
   const selector = asRecord(asRecord(deploymentSpec.selector).matchLabels);
-  const provider = String(spec.provider ?? "kubernetes");
-  const analysis = asRecord(spec.analysis);
+  const provider = String(spec.provider ?? options.meshProvider ?? FLAGGER_DEFAULT_MESH_PROVIDER);
+  if (spec.provider === undefined) {
+    notes.info(
+      "spec.provider",
+      `not set: Flagger then uses its --mesh-provider flag; assumed "${provider}"${options.meshProvider ? " (--mesh-provider)" : ", Flagger's default"}. If your Flagger runs with another, import with --mesh-provider NAME`,
+    );
+  }
+  // spec.canaryAnalysis is the deprecated name of spec.analysis; Flagger still reads it.
+  const analysisField = spec.analysis !== undefined ? "analysis" : spec.canaryAnalysis !== undefined ? "canaryAnalysis" : undefined;
+  if (analysisField === "canaryAnalysis") notes.info("spec.canaryAnalysis", "the deprecated name of spec.analysis, read as Flagger does");
+  const analysis = analysisField ? asRecord(spec[analysisField]) : {};
+  const analysisPath = `spec.${analysisField ?? "analysis"}`;
   const svc = asRecord(spec.service);
   const serviceName = String(svc.name ?? targetName);
-  const flaggerTarget: FlaggerTarget = { name: targetName, namespace, provider };
+  const ingressName = asRecord(spec.ingressRef).name;
+  const flaggerTarget: FlaggerTarget = { name: targetName, canaryName: name, namespace, provider, service: serviceName, ingress: ingressName === undefined ? undefined : String(ingressName) };
 
+  const knownAnalysis = ["interval", "threshold", "maxWeight", "stepWeight", "stepWeights", "metrics", "stepWeightPromotion", "iterations", "webhooks", "match", "mirror", "mirrorWeight"];
   for (const key of Object.keys(analysis)) {
     const reason = IGNORED_ANALYSIS[key];
-    if (reason) notes.dropped(`spec.analysis.${key}`, reason);
-    else if (!["interval", "threshold", "maxWeight", "stepWeight", "stepWeights", "metrics", "stepWeightPromotion", "iterations", "webhooks", "match"].includes(key)) notes.dropped(`spec.analysis.${key}`, "no sluice equivalent");
+    if (reason) notes.dropped(`${analysisPath}.${key}`, reason);
+    else if (!knownAnalysis.includes(key)) notes.dropped(`${analysisPath}.${key}`, "no sluice equivalent");
   }
-  if (analysis.stepWeightPromotion !== undefined) notes.dropped("spec.analysis.stepWeightPromotion", "sluice promotes in one step after the last step");
-  for (const key of ["autoscalerRef", "skipAnalysis", "revertOnDeletion", "upstreamRef", "routerRef"]) {
-    if (spec[key] !== undefined) notes.dropped(`spec.${key}`, key === "autoscalerRef" ? "point the HorizontalPodAutoscaler at the Rollout (it has a scale subresource)" : key === "skipAnalysis" ? "use `sluice promote --full` for a release that skips analysis" : "no sluice equivalent");
+  if (analysis.stepWeightPromotion !== undefined) notes.dropped(`${analysisPath}.stepWeightPromotion`, "sluice promotes in one step after the last step");
+  if (spec.skipAnalysis === true) notes.dropped("spec.skipAnalysis", "use `sluice promote --full` for a release that skips analysis");
+  for (const key of ["autoscalerRef", "revertOnDeletion", "upstreamRef", "routerRef"]) {
+    if (spec[key] !== undefined) notes.dropped(`spec.${key}`, key === "autoscalerRef" ? "point the HorizontalPodAutoscaler at the Rollout (it has a scale subresource)" : "no sluice equivalent");
   }
-  for (const key of ["retries", "timeout", "trafficPolicy", "corsPolicy", "headers", "match", "rewrite", "gatewayRefs", "apex", "primary", "canary", "backends"]) {
+  for (const key of ["retries", "timeout", "trafficPolicy", "corsPolicy", "headers", "match", "rewrite", "apex", "primary", "canary", "backends"]) {
     if (svc[key] !== undefined) notes.dropped(`spec.service.${key}`, "set it on the generated route object by hand (sluice only changes weights)");
+  }
+  if (svc.portDiscovery !== undefined) {
+    notes.dropped("spec.service.portDiscovery", "the generated Services carry spec.service.port only; add the Deployment's other container ports to them by hand");
+  }
+  if (svc.delegation !== undefined) {
+    notes.dropped("spec.service.delegation", "a delegate VirtualService (no hosts, for a parent's delegate) is not generated; the VirtualService below carries hosts, so set it up as a delegate by hand");
+  }
+  if (svc.gatewayRefs !== undefined && !provider.startsWith("gatewayapi")) {
+    notes.dropped("spec.service.gatewayRefs", "only used with provider gatewayapi; set it on the generated route object by hand");
   }
 
   const failureLimit = Math.max(0, Number(analysis.threshold ?? 1) - 1);
+  const interval = duration(analysis.interval ?? "1m");
   // Flagger's blue/green: `iterations` checks at `interval` against the new version, then the switch; with
-  // `match` as well, an A/B test: the matching requests go to the new version meanwhile.
+  // `match` as well, an A/B test: the matching requests go to the new version meanwhile; with `mirror`, every
+  // request is copied to the new version meanwhile.
   const iterations = analysis.iterations !== undefined ? Number(analysis.iterations) : undefined;
-  const weighted = iterations === undefined || asArray(analysis.match).length > 0;
+  const mirrored = analysis.mirror === true;
+  const weighted = iterations === undefined || asArray(analysis.match).length > 0 || mirrored;
   const trafficRouting = weighted ? routing(provider, doc, serviceName, notes) : undefined;
   const router = trafficRouting ? (Object.keys(trafficRouting)[0] as RouterType) : undefined;
-  const abSteps = iterations !== undefined && weighted ? abTestSteps(analysis, router, notes) : undefined;
-  const shape: ReleaseShape = iterations === undefined ? "canary" : abSteps ? "ab-test" : "blue-green";
+  const canMirror = router !== undefined && ROUTER_CAPABILITIES[router].mirrorRoutes;
+  if (mirrored && !canMirror) notes.dropped(`${analysisPath}.mirror`, `traffic mirroring needs a router that mirrors (${ROUTERS_WITH("mirrorRoutes")}); ${iterations !== undefined ? "the Canary becomes a blue-green rollout" : "the canary starts without it"}`);
+  const abSteps = iterations !== undefined && asArray(analysis.match).length > 0 ? abTestSteps(analysis, router, notes) : undefined;
+  const holdIterations = formatDuration((durationToMs(interval as string | number) ?? 60_000) * (iterations ?? 1));
+  const blueGreenMirror = iterations !== undefined && !abSteps && mirrored && canMirror ? [{ setCanaryScale: { weight: 100 } }, ...mirrorSteps(analysis, holdIterations)] : undefined;
+  const shape: ReleaseShape = iterations === undefined ? "canary" : abSteps || blueGreenMirror ? "ab-test" : "blue-green";
   const gates = translateWebhooks(analysis, shape, targetName, notes);
-  const metrics = asArray(analysis.metrics)
-    .map((m, i) => flaggerMetric(m, `spec.analysis.metrics[${i}]`, notes, flaggerTarget, failureLimit, templates))
-    .filter((m): m is Json => m !== undefined)
-    .map((m) => (iterations !== undefined ? { ...m, count: iterations } : m));
+  const translated = asArray(analysis.metrics)
+    .map((m, i) => flaggerMetric(m, `${analysisPath}.metrics[${i}]`, notes, flaggerTarget, failureLimit, String(analysis.interval ?? "1m"), templates))
+    .filter((m): m is TranslatedMetric => m !== undefined);
+  const metrics = translated.map((t) => (iterations !== undefined ? { ...t.metric, count: iterations } : t.metric));
+  const usesCanaryHash = translated.some((t) => t.usesCanaryHash);
   const templateName = `${name}-analysis`;
-  const analysisRef = metrics.length > 0 ? { templates: [{ templateName }] } : undefined;
+  const analysisRef =
+    metrics.length > 0
+      ? { templates: [{ templateName }], ...(usesCanaryHash ? { args: [{ name: CANARY_HASH_ARG, valueFrom: { podTemplateHashValue: "Latest" } }] } : {}) }
+      : undefined;
+  let steps: Json[];
+  if (analysisField === undefined) {
+    // Without an analysis Flagger promotes a new revision at once: no steps.
+    notes.info("spec.analysis", "not set: Flagger promotes at once, so the Rollout has no steps (a new revision goes straight to 100%)");
+    steps = [];
+  } else {
+    const weightSteps = flaggerSteps(analysis);
+    // A canary with mirror: the first interval mirrors traffic to the canary before any live traffic shifts.
+    const preStage = iterations === undefined && mirrored && canMirror
+      ? [{ setCanaryScale: { weight: Number(asRecord(weightSteps[0]).setWeight ?? 10) } }, ...mirrorSteps(analysis, interval as string | number), { setMirrorRoute: { name: "mirror" } }, { setCanaryScale: { matchTrafficWeight: true } }]
+      : [];
+    steps = gatedSteps(abSteps ?? blueGreenMirror ?? [...preStage, ...weightSteps], gates);
+  }
   const strategy =
     shape === "blue-green"
       ? {
@@ -144,7 +227,7 @@ export function translateFlaggerCanary(doc: Json, notes: Notes, deployments: Dep
             stableService: serviceName,
             canaryService: `${serviceName}-canary`,
             ...(trafficRouting ? { trafficRouting } : {}),
-            steps: gatedSteps(abSteps ?? flaggerSteps(analysis), gates),
+            steps,
             ...(analysisRef ? { analysis: analysisRef } : {}),
           },
         };
@@ -164,7 +247,15 @@ export function translateFlaggerCanary(doc: Json, notes: Notes, deployments: Dep
   };
   notes.info("spec.targetRef", `Deployment ${targetName} becomes Rollout ${targetName}; delete the Deployment once the Rollout is Healthy`);
   const objects: Json[] = [rollout, service(serviceName, namespace, selector, svc), service(`${serviceName}-canary`, namespace, selector, svc)];
-  if (provider === "istio" && shape !== "blue-green") objects.push(virtualService(serviceName, namespace, svc));
-  if (metrics.length > 0) objects.push({ apiVersion: API_GROUP_VERSION, kind: "AnalysisTemplate", metadata: { name: templateName, namespace }, spec: { metrics } });
+  if (router === "istio") objects.push(virtualService(serviceName, namespace, svc));
+  if (router === "gatewayAPI") objects.push(httpRoute(serviceName, namespace, svc));
+  if (metrics.length > 0) {
+    objects.push({
+      apiVersion: API_GROUP_VERSION,
+      kind: "AnalysisTemplate",
+      metadata: { name: templateName, namespace },
+      spec: { ...(usesCanaryHash ? { args: [{ name: CANARY_HASH_ARG }] } : {}), metrics },
+    });
+  }
   return objects;
 }

@@ -6,7 +6,7 @@ import { stringify } from "yaml";
 import { documentLocation, type ManifestDocument } from "../../api/manifest-documents.ts";
 import { UserError } from "../errors.ts";
 import { ARGO_API_VERSION, translateArgoRollout, translateArgoTemplate } from "./argo.ts";
-import { FLAGGER_API_VERSION, translateFlaggerCanary } from "./flagger.ts";
+import { FLAGGER_API_VERSION, translateFlaggerCanary, type FlaggerImportOptions } from "./flagger.ts";
 import { asArray, asRecord, isRecord, Notes, type ImportNote, type Json } from "./notes.ts";
 
 /** `comments` explain `body` (empty when nothing was output for the document: its comments still say why). */
@@ -28,7 +28,9 @@ function commentBlock(location: string, content: Json, notes: ImportNote[]): str
   return `${lines.join("\n")}\n`;
 }
 
-export function importDocuments(docs: ManifestDocument[]): ImportedDocument[] {
+export type ImportOptions = FlaggerImportOptions;
+
+export function importDocuments(docs: ManifestDocument[], options: ImportOptions = {}): ImportedDocument[] {
   const inputs: Input[] = [];
   for (const doc of docs) {
     if (doc.syntaxErrors.length > 0) throw new UserError(`${documentLocation(doc)}: ${doc.syntaxErrors.join("; ")}`);
@@ -39,7 +41,10 @@ export function importDocuments(docs: ManifestDocument[]): ImportedDocument[] {
   const metricTemplates = new Map(ofKind(FLAGGER_API_VERSION, "MetricTemplate").map((i) => [key(asRecord(i.content.metadata).name, asRecord(i.content.metadata).namespace), i.content]));
   // What the Canaries use is folded into their output; the objects themselves are then not output.
   const canaries = ofKind(FLAGGER_API_VERSION, "Canary");
+  // Canary -> its Deployment, by namespace/name; an unnamespaced Deployment (kustomize layouts leave the
+  // namespace to the overlay) is the one of that name in any Canary's namespace, as the lookup below finds it.
   const usedDeployments = new Map<string, string>();
+  const usedDeploymentNames = new Map<string, string>();
   const usedTemplates = new Map<string, string>();
   // An Argo Rollout's workloadRef Deployment stays (Argo scales it down rather than deleting it), so it passes through.
   for (const c of canaries) {
@@ -47,11 +52,14 @@ export function importDocuments(docs: ManifestDocument[]): ImportedDocument[] {
     const spec = asRecord(c.content.spec);
     const ns = meta.namespace ?? "default";
     usedDeployments.set(key(asRecord(spec.targetRef).name, ns), String(meta.name));
+    usedDeploymentNames.set(String(asRecord(spec.targetRef).name ?? meta.name), String(meta.name));
     for (const m of asArray(asRecord(spec.analysis).metrics)) {
       const ref = asRecord(asRecord(m).templateRef);
       if (ref.name) usedTemplates.set(key(ref.name, ref.namespace ?? ns), String(meta.name));
     }
   }
+  const usedBy = (meta: Json): string | undefined =>
+    meta.namespace === undefined ? usedDeploymentNames.get(String(meta.name)) : usedDeployments.get(key(meta.name, meta.namespace));
   const lookup = (map: Map<string, Json>) => (name: string, namespace: string) =>
     map.get(key(name, namespace)) ?? [...map.values()].find((o) => asRecord(o.metadata).name === name && asRecord(o.metadata).namespace === undefined);
 
@@ -69,7 +77,7 @@ export function importDocuments(docs: ManifestDocument[]): ImportedDocument[] {
       notes.dropped("kind", `${String(content.kind)} has no sluice equivalent`);
       objects = [];
     } else if (apiVersion === FLAGGER_API_VERSION && content.kind === "Canary") {
-      objects = translateFlaggerCanary(content, notes, lookup(deployments), lookup(metricTemplates));
+      objects = translateFlaggerCanary(content, notes, lookup(deployments), lookup(metricTemplates), options);
     } else if (apiVersion === FLAGGER_API_VERSION && content.kind === "MetricTemplate") {
       const user = usedTemplates.get(key(meta.name, meta.namespace));
       if (user) notes.info("spec.query", `folded into AnalysisTemplate ${user}-analysis with the thresholds of Canary ${user}`);
@@ -78,8 +86,8 @@ export function importDocuments(docs: ManifestDocument[]): ImportedDocument[] {
     } else if (apiVersion.startsWith("flagger.app/")) {
       notes.dropped("kind", `${String(content.kind)} has no sluice equivalent`);
       objects = [];
-    } else if (content.kind === "Deployment" && usedDeployments.has(key(meta.name, meta.namespace ?? "default"))) {
-      notes.info("spec.template", `now in Rollout ${String(meta.name)} (Canary ${usedDeployments.get(key(meta.name, meta.namespace ?? "default"))})`);
+    } else if (content.kind === "Deployment" && usedBy(meta) !== undefined) {
+      notes.info("spec.template", `now in Rollout ${String(meta.name)} (Canary ${usedBy(meta)})`);
       objects = [];
     } else objects = [content];
     const body = objects.map((o) => stringify(o, { lineWidth: 0 })).join("---\n");
