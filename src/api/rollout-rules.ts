@@ -20,6 +20,8 @@ function selectorProblems(spec: RolloutSpec): SpecProblem[] {
   if (Object.keys(matchLabels).length === 0 && matchExpressions.length === 0) {
     return [{ path: ["selector"], message: "must select the pods: set matchLabels, e.g. {app: checkout}" }];
   }
+  // With workloadRef the template is the Deployment's: the controller checks it once it has read it.
+  if (!spec.template) return [];
   const labels = spec.template.metadata?.labels ?? {};
   if (!selectorMatches(spec.selector, labels)) {
     return [
@@ -142,6 +144,16 @@ function blueGreenProblems(spec: RolloutSpec): SpecProblem[] {
   ];
 }
 
+function templateProblems(spec: RolloutSpec): SpecProblem[] {
+  if (spec.template && spec.workloadRef) {
+    return [{ path: ["workloadRef"], message: "cannot be used together with spec.template: the pod template comes from one place; remove one of them" }];
+  }
+  if (!spec.template && !spec.workloadRef) {
+    return [{ path: ["template"], message: "is required: set the pod template, or spec.workloadRef to take it from a Deployment" }];
+  }
+  return [];
+}
+
 export function rolloutSpecProblems(spec: RolloutSpec): SpecProblem[] {
-  return [...selectorProblems(spec), ...canaryProblems(spec), ...blueGreenProblems(spec)];
+  return [...templateProblems(spec), ...selectorProblems(spec), ...canaryProblems(spec), ...blueGreenProblems(spec)];
 }

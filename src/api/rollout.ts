@@ -13,6 +13,7 @@ import {
   weight,
 } from "./fields.ts";
 import { podTemplateSchema } from "./pod-template.ts";
+import { workloadRefSchema } from "./workload-ref.ts";
 import { rolloutSpecProblems } from "./rollout-rules.ts";
 import { canaryStepSchema } from "./steps.ts";
 import { trafficRoutingSchema } from "./traffic-routing.ts";
@@ -66,7 +67,9 @@ export const strategySchema = exactlyOneOf({
 export const rolloutSpecSchema = z.strictObject({
   replicas: intRange(0).default(1),
   selector: labelSelector(),
-  template: podTemplateSchema,
+  /** The pod template; or take it from a Deployment with workloadRef (exactly one of the two). */
+  template: podTemplateSchema.optional(),
+  workloadRef: workloadRefSchema.optional(),
   revisionHistoryLimit: intRange(0).default(10),
   /** Seconds a step may take to make progress before the ProgressDeadlineExceeded condition is set. */
   progressDeadlineSeconds: intRange(1).default(600),

@@ -33,9 +33,11 @@ export interface ClusterView {
   service(namespace: string, name: string): KubeObject | undefined;
   analysisTemplate(namespace: string, name: string): KubeObject | undefined;
   clusterAnalysisTemplate(name: string): KubeObject | undefined;
+  /** A Deployment a Rollout names in spec.workloadRef (absent where the view keeps none). */
+  deployment?(namespace: string, name: string): KubeObject | undefined;
 }
 
-export type WatchedKind = "Rollout" | "ReplicaSet" | "Service" | "AnalysisRun" | "AnalysisTemplate" | "ClusterAnalysisTemplate";
+export type WatchedKind = "Rollout" | "ReplicaSet" | "Service" | "AnalysisRun" | "AnalysisTemplate" | "ClusterAnalysisTemplate" | "Deployment";
 
 type Source = {
   kind: WatchedKind;
@@ -71,6 +73,12 @@ function sources(kc: KubeConfig): Source[] {
       apiVersion: "apps/v1",
       path: (ns) => (ns ? `/apis/apps/v1/namespaces/${ns}/replicasets` : "/apis/apps/v1/replicasets"),
       list: async (ns) => asList(ns ? await apps.listNamespacedReplicaSet({ namespace: ns, labelSelector: ROLLOUT_LABEL }) : await apps.listReplicaSetForAllNamespaces({ labelSelector: ROLLOUT_LABEL })),
+    },
+    {
+      kind: "Deployment",
+      apiVersion: "apps/v1",
+      path: (ns) => (ns ? `/apis/apps/v1/namespaces/${ns}/deployments` : "/apis/apps/v1/deployments"),
+      list: async (ns) => asList(ns ? await apps.listNamespacedDeployment({ namespace: ns }) : await apps.listDeploymentForAllNamespaces()),
     },
     {
       kind: "Service",
@@ -247,6 +255,9 @@ export class InformerClusterView implements ClusterView {
   }
   clusterAnalysisTemplate(name: string): KubeObject | undefined {
     return this.one("ClusterAnalysisTemplate", name);
+  }
+  deployment(namespace: string, name: string): KubeObject | undefined {
+    return this.one("Deployment", name, namespace);
   }
 }
 

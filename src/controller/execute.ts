@@ -56,6 +56,9 @@ async function run(rollout: Rollout, action: Action, deps: ExecuteDeps, plan: Pl
     case "PinService":
       await deps.kube.mergePatch({ apiVersion: "v1", kind: "Service", namespace, name: action.service }, { spec: { selector: { [POD_TEMPLATE_HASH_LABEL]: action.podHash } } });
       return;
+    case "ScaleWorkload":
+      await deps.kube.mergePatch({ apiVersion: "apps/v1", kind: "Deployment", namespace, name: action.name }, { spec: { replicas: action.replicas } });
+      return;
     case "Route": {
       if (!deps.router) throw new Error("the plan routes traffic but the Rollout has no router");
       const problem = await deps.router.apply(rollout, action.want, { stablePodHash: plan.status.stableRS, canaryPodHash: plan.status.currentPodHash });

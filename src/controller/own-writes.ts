@@ -13,7 +13,7 @@ import type { WatchedKind } from "./cluster-view.ts";
 /** An object as this reconcile left it: at `resourceVersion`, or deleted (undefined). */
 export type OwnWrite = { kind: WatchedKind; namespace: string; name: string; resourceVersion: string | undefined };
 
-const CACHED: ReadonlySet<string> = new Set<WatchedKind>(["ReplicaSet", "Service", "AnalysisRun"]);
+const CACHED: ReadonlySet<string> = new Set<WatchedKind>(["ReplicaSet", "Service", "AnalysisRun", "Deployment"]);
 
 /** A client that notes every write to a cached kind into `writes` (reads and other kinds pass through). */
 export function recordingKube(inner: KubeClient, writes: OwnWrite[]): KubeClient {

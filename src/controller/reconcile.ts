@@ -6,6 +6,7 @@
 import type { Logger } from "pino";
 import { API_GROUP_VERSION } from "../api/group.ts";
 import { parseSluiceObject } from "../api/objects.ts";
+import { resolveWorkload } from "./workload-ref.ts";
 import { rolloutStatusSchema, type Rollout, type RolloutStatus } from "../api/rollout.ts";
 import { decideThrough } from "../core/decide-through.ts";
 import { invalidSpecStatus } from "../core/invalid-spec.ts";
@@ -123,7 +124,9 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Recon
     remember(await writeStatus(deps.kube, raw, status));
     return {};
   }
-  const rollout = parsed.object.value;
+  // spec.workloadRef: the Deployment's pod template, copied in (workload-ref.ts).
+  const resolved = resolveWorkload(parsed.object.value, deps.view);
+  const rollout = resolved.rollout;
   const router = deps.routerFor(rollout);
   if (router || hasRoutingFinalizer(raw)) {
     const finished = await keepRoutingFinalizer(raw, rollout, router, deps);
@@ -131,6 +134,8 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Recon
     remember(raw); // the finalizer write, if there was one
   }
   const observed = await observe(rollout, deps.view, router);
+  observed.workload = resolved.workload;
+  if (resolved.problem) observed.missingReferences.push(resolved.problem);
   const plan = decideThrough(rollout, observed, now);
   if (plan.actions.length > 0) log.debug({ actions: plan.actions.map((a) => a.kind) }, "executing plan");
   if (plan.deferred) log.debug({ deferred: plan.deferred.map((a) => a.kind) }, "actions deferred until the earlier ones are read back");

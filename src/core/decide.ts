@@ -15,6 +15,8 @@ import { podTemplateHash } from "./pod-template-hash.ts";
 import { selectorToString } from "../api/selector.ts";
 import { markInvalidSpec } from "./invalid-spec.ts";
 import { recordReplicaCounts } from "./replica-counts.ts";
+import { hasTemplate, templateOf } from "./rollout-template.ts";
+import { decideWorkloadScaleDown } from "./workload-scale-down.ts";
 
 export function decide(rollout: Rollout, observed: Observed, now: Date): Plan {
   const ctx = decideOnce(rollout, observed, now);
@@ -36,8 +38,14 @@ function finish(ctx: DecideContext): Plan {
   return plan;
 }
 
-function decideOnce(rollout: Rollout, observed: Observed, now: Date): DecideContext {
-  const ctx = newContext(rollout, observed, now, podTemplateHash(rollout.spec.template));
+function decideOnce(rollout: Rollout, given: Observed, now: Date): DecideContext {
+  // With workloadRef the controller copies the Deployment's template in before deciding; without it, or with
+  // the Deployment missing (reported by observe), nothing may act on a revision.
+  const observed =
+    hasTemplate(rollout) || given.missingReferences.length > 0
+      ? given
+      : { ...given, missingReferences: [{ path: "spec.workloadRef", message: `the pod template of Deployment "${rollout.spec.workloadRef?.name ?? ""}" was not read yet` }] };
+  const ctx = newContext(rollout, observed, now, hasTemplate(rollout) ? podTemplateHash(templateOf(rollout)) : "");
   const s = ctx.status;
   s.observedGeneration = rollout.metadata.generation;
   s.selector = selectorToString(rollout.spec.selector);
@@ -58,6 +66,7 @@ function decideOnce(rollout: Rollout, observed: Observed, now: Date): DecideCont
   prunePauses(ctx);
   markControllerPause(ctx);
   phaseConditions(ctx);
+  decideWorkloadScaleDown(ctx);
   return ctx;
 }
 

@@ -47,4 +47,8 @@ export type Observed = {
   analysisRuns: ObservedAnalysisRun[];
   /** References that do not exist (a Service, an AnalysisTemplate): the spec is invalid until they do. */
   missingReferences: { path: string; message: string }[];
+  /** With spec.workloadRef: the Deployment's replica counts (its pod template is already in the Rollout). */
+  workload?: ObservedWorkload | undefined;
 };
+
+export type ObservedWorkload = { name: string; replicas: number; availableReplicas: number };

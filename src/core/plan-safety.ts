@@ -26,6 +26,8 @@ export function predict(state: Observed, action: Action): Observed {
       return { ...state, replicaSets: state.replicaSets.filter((rs) => rs.name !== action.name) };
     case "PinService":
       return { ...state, services: { ...state.services, [action.service]: { name: action.service, podHash: action.podHash } } };
+    case "ScaleWorkload":
+      return state.workload ? { ...state, workload: { ...state.workload, replicas: action.replicas, availableReplicas: Math.min(state.workload.availableReplicas, action.replicas) } } : state;
     case "Route":
       return {
         ...state,
@@ -36,7 +38,7 @@ export function predict(state: Observed, action: Action): Observed {
   }
 }
 
-const changesTraffic = (a: Action): boolean => a.kind === "Route" || a.kind === "PinService" || a.kind === "ScaleReplicaSet" || a.kind === "DeleteReplicaSet";
+const changesTraffic = (a: Action): boolean => a.kind === "Route" || a.kind === "PinService" || a.kind === "ScaleReplicaSet" || a.kind === "DeleteReplicaSet" || a.kind === "ScaleWorkload";
 
 export type SafePlan = { actions: Action[]; deferred: Action[] };
 

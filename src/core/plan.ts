@@ -18,6 +18,8 @@ export type Action =
   | { kind: "DeleteReplicaSet"; name: string }
   | { kind: "Route"; want: DesiredRouting }
   | { kind: "PinService"; service: string; podHash: string }
+  /** spec.workloadRef's scaleDown: the Deployment the Rollout took its template from, down to `replicas`. */
+  | { kind: "ScaleWorkload"; name: string; replicas: number }
   | {
       kind: "StartAnalysis";
       name: string;

@@ -49,7 +49,7 @@ test("defaults are applied by the schema, once, in one place", () => {
   assert.equal(spec.strategy.canary?.scaleDownDelaySeconds, 30);
   assert.equal(spec.strategy.canary?.maxSurge, "25%");
   // Pod template fields sluice does not model are kept as given.
-  assert.deepEqual(spec.template.spec.containers[0]?.ports, [{ containerPort: 80 }]);
+  assert.deepEqual(spec.template?.spec.containers[0]?.ports, [{ containerPort: 80 }]);
 
   const bg = parseSluiceObject(rollout({ blueGreen: { activeService: "web" } }));
   assert.ok(bg.status === "valid" && bg.object.kind === "Rollout");

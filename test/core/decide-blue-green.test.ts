@@ -3,6 +3,7 @@ import { test } from "node:test";
 import { decide } from "../../src/core/decide.ts";
 import { podTemplateHash } from "../../src/core/pod-template-hash.ts";
 import { makeRollout, promote, reconcileUntilSettled, rolloutInput, SimulatedCluster, withImage } from "./simulated-cluster.ts";
+import { templateOf } from "../../src/core/rollout-template.ts";
 
 const analysis = { templates: [{ templateName: "error-rate" }] };
 
@@ -17,7 +18,7 @@ function healthy(blueGreen: Record<string, unknown>) {
 test("manual promotion: the preview selects only the new pods until promote, then the active Service switches in one write", () => {
   const { cluster, v1, v1Hash } = healthy({ autoPromotionEnabled: false, previewReplicaCount: 1, scaleDownDelaySeconds: 60 });
   const v2 = withImage(v1, "acme/web:2");
-  const v2Hash = podTemplateHash(v2.spec.template);
+  const v2Hash = podTemplateHash(templateOf(v2));
   const paused = reconcileUntilSettled(v2, cluster);
   assert.equal(paused.rollout.status?.phase, "Paused");
   assert.equal(paused.rollout.status?.message, "new version ready (preview: Service web-preview): waiting for promote");
@@ -48,7 +49,7 @@ test("pre-promotion analysis failure aborts: the active Service never moved, the
   assert.equal(done.rollout.status?.phase, "Aborted");
   assert.match(done.rollout.status?.message ?? "", /pre$|failed: error rate 0\.08 > 0\.01$/);
   assert.ok(!cluster.log.some((a) => a.kind === "PinService" && a.service === "web" && a.podHash !== v1Hash));
-  assert.equal(cluster.replicaSets.get(podTemplateHash(v2.spec.template))?.replicas, 0);
+  assert.equal(cluster.replicaSets.get(podTemplateHash(templateOf(v2)))?.replicas, 0);
 });
 
 test("post-promotion analysis failure switches the active Service back to the old version", () => {
@@ -71,7 +72,7 @@ test("automatic promotion after autoPromotionSeconds, timed from status (restart
   assert.equal(later.requeueAfterMs, 60_000);
   const done = reconcileUntilSettled(waiting.rollout, cluster);
   assert.equal(done.rollout.status?.phase, "Healthy");
-  assert.equal(done.rollout.status?.stableRS, podTemplateHash(v2.spec.template));
+  assert.equal(done.rollout.status?.stableRS, podTemplateHash(templateOf(v2)));
 });
 
 test("an inconclusive pre-promotion analysis pauses until promote", () => {
@@ -88,7 +89,7 @@ test("the preview Service moves only once the new version's pods are available",
   const { cluster, v1, v1Hash } = healthy({ autoPromotionEnabled: false });
   cluster.readyAfterMs = 30_000;
   const v2 = withImage(v1, "acme/web:2");
-  const v2Hash = podTemplateHash(v2.spec.template);
+  const v2Hash = podTemplateHash(templateOf(v2));
   const first = decide(v2, cluster.observed(), new Date(cluster.now));
   cluster.apply(first);
   assert.ok(!first.actions.some((a) => a.kind === "PinService" && a.service === "web-preview"), "no preview switch before pods are ready");

@@ -5,6 +5,7 @@ import { podTemplateHash } from "../../src/core/pod-template-hash.ts";
 import { makeRollout, promote, reconcileUntilSettled, rolloutInput, SimulatedCluster, withImage } from "./simulated-cluster.ts";
 import type { Rollout } from "../../src/api/rollout.ts";
 import { routerProblem } from "../../src/core/router-problem.ts";
+import { templateOf } from "../../src/core/rollout-template.ts";
 
 const routed = (steps: unknown[], extra: Record<string, unknown> = {}) =>
   makeRollout(
@@ -33,7 +34,7 @@ test("first deployment goes straight to Healthy: one ReplicaSet, both Services p
   const rollout = routed([{ setWeight: 50 }, { pause: {} }]);
   const cluster = new SimulatedCluster("web", ["web-stable", "web-canary"], true);
   const { rollout: done } = reconcileUntilSettled(rollout, cluster);
-  const hash = podTemplateHash(rollout.spec.template);
+  const hash = podTemplateHash(templateOf(rollout));
   assert.equal(done.status?.phase, "Healthy");
   assert.equal(done.status?.stableRS, hash);
   assert.equal(cluster.replicaSets.size, 1);
@@ -48,7 +49,7 @@ test("a canary with a router walks every step, pauses for promote, and ends Heal
   const { cluster, rollout: v1 } = healthyOnV1(start);
   const v1Hash = v1.status?.stableRS;
   const v2 = withImage(v1, "acme/web:2");
-  const v2Hash = podTemplateHash(v2.spec.template);
+  const v2Hash = podTemplateHash(templateOf(v2));
   cluster.readyAfterMs = 5_000;
 
   const paused = reconcileUntilSettled(v2, cluster);
@@ -118,7 +119,7 @@ test("a failing step analysis aborts: all traffic to stable first, canary scaled
   const { cluster, rollout: v1 } = healthyOnV1(routed([{ setWeight: 20 }, analysisStep, { setWeight: 60 }]));
   cluster.script = () => ({ phase: "Failed", message: "metric error-rate failed 2 of 2: 0.061 > 0.01", afterMs: 30_000 });
   const v2 = withImage(v1, "acme/web:2");
-  const v2Hash = podTemplateHash(v2.spec.template);
+  const v2Hash = podTemplateHash(templateOf(v2));
   const aborted = reconcileUntilSettled(v2, cluster);
   const status = aborted.rollout.status;
   assert.equal(status?.phase, "Aborted");
@@ -187,8 +188,8 @@ test("a template change mid-rollout starts over with the newest revision; the in
   const atPause = reconcileUntilSettled(v2, cluster);
   assert.equal(cluster.routing?.canaryWeight, 40);
   const v3 = { ...withImage(v2, "acme/web:3"), status: atPause.rollout.status };
-  const v2Hash = podTemplateHash(v2.spec.template);
-  const v3Hash = podTemplateHash(v3.spec.template);
+  const v2Hash = podTemplateHash(templateOf(v2));
+  const v3Hash = podTemplateHash(templateOf(v3));
   const first = decide(v3, cluster.observed(), new Date(cluster.now));
   assert.equal(first.status.currentStepIndex, 0);
   assert.equal(first.status.currentPodHash, v3Hash);
@@ -215,7 +216,7 @@ test("without a router the weight is the share of pods, and status reports the w
   const rollout = makeRollout(rolloutInput({ canary: { steps: [{ setWeight: 10 }, { pause: {} }] } }));
   const { cluster, rollout: v1 } = healthyOnV1(rollout, false);
   const paused = reconcileUntilSettled(withImage(v1, "acme/web:2"), cluster);
-  const v2Hash = podTemplateHash(withImage(v1, "acme/web:2").spec.template);
+  const v2Hash = podTemplateHash(templateOf(withImage(v1, "acme/web:2")));
   assert.equal(cluster.replicaSets.get(v2Hash)?.replicas, 1);
   assert.equal(cluster.replicaSets.get(v1.status?.stableRS ?? "")?.replicas, 3);
   assert.equal(paused.rollout.status?.canary?.weights?.canary, 25, "with 4 replicas, 10% is 1 pod = 25%");

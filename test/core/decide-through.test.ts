@@ -9,6 +9,7 @@ import type { Rollout } from "../../src/api/rollout.ts";
 import type { Plan } from "../../src/core/plan.ts";
 import { podTemplateHash } from "../../src/core/pod-template-hash.ts";
 import { makeRollout, reconcileUntilSettled, rolloutInput, SimulatedCluster, withImage } from "./simulated-cluster.ts";
+import { templateOf } from "../../src/core/rollout-template.ts";
 
 function fleetRollout(): { cluster: SimulatedCluster; v2: Rollout } {
   const cluster = new SimulatedCluster("web", [], false);
@@ -50,14 +51,14 @@ test("the pause's end and the promotion's first scale-up are one reconcile, stat
   const { plan } = reconcile(cluster, paused);
   assert.equal(plan.statusFirst, true);
   assert.equal(plan.status.currentStepIndex, 2);
-  assert.deepEqual(writes(plan), [`scale web-${podTemplateHash(v2.spec.template)} to 2`]);
+  assert.deepEqual(writes(plan), [`scale web-${podTemplateHash(templateOf(v2))} to 2`]);
 });
 
 test("the promotion's last scale-down and Healthy are one reconcile", () => {
   const { cluster, v2 } = fleetRollout();
   let current = v2;
   let plan: Plan | undefined;
-  const v2Hash = podTemplateHash(v2.spec.template);
+  const v2Hash = podTemplateHash(templateOf(v2));
   for (let i = 0; i < 20 && current.status?.stableRS !== v2Hash; i++) {
     ({ plan, rollout: current } = reconcile(cluster, current));
     cluster.now += 1_000;

@@ -10,6 +10,7 @@ import { decide } from "../../src/core/decide.ts";
 import { podTemplateHash } from "../../src/core/pod-template-hash.ts";
 import { makeRollout, promote, reconcileUntilSettled, rolloutInput, SimulatedCluster, withImage } from "./simulated-cluster.ts";
 import { routerProblem } from "../../src/core/router-problem.ts";
+import { templateOf } from "../../src/core/rollout-template.ts";
 
 const analysis = { templates: [{ templateName: "t" }] };
 const abort = (r: Rollout): Rollout => ({ ...r, status: cliAbort(r).status });
@@ -36,7 +37,7 @@ test("item 1: blue-green, a new revision during post-promotion analysis keeps th
   const { cluster, v1 } = blueGreen({ autoPromotionEnabled: false, postPromotionAnalysis: analysis });
   cluster.script = () => ({ phase: "Successful", afterMs: 3_600_000 }); // post-promotion analysis runs for an hour
   const v2 = withImage(v1, "acme/web:2");
-  const v2Hash = podTemplateHash(v2.spec.template);
+  const v2Hash = podTemplateHash(templateOf(v2));
   const paused = reconcileUntilSettled(v2, cluster).rollout;
   const switched = reconcileUntilSettled(promote(paused), cluster, { stopWhen: (r) => r.status?.message?.includes("post-promotion analysis running") ?? false }).rollout;
   assert.equal(cluster.services.web?.podHash, v2Hash, "v2 serves production");
@@ -126,7 +127,7 @@ test("item 4: pods that never become ready still hit the deadline (and abort wit
 test("item 5 (router): a new revision mid-canary moves traffic off the old canary before scaling it down", () => {
   const { cluster, v1 } = routedCanary([{ setWeight: 50 }, { pause: {} }]);
   const v2 = reconcileUntilSettled(withImage(v1, "acme/web:2"), cluster).rollout;
-  const v2Hash = podTemplateHash(v2.spec.template);
+  const v2Hash = podTemplateHash(templateOf(v2));
   assert.equal(cluster.routing?.canaryWeight, 50);
   const v3 = withImage(v2, "acme/web:3");
   // The first plan: no scale-down of v2 while the route still sends it 50%.
@@ -164,7 +165,7 @@ test("item 6: without a router, maxSurge and maxUnavailable bound every scale st
   const cluster = new SimulatedCluster("web", [], false);
   let current = reconcileUntilSettled(rollout, cluster).rollout;
   current = withImage(current, "acme/web:2");
-  const v2Hash = podTemplateHash(current.spec.template);
+  const v2Hash = podTemplateHash(templateOf(current));
   cluster.readyAfterMs = 2_000;
   for (let i = 0; i < 200 && !(current.status?.phase === "Healthy" && current.status.stableRS === v2Hash); i++) {
     const plan = decide(current, cluster.observed(), new Date(cluster.now));

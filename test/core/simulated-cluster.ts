@@ -11,6 +11,7 @@ import { decideThrough } from "../../src/core/decide-through.ts";
 import { introducedBy } from "../../src/core/invariants.ts";
 import type { Observed, ObservedReplicaSet, RouterProblem } from "../../src/core/observed.ts";
 import type { Action, AnalysisRole, Plan } from "../../src/core/plan.ts";
+import { templateOf } from "../../src/core/rollout-template.ts";
 
 export type RunScript = (name: string, role: AnalysisRole) => { phase: AnalysisPhase; message?: string; afterMs?: number };
 
@@ -159,7 +160,7 @@ export function rolloutInput(strategy: RolloutInput["spec"]["strategy"], image =
 
 export function withImage(rollout: Rollout, image: string): Rollout {
   const next = structuredClone(rollout);
-  const container = next.spec.template.spec.containers[0];
+  const container = templateOf(next).spec.containers[0];
   if (container) container.image = image;
   next.metadata.generation = (next.metadata.generation ?? 1) + 1;
   return next;

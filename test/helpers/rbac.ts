@@ -19,6 +19,7 @@ const RESOURCES: Record<string, [group: string, resource: string]> = {
   AnalysisTemplate: ["sluice.dev", "analysistemplates"],
   ClusterAnalysisTemplate: ["sluice.dev", "clusteranalysistemplates"],
   ReplicaSet: ["apps", "replicasets"],
+  Deployment: ["apps", "deployments"],
   Service: ["", "services"],
   Secret: ["", "secrets"],
   Event: ["", "events"],

@@ -131,6 +131,15 @@ function trafficRouting(value: unknown, path: string, notes: Notes): Json | unde
 
 function canary(value: unknown, path: string, notes: Notes): Json {
   const source = asRecord(value);
+  const subsetMode = asRecord(asRecord(source.trafficRouting).istio).destinationRule !== undefined;
+  if (subsetMode) {
+    for (const field of ["stableService", "canaryService"]) {
+      if (source[field] === undefined) {
+        // Argo routes subset mode through the DestinationRule alone; sluice also pins a Service to each version.
+        notes.dropped(`${path}.${field}`, `Argo's Istio subset mode needs no ${field}; sluice does (a Service it pins to the ${field === "stableService" ? "stable" : "canary"} version, beside the subsets): create one selecting the app's pods and set ${field}`);
+      }
+    }
+  }
   const maxTrafficWeight = Number(asRecord(source.trafficRouting).maxTrafficWeight ?? 100);
   const weightScale = maxTrafficWeight > 0 ? 100 / maxTrafficWeight : 1;
   return translateFields(source, path, notes, {
@@ -191,29 +200,39 @@ function metadata(value: unknown, notes: Notes): Json {
 
 export type DeploymentLookup = (name: string, namespace: string) => Json | undefined;
 
-/** workloadRef: sluice keeps the pod template in the Rollout, so it is copied from the Deployment when given. */
-function fromWorkloadRef(doc: Json, notes: Notes, deployments: DeploymentLookup): Json {
+/**
+ * workloadRef carries over as it is (sluice has it, Deployments only). Without a selector in the Rollout,
+ * Argo's takes the Deployment's; sluice requires one, so it is copied from the Deployment when that is given.
+ */
+function workloadRef(value: unknown, notes: Notes): Json | undefined {
+  const ref = asRecord(value);
+  if (ref.kind !== "Deployment") {
+    notes.dropped("spec.workloadRef", `a ${String(ref.kind ?? "workload")} reference has no sluice equivalent (workloadRef names a Deployment only); copy its spec.template into the Rollout`);
+    return undefined;
+  }
+  return { apiVersion: "apps/v1", kind: "Deployment", name: ref.name, ...(ref.scaleDown !== undefined ? { scaleDown: ref.scaleDown } : {}) };
+}
+
+function withWorkloadSelector(doc: Json, notes: Notes, deployments: DeploymentLookup): Json {
   const spec = asRecord(doc.spec);
   const ref = asRecord(spec.workloadRef);
-  const namespace = String(asRecord(doc.metadata).namespace ?? "default");
-  const deployment = ref.kind === "Deployment" ? deployments(String(ref.name), namespace) : undefined;
-  const { workloadRef: _ref, ...rest } = spec;
+  if (spec.selector !== undefined || ref.kind !== "Deployment") return spec;
+  const deployment = deployments(String(ref.name), String(asRecord(doc.metadata).namespace ?? "default"));
   if (!deployment) {
-    notes.dropped("spec.workloadRef", `${String(ref.kind ?? "workload")} ${String(ref.name)} is not among the inputs; import its manifest too, or copy its spec.template and spec.selector into the Rollout`);
-    return rest;
+    notes.dropped("spec.selector", `sluice needs the selector in the Rollout; Deployment ${String(ref.name)} is not among the inputs to copy it from, so set spec.selector to its selector`);
+    return spec;
   }
-  const source = asRecord(deployment.spec);
-  notes.info("spec.workloadRef", `pod template copied from Deployment ${String(ref.name)}; scale that Deployment to 0 once the Rollout is Healthy`);
-  if (ref.scaleDown !== undefined && ref.scaleDown !== "never") notes.dropped("spec.workloadRef.scaleDown", `"${String(ref.scaleDown)}" is not automated: sluice leaves the Deployment as it is`);
-  return { ...rest, selector: rest.selector ?? source.selector, template: source.template };
+  notes.info("spec.selector", `copied from Deployment ${String(ref.name)} (Argo reads it from there; sluice keeps it in the Rollout)`);
+  return { ...spec, selector: asRecord(deployment.spec).selector };
 }
 
 export function translateArgoRollout(doc: Json, notes: Notes, deployments: DeploymentLookup = () => undefined): Json {
-  const source = asRecord(doc.spec).workloadRef ? fromWorkloadRef(doc, notes, deployments) : asRecord(doc.spec);
+  const source = withWorkloadSelector(doc, notes, deployments);
   const spec = translateFields(source, "spec", notes, {
     replicas: same,
     selector: same,
     template: same,
+    workloadRef: (w) => workloadRef(w, notes),
     revisionHistoryLimit: same,
     progressDeadlineSeconds: same,
     progressDeadlineAbort: same,

@@ -41,7 +41,7 @@ function imagesLine(rows: ReplicaSetRow[], rollout: Rollout, width: number): str
   const byRole = new Map<string, string>();
   for (const row of rows) for (const role of row.roles) byRole.set(role, row.images.join(", "));
   // Before the controller made the ReplicaSet, the spec says what the new version will run.
-  if (byRole.size === 0) byRole.set("spec", rollout.spec.template.spec.containers.map((c) => c.image ?? "?").join(", "));
+  if (byRole.size === 0) byRole.set("spec", rollout.spec.template ? rollout.spec.template.spec.containers.map((c) => c.image ?? "?").join(", ") : `from Deployment ${rollout.spec.workloadRef?.name ?? "?"}`);
   const order = ["stable", "canary", "active", "preview", "spec"];
   return order
     .filter((role) => byRole.has(role))

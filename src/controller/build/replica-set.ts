@@ -1,6 +1,7 @@
 /** The ReplicaSet for one revision of a Rollout's pod template (pure). */
 import { POD_TEMPLATE_HASH_LABEL } from "../../api/group.ts";
 import type { Rollout } from "../../api/rollout.ts";
+import { templateOf } from "../../core/rollout-template.ts";
 import type { KubeObject } from "../../kube/kube-object.ts";
 import { REVISION_ANNOTATION, ROLLOUT_LABEL } from "../labels.ts";
 import { ownerReferenceTo } from "./owner.ts";
@@ -11,7 +12,7 @@ export function replicaSetName(rollout: Rollout, podHash: string): string {
 
 export function buildReplicaSet(rollout: Rollout, podHash: string, replicas: number, revision: number): KubeObject {
   const name = rollout.metadata.name ?? "";
-  const template = structuredClone(rollout.spec.template);
+  const template = structuredClone(templateOf(rollout));
   const podLabels = { ...(template.metadata?.labels ?? {}), [POD_TEMPLATE_HASH_LABEL]: podHash };
   template.metadata = { ...template.metadata, labels: podLabels };
   return {

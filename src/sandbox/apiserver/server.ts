@@ -13,6 +13,7 @@ import { CrdController } from "./crd-controller.ts";
 import type { ServerVersion } from "./discovery.ts";
 import { FaultInjector } from "./faults.ts";
 import { ServerStats } from "./server-stats.ts";
+import { DeploymentController } from "./deployment-controller.ts";
 import { GarbageCollector } from "./gc.ts";
 import { HttpApi } from "./http-api.ts";
 import { isObject, type JsonObject } from "./json.ts";
@@ -95,9 +96,11 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   const crds = new CrdController(service, onControllerError);
   const gc = new GarbageCollector(service, onControllerError);
   const namespaces = new NamespaceController(service, onControllerError);
+  const deployments = new DeploymentController(service, onControllerError);
   crds.start();
   gc.start();
   namespaces.start();
+  deployments.start();
 
   const internal = { fieldValidation: "Ignore" as const, dryRun: false, warnings: [] as string[] };
   const nsType = registry.find("", "v1", "namespaces");
@@ -177,6 +180,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       crds.stop();
       gc.stop();
       namespaces.stop();
+      deployments.stop();
       faults.dropWatches();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -19,6 +19,7 @@ import type { Observed } from "../../../src/core/observed.ts";
 import type { Plan } from "../../../src/core/plan.ts";
 import { podTemplateHash } from "../../../src/core/pod-template-hash.ts";
 import { NEVER, World, WorldConflict, type Failure } from "./world.ts";
+import { templateOf } from "../../../src/core/rollout-template.ts";
 
 export type UserEvent =
   | { kind: "promote" }
@@ -193,7 +194,7 @@ const servicesOf = (r: Rollout): string[] => {
 
 function withImage(r: Rollout, image: string): Rollout {
   const next = structuredClone(r);
-  const container = next.spec.template.spec.containers[0];
+  const container = templateOf(next).spec.containers[0];
   if (container) container.image = image;
   next.metadata.generation = (next.metadata.generation ?? 1) + 1;
   return next;
@@ -399,7 +400,7 @@ export class HistoryPlayer {
   }
 
   private result(stuck: boolean): Played {
-    const current = podTemplateHash(this.world.rollout.spec.template);
+    const current = podTemplateHash(templateOf(this.world.rollout));
     const rs = this.world.trueState().replicaSets.find((r) => r.podHash === current);
     const neverReady = rs !== undefined && rs.availableReplicas < rs.replicas;
     if (stuck && !neverReady) throw new Error(`stuck without a reason: ${this.world.rollout.status?.phase}: ${this.world.rollout.status?.message}`);
