@@ -5,7 +5,7 @@ import type { CommandModule } from "yargs";
 import { readManifests } from "../files.ts";
 import { importDocuments, joinDocuments, type ImportedDocument } from "../import/import-documents.ts";
 
-type ImportArgs = { paths: string[]; output?: string | undefined; meshProvider?: string | undefined };
+type ImportArgs = { paths: string[]; output?: string | undefined; meshProvider?: string | undefined; keepDeployment?: boolean | undefined };
 
 /** The deepest directory holding every source: outputs keep their paths below it, so same-named inputs never collide. */
 function commonDirectory(sources: readonly string[]): string {
@@ -31,9 +31,13 @@ export function importCommand(setExitCode: (code: number) => void): CommandModul
         .option("mesh-provider", {
           type: "string",
           describe: "Flagger's --mesh-provider: the provider of Canaries without spec.provider (default istio, as Flagger's)",
+        })
+        .option("keep-deployment", {
+          type: "boolean",
+          describe: "Flagger: keep each Canary's Deployment and point the Rollout at it (workloadRef, scaled to 0 once Healthy) instead of inlining its template",
         }),
     handler: (args) => {
-      const imported = importDocuments(readManifests(args.paths), { meshProvider: args.meshProvider });
+      const imported = importDocuments(readManifests(args.paths), { meshProvider: args.meshProvider, keepDeployment: args.keepDeployment });
       const dropped = imported.reduce((n, d) => n + d.dropped, 0);
       if (args.output) {
         mkdirSync(args.output, { recursive: true });

@@ -13,7 +13,18 @@ const HISTORY = { severity: "info" as const, message: "sluice keeps AnalysisRuns
 const METADATA = { severity: "dropped" as const, message: "sluice does not label canary/stable pods beyond rollouts-pod-template-hash" };
 
 function analysisRef(value: unknown, path: string, notes: Notes): Json {
-  return translateFields(asRecord(value), path, notes, {
+  const source = { ...asRecord(value) };
+  // Argo's first form, still in its rollout-with-analysis.yaml: {name, templateName} for one template.
+  if (source.templateName !== undefined && source.templates === undefined) {
+    notes.info(`${path}.templateName`, "Argo's old single-template form; written as templates: [{templateName}]");
+    source.templates = [{ templateName: source.templateName }];
+    delete source.templateName;
+    if (source.name !== undefined) {
+      notes.info(`${path}.name`, "not needed: sluice names AnalysisRuns itself");
+      delete source.name;
+    }
+  }
+  return translateFields(source, path, notes, {
     templates: (templates) =>
       asArray(templates).map((t, i) => translateFields(asRecord(t), `${path}.templates[${i}]`, notes, { templateName: same, clusterScope: same })),
     args: (args) => asArray(args).map((a, i) => rolloutArg(a, `${path}.args[${i}]`, notes)),
@@ -43,7 +54,15 @@ function rolloutArg(value: unknown, path: string, notes: Notes): Json {
  * route in one) becomes one sluice step per action, in the order written: sluice steps set one field each.
  */
 function steps(value: unknown, path: string, notes: Notes, weightScale: number): Json[] {
-  const source = asRecord(value);
+  const source = { ...asRecord(value) };
+  // "- pause:\n  duration: 1h" (duration at the step's indentation, as in Argo's own
+  // example-rollout-canary-run-tmp-canary.yaml) is a step with `pause: null` and a field Argo's API server
+  // prunes: Argo then pauses until promoted. So does the translation, and the stray field is reported.
+  if ("pause" in source && source.pause === null && "duration" in source) {
+    notes.dropped(`${path}.duration`, `not a field of a step: Argo's API server drops it, so this pause waits for promote (as it does in Argo); to pause for ${String(source.duration)}, indent duration under pause`);
+    delete source.duration;
+  }
+  if ("pause" in source && source.pause === null) source.pause = {};
   const actions = Object.keys(source);
   if (actions.length <= 1) {
     const one = step(source, path, notes, weightScale);
@@ -224,6 +243,24 @@ function withWorkloadSelector(doc: Json, notes: Notes, deployments: DeploymentLo
   }
   notes.info("spec.selector", `copied from Deployment ${String(ref.name)} (Argo reads it from there; sluice keeps it in the Rollout)`);
   return { ...spec, selector: asRecord(deployment.spec).selector };
+}
+
+/** The analysis templates an Argo Rollout names (steps, background, blue-green gates), with their paths. */
+export function argoTemplateRefs(doc: Json): { path: string; name: string; clusterScope: boolean }[] {
+  const strategy = asRecord(asRecord(doc.spec).strategy);
+  const canary = asRecord(strategy.canary);
+  const blueGreen = asRecord(strategy.blueGreen);
+  const analyses: [string, unknown][] = [
+    ["spec.strategy.canary.analysis", canary.analysis],
+    ...asArray(canary.steps).map((step, i): [string, unknown] => [`spec.strategy.canary.steps[${i}].analysis`, asRecord(step).analysis]),
+    ["spec.strategy.blueGreen.prePromotionAnalysis", blueGreen.prePromotionAnalysis],
+    ["spec.strategy.blueGreen.postPromotionAnalysis", blueGreen.postPromotionAnalysis],
+  ];
+  return analyses.flatMap(([path, analysis]) => {
+    const a = asRecord(analysis);
+    if (a.templateName !== undefined && a.templates === undefined) return [{ path: `${path}.templateName`, name: String(a.templateName), clusterScope: false }];
+    return asArray(a.templates).map((t, i) => ({ path: `${path}.templates[${i}]`, name: String(asRecord(t).templateName), clusterScope: asRecord(t).clusterScope === true }));
+  });
 }
 
 export function translateArgoRollout(doc: Json, notes: Notes, deployments: DeploymentLookup = () => undefined): Json {

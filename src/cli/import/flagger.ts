@@ -16,16 +16,26 @@ import { gatedSteps, translateWebhooks, type ReleaseShape } from "./flagger-webh
 import { asArray, asRecord, duration, Notes, type Json } from "./notes.ts";
 
 export const FLAGGER_API_VERSION = "flagger.app/v1beta1";
+/** Flagger's older API version: the same Canary (its analysis under the then-current name canaryAnalysis). */
+export const FLAGGER_API_VERSIONS: readonly string[] = [FLAGGER_API_VERSION, "flagger.app/v1alpha3"];
 
 export type DeploymentLookup = (name: string, namespace: string) => Json | undefined;
 
 /** Flagger's own default provider is its --mesh-provider flag, istio unless installed otherwise. */
 export const FLAGGER_DEFAULT_MESH_PROVIDER = "istio";
 
-export type FlaggerImportOptions = { meshProvider?: string | undefined };
+export type FlaggerImportOptions = {
+  meshProvider?: string | undefined;
+  /** Keep the target Deployment: the Rollout takes its template by workloadRef instead of inlining it. */
+  keepDeployment?: boolean | undefined;
+};
 
-/** Flagger's linear schedule (or explicit stepWeights), each weight held for one interval. */
-export function flaggerSteps(analysis: Json): Json[] {
+/**
+ * Flagger's linear schedule (or explicit stepWeights), each weight held for one interval. Weights are out of
+ * `fullWeight` (100 by default); sluice's are percentages, so they are scaled (rounded, with a note when that
+ * changes a weight).
+ */
+export function flaggerSteps(analysis: Json, notes: Notes, path: string): Json[] {
   const interval = duration(analysis.interval ?? "1m");
   let weights: number[];
   if (Array.isArray(analysis.stepWeights)) weights = analysis.stepWeights.map(Number);
@@ -35,6 +45,13 @@ export function flaggerSteps(analysis: Json): Json[] {
     weights = [];
     for (let w = step; w < max; w += step) weights.push(w);
     weights.push(max);
+  }
+  const full = Number(analysis.fullWeight ?? 100);
+  if (full !== 100 && full > 0) {
+    const exact = weights.map((w) => (w * 100) / full);
+    weights = exact.map((w) => Math.round(w));
+    if (exact.some((w) => !Number.isInteger(w))) notes.dropped(`${path}.fullWeight`, `weights out of ${full} are ${exact.map((w) => `${w}%`).join(", ")}; sluice weights are whole percentages, so ${weights.map((w) => `${w}%`).join(", ")} are used`);
+    else notes.info(`${path}.fullWeight`, `weights out of ${full} become percentages: ${weights.map((w) => `${w}%`).join(", ")}`);
   }
   return weights.flatMap((w) => [{ setWeight: w }, { pause: { duration: interval } }]);
 }
@@ -148,7 +165,7 @@ export function translateFlaggerCanary(doc: Json, notes: Notes, deployments: Dep
   const ingressName = asRecord(spec.ingressRef).name;
   const flaggerTarget: FlaggerTarget = { name: targetName, canaryName: name, namespace, provider, service: serviceName, ingress: ingressName === undefined ? undefined : String(ingressName) };
 
-  const knownAnalysis = ["interval", "threshold", "maxWeight", "stepWeight", "stepWeights", "metrics", "stepWeightPromotion", "iterations", "webhooks", "match", "mirror", "mirrorWeight"];
+  const knownAnalysis = ["interval", "threshold", "maxWeight", "stepWeight", "stepWeights", "fullWeight", "metrics", "stepWeightPromotion", "iterations", "webhooks", "match", "mirror", "mirrorWeight"];
   for (const key of Object.keys(analysis)) {
     const reason = IGNORED_ANALYSIS[key];
     if (reason) notes.dropped(`${analysisPath}.${key}`, reason);
@@ -205,7 +222,7 @@ export function translateFlaggerCanary(doc: Json, notes: Notes, deployments: Dep
     notes.info("spec.analysis", "not set: Flagger promotes at once, so the Rollout has no steps (a new revision goes straight to 100%)");
     steps = [];
   } else {
-    const weightSteps = flaggerSteps(analysis);
+    const weightSteps = flaggerSteps(analysis, notes, analysisPath);
     // A canary with mirror: the first interval mirrors traffic to the canary before any live traffic shifts.
     const preStage = iterations === undefined && mirrored && canMirror
       ? [{ setCanaryScale: { weight: Number(asRecord(weightSteps[0]).setWeight ?? 10) } }, ...mirrorSteps(analysis, interval as string | number), { setMirrorRoute: { name: "mirror" } }, { setCanaryScale: { matchTrafficWeight: true } }]
@@ -232,6 +249,10 @@ export function translateFlaggerCanary(doc: Json, notes: Notes, deployments: Dep
           },
         };
 
+  // Flagger scales its target to 0 once the primary is ready: with the Deployment kept, scaleDown onsuccess.
+  const podSource = options.keepDeployment
+    ? { workloadRef: { apiVersion: "apps/v1", kind: "Deployment", name: targetName, scaleDown: "onsuccess" } }
+    : { template: deploymentSpec.template };
   const rollout: Json = {
     apiVersion: API_GROUP_VERSION,
     kind: "Rollout",
@@ -239,13 +260,18 @@ export function translateFlaggerCanary(doc: Json, notes: Notes, deployments: Dep
     spec: {
       replicas: deploymentSpec.replicas ?? 1,
       selector: deploymentSpec.selector,
-      template: deploymentSpec.template,
+      ...podSource,
       ...(spec.progressDeadlineSeconds !== undefined ? { progressDeadlineSeconds: spec.progressDeadlineSeconds } : {}),
       ...(spec.suspend === true ? { paused: true } : {}),
       strategy,
     },
   };
-  notes.info("spec.targetRef", `Deployment ${targetName} becomes Rollout ${targetName}; delete the Deployment once the Rollout is Healthy`);
+  notes.info(
+    "spec.targetRef",
+    options.keepDeployment
+      ? `Deployment ${targetName} stays: Rollout ${targetName} takes its pod template (workloadRef) and scales it to 0 once Healthy, as Flagger scales its target; keep changing the Deployment's template to release`
+      : `Deployment ${targetName} becomes Rollout ${targetName}; delete the Deployment once the Rollout is Healthy (or import with --keep-deployment to keep it)`,
+  );
   const objects: Json[] = [rollout, service(serviceName, namespace, selector, svc), service(`${serviceName}-canary`, namespace, selector, svc)];
   if (router === "istio") objects.push(virtualService(serviceName, namespace, svc));
   if (router === "gatewayAPI") objects.push(httpRoute(serviceName, namespace, svc));

@@ -5,8 +5,8 @@
 import { stringify } from "yaml";
 import { documentLocation, type ManifestDocument } from "../../api/manifest-documents.ts";
 import { UserError } from "../errors.ts";
-import { ARGO_API_VERSION, translateArgoRollout, translateArgoTemplate } from "./argo.ts";
-import { FLAGGER_API_VERSION, translateFlaggerCanary, type FlaggerImportOptions } from "./flagger.ts";
+import { ARGO_API_VERSION, argoTemplateRefs, translateArgoRollout, translateArgoTemplate } from "./argo.ts";
+import { FLAGGER_API_VERSIONS, translateFlaggerCanary, type FlaggerImportOptions } from "./flagger.ts";
 import { asArray, asRecord, isRecord, Notes, type ImportNote, type Json } from "./notes.ts";
 
 /** `comments` explain `body` (empty when nothing was output for the document: its comments still say why). */
@@ -36,11 +36,12 @@ export function importDocuments(docs: ManifestDocument[], options: ImportOptions
     if (doc.syntaxErrors.length > 0) throw new UserError(`${documentLocation(doc)}: ${doc.syntaxErrors.join("; ")}`);
     if (isRecord(doc.content)) inputs.push({ doc, content: doc.content });
   }
-  const ofKind = (apiVersion: string, kind: string) => inputs.filter((i) => i.content.kind === kind && String(i.content.apiVersion).startsWith(apiVersion));
+  const ofKind = (apiVersion: string | readonly string[], kind: string) =>
+    inputs.filter((i) => i.content.kind === kind && (typeof apiVersion === "string" ? String(i.content.apiVersion).startsWith(apiVersion) : apiVersion.includes(String(i.content.apiVersion))));
   const deployments = new Map(ofKind("apps/", "Deployment").map((i) => [key(asRecord(i.content.metadata).name, asRecord(i.content.metadata).namespace), i.content]));
-  const metricTemplates = new Map(ofKind(FLAGGER_API_VERSION, "MetricTemplate").map((i) => [key(asRecord(i.content.metadata).name, asRecord(i.content.metadata).namespace), i.content]));
+  const metricTemplates = new Map(ofKind(FLAGGER_API_VERSIONS, "MetricTemplate").map((i) => [key(asRecord(i.content.metadata).name, asRecord(i.content.metadata).namespace), i.content]));
   // What the Canaries use is folded into their output; the objects themselves are then not output.
-  const canaries = ofKind(FLAGGER_API_VERSION, "Canary");
+  const canaries = ofKind(FLAGGER_API_VERSIONS, "Canary");
   // Canary -> its Deployment, by namespace/name; an unnamespaced Deployment (kustomize layouts leave the
   // namespace to the overlay) is the one of that name in any Canary's namespace, as the lookup below finds it.
   const usedDeployments = new Map<string, string>();
@@ -53,11 +54,19 @@ export function importDocuments(docs: ManifestDocument[], options: ImportOptions
     const ns = meta.namespace ?? "default";
     usedDeployments.set(key(asRecord(spec.targetRef).name, ns), String(meta.name));
     usedDeploymentNames.set(String(asRecord(spec.targetRef).name ?? meta.name), String(meta.name));
-    for (const m of asArray(asRecord(spec.analysis).metrics)) {
+    for (const m of asArray(asRecord(spec.analysis ?? spec.canaryAnalysis).metrics)) {
       const ref = asRecord(asRecord(m).templateRef);
       if (ref.name) usedTemplates.set(key(ref.name, ref.namespace ?? ns), String(meta.name));
     }
   }
+  // Argo templates among the inputs that translate to nothing (a Job or Web provider): a Rollout naming one
+  // would reference a template that is not in the output, so its own comment says so too.
+  const untranslatable = new Set(
+    ofKind(ARGO_API_VERSION, "AnalysisTemplate")
+      .concat(ofKind(ARGO_API_VERSION, "ClusterAnalysisTemplate"))
+      .filter((i) => translateArgoTemplate(i.content, new Notes()) === undefined)
+      .map((i) => `${String(i.content.kind)}/${String(asRecord(i.content.metadata).name)}`),
+  );
   const usedBy = (meta: Json): string | undefined =>
     meta.namespace === undefined ? usedDeploymentNames.get(String(meta.name)) : usedDeployments.get(key(meta.name, meta.namespace));
   const lookup = (map: Map<string, Json>) => (name: string, namespace: string) =>
@@ -69,16 +78,22 @@ export function importDocuments(docs: ManifestDocument[], options: ImportOptions
     const meta = asRecord(content.metadata);
     const apiVersion = String(content.apiVersion ?? "");
     let objects: Json[];
-    if (apiVersion === ARGO_API_VERSION && content.kind === "Rollout") objects = [translateArgoRollout(content, notes, lookup(deployments))];
+    if (apiVersion === ARGO_API_VERSION && content.kind === "Rollout") {
+      objects = [translateArgoRollout(content, notes, lookup(deployments))];
+      for (const ref of argoTemplateRefs(content)) {
+        const kind = ref.clusterScope ? "ClusterAnalysisTemplate" : "AnalysisTemplate";
+        if (untranslatable.has(`${kind}/${ref.name}`)) notes.dropped(ref.path, `${kind} ${ref.name} could not be translated (see its comment), so this analysis has no template in the output`);
+      }
+    }
     else if (apiVersion === ARGO_API_VERSION && (content.kind === "AnalysisTemplate" || content.kind === "ClusterAnalysisTemplate")) {
       const template = translateArgoTemplate(content, notes);
       objects = template ? [template] : [];
     } else if (apiVersion.startsWith("argoproj.io/")) {
       notes.dropped("kind", `${String(content.kind)} has no sluice equivalent`);
       objects = [];
-    } else if (apiVersion === FLAGGER_API_VERSION && content.kind === "Canary") {
+    } else if (FLAGGER_API_VERSIONS.includes(apiVersion) && content.kind === "Canary") {
       objects = translateFlaggerCanary(content, notes, lookup(deployments), lookup(metricTemplates), options);
-    } else if (apiVersion === FLAGGER_API_VERSION && content.kind === "MetricTemplate") {
+    } else if (FLAGGER_API_VERSIONS.includes(apiVersion) && content.kind === "MetricTemplate") {
       const user = usedTemplates.get(key(meta.name, meta.namespace));
       if (user) notes.info("spec.query", `folded into AnalysisTemplate ${user}-analysis with the thresholds of Canary ${user}`);
       else notes.dropped("spec", "no Canary among the inputs uses it, and a sluice metric needs the Canary's threshold; import it together with its Canary");
@@ -86,7 +101,7 @@ export function importDocuments(docs: ManifestDocument[], options: ImportOptions
     } else if (apiVersion.startsWith("flagger.app/")) {
       notes.dropped("kind", `${String(content.kind)} has no sluice equivalent`);
       objects = [];
-    } else if (content.kind === "Deployment" && usedBy(meta) !== undefined) {
+    } else if (content.kind === "Deployment" && usedBy(meta) !== undefined && !options.keepDeployment) {
       notes.info("spec.template", `now in Rollout ${String(meta.name)} (Canary ${usedBy(meta)})`);
       objects = [];
     } else objects = [content];
