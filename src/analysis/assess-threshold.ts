@@ -41,9 +41,9 @@ export interface ThresholdInput {
  */
 const MAX_NOTE = "; max: the upper bound of the histogram bucket holding the slowest request";
 
-type ConditionPhase = { phase: Assessment["phase"]; why: string } | { error: string };
+export type ConditionPhase = { phase: Assessment["phase"]; why: string } | { error: string };
 
-function judgeConditions(metric: Metric, value: ConditionValue): ConditionPhase {
+export function judgeConditions(metric: Metric, value: ConditionValue): ConditionPhase {
   const shown = formatConditionValue(value);
   if (metric.failureCondition !== undefined) {
     const failure = evaluateCondition(metric.failureCondition, value);

@@ -11,6 +11,7 @@ import { maskMeasurement } from "./mask-secrets.ts";
 import { measureCompare } from "./measure-compare.ts";
 import { measureRequests } from "./measure-requests.ts";
 import { errorMeasurement, measureThreshold } from "./measure-threshold.ts";
+import { measureWeb } from "./measure-web.ts";
 import { emptyMetricResult, nextIsFinal } from "./metric-progress.ts";
 import { CANARY_HASH_ARG, STABLE_HASH_ARG, type ArgsOutcome } from "./resolve-args.ts";
 import type { TakenMeasurement } from "./run-progress.ts";
@@ -38,6 +39,7 @@ export async function takeMeasurements(input: TakeInput): Promise<TakenMeasureme
       if (!args.ok) return { metric: metric.name, measurement: errorMeasurement(input.at, input.now(), args.message) };
       const startedAt = input.status.startedAt ? new Date(input.status.startedAt) : undefined;
       const common = { provider: input.provider, metric, args: args.args, context: { namespace: input.namespace }, at: input.at, now: input.now, analysisStartedAt: startedAt };
+      if (metric.provider.web) return { metric: metric.name, measurement: maskMeasurement(await measureWeb(common), args.args) };
       if (!metric.compare) return { metric: metric.name, measurement: maskMeasurement(await measureThreshold(common), args.args) };
       const result = input.status.metricResults?.find((r) => r.name === metric.name) ?? emptyMetricResult(metric);
       // Both judges: the two sides' hashes, the state of their latest look that carried one (an Error in between

@@ -1,6 +1,6 @@
 /** Turning a query result into the value conditions see, and into the text a measurement stores. */
 import type { QueryResult } from "../providers/types.ts";
-import type { ConditionValue } from "./conditions.ts";
+import { isJsonValue, type ConditionValue } from "./conditions.ts";
 
 /** "0.0123", "NaN", "+Inf", "-Inf": Prometheus' own spelling, so stored values read like Prometheus output. */
 export function formatNumber(value: number): string {
@@ -11,6 +11,7 @@ export function formatNumber(value: number): string {
 }
 
 export function formatConditionValue(value: ConditionValue): string {
+  if (isJsonValue(value)) return typeof value.json === "number" ? formatNumber(value.json) : JSON.stringify(value.json);
   return typeof value === "number" ? formatNumber(value) : `[${value.map(formatNumber).join(", ")}]`;
 }
 

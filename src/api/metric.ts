@@ -42,8 +42,29 @@ export const prometheusProviderSchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * Argo Rollouts' `web` provider: an HTTP request whose JSON answer (or the part `jsonPath` selects) is the
+ * measured value. `{{args.NAME}}` is replaced in the url, header values and body; an arg from a Secret is
+ * masked wherever the request is described (status, logs, Events).
+ */
+export const webProviderSchema = z.strictObject({
+  url: z.string().min(1, { error: "must be the URL to call, e.g. http://metrics.example/api/score?app={{args.app}}" }),
+  method: z.enum(["GET", "POST", "PUT"]).default("GET"),
+  headers: z.array(z.strictObject({ key: z.string().min(1), value: z.string() })).optional(),
+  /** Request body (POST, PUT), sent as given. */
+  body: z.string().optional(),
+  /** Request body as JSON (POST, PUT); sent with content-type application/json. Not with body. */
+  jsonBody: z.record(z.string(), z.unknown()).optional(),
+  timeoutSeconds: intRange(1, 600).default(10),
+  /** Kubernetes JSONPath into the answer, e.g. "{$.data.ok}"; absent = the whole answer. */
+  jsonPath: z.string().min(1).optional(),
+  /** Skip TLS certificate verification. */
+  insecure: z.boolean().default(false),
+});
+
 export const metricProviderSchema = exactlyOneOf({
   prometheus: prometheusProviderSchema.optional(),
+  web: webProviderSchema.optional(),
 });
 
 /**
@@ -132,6 +153,15 @@ export const metricSchema = z.strictObject({
   provider: metricProviderSchema,
   compare: compareSchema.optional(),
 }).superRefine((metric, ctx) => {
+  const web = metric.provider.web;
+  if (web) {
+    if (metric.compare) ctx.addIssue({ code: "custom", path: ["compare"], message: "needs provider.prometheus: the web provider measures one value, judged by successCondition/failureCondition" });
+    if (metric.minSamples) ctx.addIssue({ code: "custom", path: ["minSamples"], message: "is a Prometheus query; it does not apply to provider.web" });
+    if (web.body !== undefined && web.jsonBody !== undefined) ctx.addIssue({ code: "custom", path: ["provider", "web", "jsonBody"], message: "cannot be used together with body; keep one of them" });
+    if (web.method === "GET" && (web.body !== undefined || web.jsonBody !== undefined)) ctx.addIssue({ code: "custom", path: ["provider", "web", "method"], message: "must be POST or PUT to send a body" });
+    requireCondition(metric, ctx);
+    return;
+  }
   // A metric either compares canary with stable (compare) or checks one query against conditions.
   if (!metric.provider.prometheus) return; // the provider itself is already reported as missing
   const query = metric.provider.prometheus.query;
@@ -186,6 +216,10 @@ export const metricSchema = z.strictObject({
       }
     }
   }
+  requireCondition(metric, ctx);
+});
+
+function requireCondition(metric: { compare?: unknown; successCondition?: unknown; failureCondition?: unknown }, ctx: z.RefinementCtx): void {
   if (!metric.compare && !metric.successCondition && !metric.failureCondition) {
     ctx.addIssue({
       code: "custom",
@@ -193,8 +227,9 @@ export const metricSchema = z.strictObject({
       message: "is required (or failureCondition): without a condition no measurement could pass or fail, e.g. {max: 0.01}",
     });
   }
-});
+}
 
+export type WebProvider = z.infer<typeof webProviderSchema>;
 export type MetricCondition = z.infer<typeof metricConditionSchema>;
 export type Metric = z.infer<typeof metricSchema>;
 export type PrometheusProvider = z.infer<typeof prometheusProviderSchema>;

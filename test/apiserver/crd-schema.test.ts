@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { applyDefaults, prune, schemaDefaultErrors, structuralErrors, validate } from "../../src/sandbox/apiserver/crd-schema.ts";
 import { fieldErrorText } from "../../src/sandbox/apiserver/errors.ts";
-import type { JsonObject } from "../../src/sandbox/apiserver/json.ts";
+import type { JsonObject } from "../../src/util/json.ts";
 
 const schema: JsonObject = {
   type: "object",

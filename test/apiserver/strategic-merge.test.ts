@@ -4,7 +4,7 @@ import { applyStrategicMergePatch } from "../../src/sandbox/apiserver/patch/stra
 import { patchMetaByKind } from "../../src/sandbox/apiserver/patch/patch-meta.ts";
 import { applyMergePatch } from "../../src/sandbox/apiserver/patch/merge-patch.ts";
 import { applyJsonPatch, JsonPatchError } from "../../src/sandbox/apiserver/patch/json-patch.ts";
-import type { JsonObject } from "../../src/sandbox/apiserver/json.ts";
+import type { JsonObject } from "../../src/util/json.ts";
 
 const deploymentMeta = patchMetaByKind["Deployment"];
 

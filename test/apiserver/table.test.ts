@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { humanDuration } from "../../src/sandbox/apiserver/human-duration.ts";
-import { evaluateJsonPath, parseJsonPath } from "../../src/sandbox/apiserver/jsonpath.ts";
+import { evaluateJsonPath, parseJsonPath } from "../../src/util/jsonpath.ts";
 import { toTable } from "../../src/sandbox/apiserver/table.ts";
 import { resourceTypesFromCrd } from "../../src/sandbox/apiserver/crd-types.ts";
-import type { JsonObject } from "../../src/sandbox/apiserver/json.ts";
+import type { JsonObject } from "../../src/util/json.ts";
 
 const s = 1000;
 const m = 60 * s;

@@ -226,5 +226,9 @@ test("Argo expr-lang conditions: inclusive bounds become thresholds, the rest CE
   // Beside size(result) the list form stays: one expression gives result one type.
   assert.equal(translateCondition("len(result) == 0 or result[0] < 1"), "size(result) == 0 || result[0] < 1");
   assert.equal(translateCondition("isNaN(result[0]) || result[0] < 0.1"), undefined);
-  assert.equal(translateCondition("result.ok == true"), undefined);
+  // A web answer's fields and strings read the same in both languages.
+  assert.equal(translateCondition("result.ok == true"), "result.ok == true");
+  assert.equal(translateCondition("result == 'It worked!'"), "result == 'It worked!'");
+  assert.equal(translateCondition("result.ok == true and result.count > 3"), "result.ok == true && result.count > 3");
+  assert.equal(translateCondition("any(result, {# > 1})"), undefined);
 });

@@ -63,7 +63,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
       ...m,
       ...(stepMs !== undefined ? { interval: `${stepMs}ms` } : {}),
       ...(args.now ? { interval: undefined, initialDelay: undefined } : {}),
-      provider: { prometheus: { ...m.provider.prometheus, address: args.prometheus } },
+      provider: m.provider.web ? m.provider : { prometheus: { ...m.provider.prometheus, address: args.prometheus } },
     }));
     const given = new Map(args.arg.map((a) => {
       const at = a.indexOf("=");

@@ -22,8 +22,10 @@ export function translateCondition(expression: string): MetricCondition | undefi
     .replace(/\bor\b/g, "||")
     .replace(/\bnot\s+/g, "!")
     .replace(/\blen\(/g, "size(");
-  // Only what means the same in both languages: numbers, result, result[0], size(), comparisons and logic.
-  const rest = logic.replace(/\bresult\[0\]|\bresult\b|\bsize\(|\btrue\b|\bfalse\b|-?\d+(\.\d+)?(e-?\d+)?/g, "");
+  // Only what means the same in both languages: numbers, strings, result with fields and indexes (a web
+  // answer's result.data.ok), size(), comparisons and logic.
+  // String literals ('It worked!', as web metrics compare) are the same in both languages.
+  const rest = logic.replace(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g, "").replace(/\bresult(?:\.[A-Za-z_]\w*|\[\d+\])*|\bsize\(|\btrue\b|\bfalse\b|-?\d+(\.\d+)?(e-?\d+)?/g, "");
   if (!/^[\s<>=!&|()+\-*/]*$/.test(rest)) return undefined;
   // "result[0] > 0.05" reads better as "result > 0.05" (one value is a number); beside size(result) the list
   // form stays, since sluice gives an expression result as one type (both forms work on one value).

@@ -304,13 +304,29 @@ function prometheus(value: unknown, path: string, notes: Notes): Json {
   return insecure ? { ...out, tls: { insecureSkipVerify: true } } : out;
 }
 
+/** Argo's web provider: the same fields in sluice. */
+function webProvider(value: unknown, path: string, notes: Notes): Json {
+  return translateFields(asRecord(value), path, notes, {
+    url: same,
+    method: same,
+    headers: same,
+    body: same,
+    jsonBody: same,
+    timeoutSeconds: same,
+    jsonPath: same,
+    insecure: same,
+  }, {
+    authentication: { severity: "dropped", message: "SigV4 and OAuth2 are not supported; pass a token from a Secret arg in a header, e.g. {key: Authorization, value: \"Bearer {{args.token}}\"}" },
+  });
+}
+
 function metric(value: unknown, path: string, notes: Notes, dryRun: Set<string>, retention: Map<string, unknown>): Json | undefined {
   const source = asRecord(value);
   const name = String(source.name ?? "");
   const provider = asRecord(source.provider);
-  const others = Object.keys(provider).filter((k) => k !== "prometheus");
-  if (others.length > 0 || !provider.prometheus) {
-    notes.dropped(`${path}.provider`, `provider ${others.join(", ") || "(none)"} is not supported (Prometheus is); metric "${name}" is left out`);
+  const others = Object.keys(provider).filter((k) => k !== "prometheus" && k !== "web");
+  if (others.length > 0 || (!provider.prometheus && !provider.web)) {
+    notes.dropped(`${path}.provider`, `provider ${others.join(", ") || "(none)"} is not supported (prometheus and web are); metric "${name}" is left out`);
     return undefined;
   }
   let lost = false;
@@ -337,7 +353,7 @@ function metric(value: unknown, path: string, notes: Notes, dryRun: Set<string>,
     inconclusiveLimit: same,
     consecutiveSuccessLimit: same,
     consecutiveErrorLimit: (l) => (l === ARGO_DEFAULT_CONSECUTIVE_ERRORS ? undefined : l),
-    provider: () => ({ prometheus: prometheus(provider.prometheus, `${path}.provider.prometheus`, notes) }),
+    provider: () => (provider.web ? { web: webProvider(provider.web, `${path}.provider.web`, notes) } : { prometheus: prometheus(provider.prometheus, `${path}.provider.prometheus`, notes) }),
   });
   if (lost) return undefined;
   if (dryRun.has(name) || dryRun.has("*")) out.dryRun = true;

@@ -2,7 +2,7 @@
 // (per fieldValidation), defaulting (schema or built-in), and validation of metadata, schema,
 // built-in rules and CRD rules — with the real server's status codes and messages.
 import { ApiError, badRequest, fieldErrors, invalid, type FieldError } from "./errors.ts";
-import { objectField, stringField, type JsonObject } from "./json.ts";
+import { objectField, stringField, type JsonObject } from "../../util/json.ts";
 import { applyDefaults, prune, validate } from "./crd-schema.ts";
 import { validateBuiltin } from "./builtin-validation.ts";
 import { defaultCrd, validateCrd, validateCrdUpdate } from "./crd-types.ts";

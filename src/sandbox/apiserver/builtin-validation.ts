@@ -2,7 +2,7 @@
 // controller is likely to get wrong (selectors vs template labels, containers, Lease/Service
 // shapes). Messages follow pkg/apis/*/validation.
 import { fieldErrors, type FieldError } from "./errors.ts";
-import { isObject, objectField, type JsonObject } from "./json.ts";
+import { isObject, objectField, type JsonObject } from "../../util/json.ts";
 import { labelSelectorFromObject, matchesLabels } from "./selectors.ts";
 import { validateName } from "./object-meta.ts";
 

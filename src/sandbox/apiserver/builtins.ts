@@ -1,6 +1,6 @@
 // Built-in resource types served without a CRD, with their server-side defaults and the
 // columns `kubectl get` shows for them (pkg/printers/internalversion equivalents).
-import { ensureObject, isObject, objectField, stringField, type JsonObject, type JsonValue } from "./json.ts";
+import { ensureObject, isObject, objectField, stringField, type JsonObject, type JsonValue } from "../../util/json.ts";
 import { ageOf } from "./human-duration.ts";
 import { normalizeMicroTime, normalizeTime } from "./object-meta.ts";
 import { patchMetaByKind } from "./patch/patch-meta.ts";

@@ -12,7 +12,7 @@ import { z } from "zod";
 import { ApiError, badRequest } from "./errors.ts";
 import type { FaultInjector } from "./faults.ts";
 import { readBody, sendError, sendJson, sendPlainNotFound } from "./http-util.ts";
-import type { JsonObject } from "./json.ts";
+import type { JsonObject } from "../../util/json.ts";
 import type { ServerStats } from "./server-stats.ts";
 import type { Store } from "./store.ts";
 

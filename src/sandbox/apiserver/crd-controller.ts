@@ -5,7 +5,7 @@ import { CRD_CLEANUP_FINALIZER, resourceTypesFromCrd } from "./crd-types.ts";
 import type { ResourceService } from "./resources.ts";
 import { metadataOf, nameOf } from "./store.ts";
 import { WorkQueue } from "./work-queue.ts";
-import { objectField, stringField } from "./json.ts";
+import { objectField, stringField } from "../../util/json.ts";
 import { storageKeyOf } from "./resource-type.ts";
 
 export const CRD_STORAGE_KEY = "customresourcedefinitions.apiextensions.k8s.io";

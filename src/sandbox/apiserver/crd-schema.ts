@@ -1,7 +1,7 @@
 // CRD structural schemas: structural check (for CRD admission), pruning of unknown fields,
 // defaulting and OpenAPI validation with the field error texts of apiextensions-apiserver
 // (sheet §7.2–7.5). Pure functions, no server state.
-import { deepClone, isObject, type JsonObject, type JsonValue } from "./json.ts";
+import { deepClone, isObject, type JsonObject, type JsonValue } from "../../util/json.ts";
 import { fieldErrors, formatBadValue, type FieldError } from "./errors.ts";
 
 /** The subset of OpenAPI v3 a structural schema may use. Kept as raw JSON, read through guards. */

@@ -2,7 +2,7 @@
 // translation of a CRD into served ResourceTypes, one per served version (sheet §7.1, §7.2).
 import { fieldErrors, type FieldError } from "./errors.ts";
 import { schemaDefaultErrors, structuralErrors } from "./crd-schema.ts";
-import { isObject, objectField, stringField, type JsonObject, type JsonValue } from "./json.ts";
+import { isObject, objectField, stringField, type JsonObject, type JsonValue } from "../../util/json.ts";
 import { storageKeyOf, type PrinterColumn, type ResourceType, type ScaleSubresource } from "./resource-type.ts";
 
 export const CRD_CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io";

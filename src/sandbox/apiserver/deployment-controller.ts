@@ -5,7 +5,7 @@
 // The ReplicaSets then get pods like any other (the workload simulation).
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../../core/pod-template-hash.ts";
-import { isObject, objectField, type JsonObject } from "./json.ts";
+import { isObject, objectField, type JsonObject } from "../../util/json.ts";
 import type { ResourceService } from "./resources.ts";
 import { metadataOf, nameOf, uidOf } from "./store.ts";
 import { WorkQueue } from "./work-queue.ts";

@@ -1,7 +1,7 @@
 // Legacy (non-aggregated) discovery documents. Serving only these is fully supported by
 // client-go (sheet §1.6): it then fetches /api/v1 and each /apis/G/V. Content-Type must be
 // exactly `application/json` for kubectl 1.27.0/1.27.1.
-import type { JsonObject } from "./json.ts";
+import type { JsonObject } from "../../util/json.ts";
 import type { Registry } from "./registry.ts";
 import type { ResourceType } from "./resource-type.ts";
 

@@ -1,6 +1,6 @@
 // Kubernetes `Status` failures as typed values. Every error the server sends is built here so the
 // reason/code/message/details shapes match apimachinery's pkg/api/errors (sheet §3).
-import type { JsonObject } from "./json.ts";
+import type { JsonObject } from "../../util/json.ts";
 
 export type StatusReason =
   | "NotFound"

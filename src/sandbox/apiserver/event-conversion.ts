@@ -1,7 +1,7 @@
 // core/v1 Event and events.k8s.io/v1 Event are two views of one stored object on a real
 // cluster (sheet §11.2): an event written through either API is listed by both. Storage here is
 // the core shape; these functions convert to and from the events.k8s.io shape.
-import type { JsonObject } from "./json.ts";
+import type { JsonObject } from "../../util/json.ts";
 
 /** events.k8s.io/v1 field ↔ core/v1 field. */
 const RENAMES: readonly (readonly [string, string])[] = [

@@ -3,7 +3,7 @@
 // `foregroundDeletion` finalizer wait for their blocking dependents, `orphan` strips the
 // ownerReferences from dependents. Driven by store events through the owner index, so a
 // deletion only touches that owner's dependents.
-import { isObject, type JsonObject } from "./json.ts";
+import { isObject, type JsonObject } from "../../util/json.ts";
 import type { ResourceService } from "./resources.ts";
 import { stringList } from "./resources.ts";
 import { metadataOf, nameOf, namespaceOf, ownerUidsOf, uidOf, type ObjectLocation } from "./store.ts";

@@ -7,7 +7,7 @@ import { CONTROL_PREFIX, handleControl } from "./control-api.ts";
 import { coreVersions, groupDocument, groupList, resourceList, versionDocument, type ServerVersion } from "./discovery.ts";
 import type { FaultInjector, Verb } from "./faults.ts";
 import { decodeBody, listBody, mediaType, readBody, sendError, sendJson, sendJsonText, sendPlainNotFound, serialize, wantsTable, warningHeader } from "./http-util.ts";
-import { isObject, type JsonObject } from "./json.ts";
+import { isObject, type JsonObject } from "../../util/json.ts";
 import { groupVersionDocument, openApiRoot } from "./openapi.ts";
 import { openApiV2Json, openApiV2Protobuf } from "./openapi-v2.ts";
 import type { Registry } from "./registry.ts";

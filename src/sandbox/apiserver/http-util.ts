@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parse as parseYaml } from "yaml";
 import { ApiError, badRequest } from "./errors.ts";
-import type { JsonObject, JsonValue } from "./json.ts";
+import type { JsonObject, JsonValue } from "../../util/json.ts";
 import { decodeKubernetesProtobuf } from "./protobuf.ts";
 
 const serialized = new WeakMap<object, string>();

@@ -4,4 +4,4 @@ export { FaultInjector, type FaultKind, type FaultRule, type Verb } from "./faul
 export { DelayedReadySimulator, NoopSimulator, type WorkloadSimulator, type WorkloadHandle, type ReplicaSetChange } from "./simulation.ts";
 export { ApiError } from "./errors.ts";
 export { kubeconfigYaml, writeKubeconfig } from "./kubeconfig.ts";
-export type { JsonObject, JsonValue } from "./json.ts";
+export type { JsonObject, JsonValue } from "../../util/json.ts";

@@ -2,7 +2,7 @@
 // apimachinery messages, pruning of unknown metadata fields, and timestamps.
 import { randomInt } from "node:crypto";
 import { fieldErrors, type FieldError } from "./errors.ts";
-import { isObject, type JsonObject } from "./json.ts";
+import { isObject, type JsonObject } from "../../util/json.ts";
 
 const KNOWN_METADATA_FIELDS = new Set([
   "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation", "creationTimestamp",

@@ -5,7 +5,7 @@
 // (real merge keys) instead of schema-less SMP. CR schemas are published under
 // components.schemas so `kubectl explain` has something to show.
 import { createHash } from "node:crypto";
-import type { JsonObject } from "./json.ts";
+import type { JsonObject } from "../../util/json.ts";
 import type { Registry } from "./registry.ts";
 import type { ResourceType } from "./resource-type.ts";
 

@@ -1,7 +1,7 @@
 // Decoding of the Kubernetes protobuf envelope for the few built-in kinds kubectl's typed
 // generators send as protobuf (`kubectl create namespace|configmap|secret`); kubectl does not
 // fall back to JSON on 415, so without this those commands fail. Other kinds stay 415.
-import { isObject, type JsonObject, type JsonValue } from "./json.ts";
+import { isObject, type JsonObject, type JsonValue } from "../../util/json.ts";
 
 export class ProtobufDecodeError extends Error {}
 

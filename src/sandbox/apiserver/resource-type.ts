@@ -1,6 +1,6 @@
 // Description of one served resource (built-in or from a CRD): names, scope, subresources,
 // strategy flags and, for CRDs, the structural schema and printer columns.
-import type { JsonObject } from "./json.ts";
+import type { JsonObject } from "../../util/json.ts";
 import type { PatchMeta } from "./patch/patch-meta.ts";
 import type { StructuralSchema } from "./crd-schema.ts";
 

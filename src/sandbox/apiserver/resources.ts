@@ -13,7 +13,7 @@ import {
   notFound,
   unsupportedMediaType,
 } from "./errors.ts";
-import { deepClone, deepEqual, getPath, isObject, objectField, setPath, stringField, type JsonObject, type JsonValue } from "./json.ts";
+import { deepClone, deepEqual, getPath, isObject, objectField, setPath, stringField, type JsonObject, type JsonValue } from "../../util/json.ts";
 import { admit, checkTypeMeta, CRD_STORAGE_KEY, NAMESPACE_STORAGE_KEY, stringList, type WriteOptions } from "./admission.ts";
 import { crdStatus, CRD_CLEANUP_FINALIZER } from "./crd-types.ts";
 import { generateName, timestamp } from "./object-meta.ts";

@@ -1,6 +1,6 @@
 // The /scale subresource view (autoscaling/v1 Scale) built from a resource's scale paths.
 import { internalError, notFound } from "./errors.ts";
-import { getPath, isObject, type JsonObject, type JsonValue } from "./json.ts";
+import { getPath, isObject, type JsonObject, type JsonValue } from "../../util/json.ts";
 import type { ResourceType } from "./resource-type.ts";
 import { formatLabelSelector, labelSelectorFromObject } from "./selectors.ts";
 import { metadataOf, nameOf, namespaceOf } from "./store.ts";

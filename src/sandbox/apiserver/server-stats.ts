@@ -1,7 +1,7 @@
 // What the server has served, for benchmarks reading it from another process (GET /_sandbox/stats):
 // requests by verb and resource (as "verb resource[/subresource]"), watch events written, and bytes of them.
 // Counting is a map increment per request: cheap enough to be always on.
-import type { JsonObject } from "./json.ts";
+import type { JsonObject } from "../../util/json.ts";
 
 export class ServerStats {
   private readonly requests = new Map<string, number>();

@@ -16,7 +16,7 @@ import { ServerStats } from "./server-stats.ts";
 import { DeploymentController } from "./deployment-controller.ts";
 import { GarbageCollector } from "./gc.ts";
 import { HttpApi } from "./http-api.ts";
-import { isObject, type JsonObject } from "./json.ts";
+import { isObject, type JsonObject } from "../../util/json.ts";
 import { writeKubeconfig } from "./kubeconfig.ts";
 import { NamespaceController } from "./namespace-controller.ts";
 import { Registry } from "./registry.ts";

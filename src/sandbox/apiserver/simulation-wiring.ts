@@ -1,7 +1,7 @@
 // Connects a WorkloadSimulator to the store: ReplicaSet events in (deferred to a later tick so
 // the simulator's own writes never re-enter a store dispatch), a WorkloadHandle out.
 import type { Logger } from "pino";
-import { isObject, type JsonObject } from "./json.ts";
+import { isObject, type JsonObject } from "../../util/json.ts";
 import type { ResourceService } from "./resources.ts";
 import type { WorkloadHandle, WorkloadSimulator } from "./simulation.ts";
 import { metadataOf, nameOf } from "./store.ts";

@@ -3,7 +3,7 @@
 // pluggable WorkloadSimulator; the default one makes the desired replicas ready after a delay
 // (optionally with Pod objects), so controllers can be tested without processes. The sandbox
 // can plug in a simulator that starts real processes instead.
-import { isObject, objectField, type JsonObject } from "./json.ts";
+import { isObject, objectField, type JsonObject } from "../../util/json.ts";
 import { metadataOf, nameOf, namespaceOf, uidOf } from "./store.ts";
 import { rfc3339Seconds } from "../../util/rfc3339.ts";
 

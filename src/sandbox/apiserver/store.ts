@@ -3,7 +3,7 @@
 // counter hands out resourceVersions (decimal, starting above 0, strictly increasing).
 // Stored objects are treated as immutable: writers always store a fresh object.
 import { randomUUID } from "node:crypto";
-import { isObject, type JsonObject } from "./json.ts";
+import { isObject, type JsonObject } from "../../util/json.ts";
 import { EventRing, WatchHub, type StoreEvent } from "./watch.ts";
 
 export interface ObjectLocation {

@@ -2,8 +2,8 @@
 // additionalPrinterColumns (Name + Age when none), built-ins their printers.
 import { badRequest } from "./errors.ts";
 import { humanDuration } from "./human-duration.ts";
-import type { JsonObject, JsonValue } from "./json.ts";
-import { evaluateJsonPath, jsonPathText, parseJsonPath } from "./jsonpath.ts";
+import type { JsonObject, JsonValue } from "../../util/json.ts";
+import { evaluateJsonPath, jsonPathText, parseJsonPath } from "../../util/jsonpath.ts";
 import type { PrinterColumn, ResourceType } from "./resource-type.ts";
 import { genericPrinter } from "./builtins.ts";
 import { metadataOf } from "./store.ts";

@@ -6,7 +6,7 @@ import type { ServerResponse } from "node:http";
 import { ApiError } from "./errors.ts";
 import type { FaultInjector } from "./faults.ts";
 import { serialize } from "./http-util.ts";
-import type { JsonObject } from "./json.ts";
+import type { JsonObject } from "../../util/json.ts";
 import { apiVersionOf, storageKeyOf, type ResourceType } from "./resource-type.ts";
 import type { ResourceService, WatchOptions } from "./resources.ts";
 import type { ServerStats } from "./server-stats.ts";

@@ -1,7 +1,7 @@
 // Per-resource watch fan-out and bounded event history. Watchers are indexed by namespace so an
 // event only visits watchers of its namespace plus the all-namespace ones (cheap filtering, no
 // O(all watchers) scan); history is a fixed-size ring so memory stays bounded under churn.
-import type { JsonObject } from "./json.ts";
+import type { JsonObject } from "../../util/json.ts";
 
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
 

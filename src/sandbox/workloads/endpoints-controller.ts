@@ -7,7 +7,7 @@
 import type { Logger } from "pino";
 import { pino } from "pino";
 import type { ApiServer } from "../apiserver/index.ts";
-import { type JsonObject } from "../apiserver/json.ts";
+import { type JsonObject } from "../../util/json.ts";
 import { metadataOf, nameOf } from "../apiserver/store.ts";
 import { endpointSubsetsFor } from "./endpoints-of.ts";
 

@@ -9,7 +9,7 @@
  * Endpoints reader (the sandbox gateway, kubectl) gets host:port pairs by pairing each subset's addresses
  * with its ports.
  */
-import { isObject, objectField, type JsonObject } from "../apiserver/json.ts";
+import { isObject, objectField, type JsonObject } from "../../util/json.ts";
 import { metadataOf, nameOf, namespaceOf, uidOf } from "../apiserver/store.ts";
 import { POD_PORT_ANNOTATION } from "./pod-object.ts";
 

@@ -4,7 +4,7 @@
  * container's `ports`, as a cluster would show it).
  */
 import { API_GROUP, POD_TEMPLATE_HASH_LABEL } from "../../api/group.ts";
-import { isObject, objectField, type JsonObject } from "../apiserver/json.ts";
+import { isObject, objectField, type JsonObject } from "../../util/json.ts";
 import { nameOf, namespaceOf, uidOf } from "../apiserver/store.ts";
 import { rfc3339Seconds } from "../../util/rfc3339.ts";
 

@@ -1,5 +1,5 @@
 /** The ReplicaSet status the runner reports, and whether the stored one already says it. */
-import { objectField, type JsonObject } from "../apiserver/json.ts";
+import { objectField, type JsonObject } from "../../util/json.ts";
 import { metadataOf } from "../apiserver/store.ts";
 
 export interface ReplicaSetCounts extends JsonObject {

@@ -8,7 +8,7 @@
  */
 import type { Logger } from "pino";
 import { pino } from "pino";
-import type { JsonObject } from "../apiserver/json.ts";
+import type { JsonObject } from "../../util/json.ts";
 import type { ReplicaSetChange, WorkloadHandle, WorkloadSimulator } from "../apiserver/simulation.ts";
 import { metadataOf, nameOf, namespaceOf, uidOf } from "../apiserver/store.ts";
 import type { ScrapeTarget } from "../prometheus.ts";

@@ -1,7 +1,7 @@
 // Field paths and FieldsV1 (the managedFields encoding) for server-side apply. A path is a list
 // of elements: a map field (`f:name`), a list-map item identified by its keys (`k:{"name":"c"}`)
 // or a set value (`v:"a"`). Only what SSA needs: leaves, list items, encode/decode, formatting.
-import { isObject, type JsonObject, type JsonValue } from "../json.ts";
+import { isObject, type JsonObject, type JsonValue } from "../../../util/json.ts";
 
 export type PathElement = { field: string } | { key: JsonObject } | { value: JsonValue };
 export type FieldPath = PathElement[];

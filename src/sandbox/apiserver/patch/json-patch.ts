@@ -1,5 +1,5 @@
 // RFC 6902 JSON patch (application/json-patch+json).
-import { deepClone, deepEqual, isObject, type JsonValue } from "../json.ts";
+import { deepClone, deepEqual, isObject, type JsonValue } from "../../../util/json.ts";
 
 export class JsonPatchError extends Error {}
 

@@ -1,5 +1,5 @@
 // RFC 7386 JSON merge patch (application/merge-patch+json).
-import { isObject, type JsonValue } from "../json.ts";
+import { isObject, type JsonValue } from "../../../util/json.ts";
 
 export function applyMergePatch(target: JsonValue | undefined, patch: JsonValue): JsonValue {
   if (!isObject(patch)) return patch;

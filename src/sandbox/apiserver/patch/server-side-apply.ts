@@ -4,7 +4,7 @@
 // before and now omits are removed unless another applier owns them; setting a field another
 // *applier* owns to a different value is a conflict unless forced. Ownership is tracked for
 // Apply operations only (Update writers never conflict here — a real server would report them).
-import { deepClone, deepEqual, isObject, type JsonObject, type JsonValue } from "../json.ts";
+import { deepClone, deepEqual, isObject, type JsonObject, type JsonValue } from "../../../util/json.ts";
 import { encodeFieldsV1, decodeFieldsV1, formatPath, pathId, type FieldPath } from "./field-paths.ts";
 import type { PatchMeta } from "./patch-meta.ts";
 import type { StructuralSchema } from "../crd-schema.ts";

@@ -2,7 +2,7 @@
 // apimachinery's pkg/util/strategicpatch semantics: lists merge by their patchMergeKey, `null`
 // deletes, and the `$patch`, `$setElementOrder/`, `$deleteFromPrimitiveList/`, `$retainKeys`
 // directives are honoured (sheet §5.3).
-import { deepClone, deepEqual, isObject, type JsonObject, type JsonValue } from "../json.ts";
+import { deepClone, deepEqual, isObject, type JsonObject, type JsonValue } from "../../../util/json.ts";
 import type { FieldPatchMeta, PatchMeta } from "./patch-meta.ts";
 
 export class StrategicMergeError extends Error {}
