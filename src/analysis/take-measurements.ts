@@ -5,7 +5,8 @@
  */
 import type { AnalysisRunStatus } from "../api/analysis-run.ts";
 import type { Metric } from "../api/metric.ts";
-import type { MetricProvider } from "../providers/types.ts";
+import { fillArgs } from "../providers/resolved-args.ts";
+import type { MetricProvider, ResolvedArgs } from "../providers/types.ts";
 import type { RunBudget } from "./false-abort-budget.ts";
 import { maskMeasurement } from "./mask-secrets.ts";
 import { measureCompare } from "./measure-compare.ts";
@@ -32,11 +33,22 @@ export interface TakeInput {
   readonly final?: boolean;
 }
 
+/** provider.prometheus.address with its {{args.NAME}} filled (Argo's habit), or why it cannot be. */
+function withAddressArgs(metric: Metric, args: ResolvedArgs): Metric | { error: string } {
+  const prometheus = metric.provider.prometheus;
+  if (prometheus?.address === undefined || !prometheus.address.includes("{{")) return metric;
+  const filled = fillArgs(prometheus.address, args, "provider.prometheus.address");
+  if (!filled.ok) return { error: filled.message };
+  return { ...metric, provider: { ...metric.provider, prometheus: { ...prometheus, address: filled.text } } };
+}
+
 export async function takeMeasurements(input: TakeInput): Promise<TakenMeasurement[]> {
   const { args } = input;
   return Promise.all(
-    input.metrics.map(async (metric): Promise<TakenMeasurement> => {
-      if (!args.ok) return { metric: metric.name, measurement: errorMeasurement(input.at, input.now(), args.message) };
+    input.metrics.map(async (given): Promise<TakenMeasurement> => {
+      if (!args.ok) return { metric: given.name, measurement: errorMeasurement(input.at, input.now(), args.message) };
+      const metric = withAddressArgs(given, args.args);
+      if ("error" in metric) return { metric: given.name, measurement: maskMeasurement(errorMeasurement(input.at, input.now(), metric.error), args.args) };
       const startedAt = input.status.startedAt ? new Date(input.status.startedAt) : undefined;
       const common = { provider: input.provider, metric, args: args.args, context: { namespace: input.namespace }, at: input.at, now: input.now, analysisStartedAt: startedAt };
       if (metric.provider.web) return { metric: metric.name, measurement: maskMeasurement(await measureWeb(common), args.args) };

@@ -24,6 +24,9 @@ export const metricConditionSchema = z
   })
   .meta({ "x-kubernetes-preserve-unknown-fields": true, description: "threshold {min, max} or CEL expression" });
 
+/** A `{{args.NAME}}` placeholder written as is (provider.prometheus.address, provider.web). */
+export const ARG_PLACEHOLDER = /\{\{\s*args\.([A-Za-z0-9_][-A-Za-z0-9_.]*)\s*\}\}/g;
+
 export const prometheusAuthSchema = exactlyOneOf({
   bearerTokenSecretRef: secretKeyRef().optional(),
   basic: z.strictObject({ usernameSecretRef: secretKeyRef(), passwordSecretRef: secretKeyRef() }).optional(),
@@ -31,7 +34,11 @@ export const prometheusAuthSchema = exactlyOneOf({
 
 export const prometheusProviderSchema = z.strictObject({
   /** Prometheus base URL; defaults to the controller's --prometheus-address. */
-  address: z.url({ error: "must be a URL such as http://prometheus.monitoring:9090" }).optional(),
+  /** `{{args.NAME}}` may stand in it (Argo's habit: one template for several Prometheus instances). */
+  address: z
+    .string()
+    .refine((a) => URL.canParse(a.replace(ARG_PLACEHOLDER, "arg")) || URL.canParse(a.replace(ARG_PLACEHOLDER, "http://arg")), { error: "must be a URL such as http://prometheus.monitoring:9090 (or with {{args.NAME}} in it)" })
+    .optional(),
   /** PromQL for threshold metrics; `{{args.NAME}}` is replaced by escaped argument values. */
   query: z.string().min(1).optional(),
   timeout: duration().default("30s"),

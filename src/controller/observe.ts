@@ -109,9 +109,22 @@ export async function observe(rollout: Rollout, view: ClusterView, router: Traff
     services[ref.name] = observedService(ref.name, svc);
   }
   for (const { path, analysis } of analysisReferences(rollout)) {
+    // Several templates in one analysis make one run with all their metrics (Argo's template composition),
+    // so a metric name may appear in one of them only.
+    const definedBy = new Map<string, string>();
     analysis.templates.forEach((ref, i) => {
       const problem = templateProblem(view, namespace, ref.templateName, ref.clusterScope);
-      if (problem) missing.push({ path: formatPath([...path, "templates", i, "templateName"]), message: problem });
+      if (problem) {
+        missing.push({ path: formatPath([...path, "templates", i, "templateName"]), message: problem });
+        return;
+      }
+      for (const metric of templateSpec(view, namespace, ref.templateName, ref.clusterScope)?.metrics ?? []) {
+        const first = definedBy.get(metric.name);
+        if (first !== undefined && first !== ref.templateName) {
+          missing.push({ path: formatPath([...path, "templates", i, "templateName"]), message: `metric "${metric.name}" is defined by both ${first} and ${ref.templateName}; the templates of one analysis make one run, so rename one of them` });
+        }
+        definedBy.set(metric.name, first ?? ref.templateName);
+      }
     });
   }
   let routing: ObservedRouting | undefined;

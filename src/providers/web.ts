@@ -8,22 +8,10 @@ import axios, { AxiosError } from "axios";
 import type { WebProvider } from "../api/metric.ts";
 import type { JsonValue } from "../util/json.ts";
 import { evaluateJsonPath, JsonPathError, parseJsonPath } from "../util/jsonpath.ts";
+import { fillArgs } from "./resolved-args.ts";
 import type { ResolvedArgs } from "./types.ts";
 
 export type WebOutcome = { ok: true; value: JsonValue } | { ok: false; message: string };
-
-const ARG = /\{\{\s*args\.([A-Za-z0-9_][-A-Za-z0-9_.]*)\s*\}\}/g;
-
-/** The text with every {{args.NAME}} replaced, or the name of the first arg without a value. */
-export function fillArgs(text: string, args: ResolvedArgs): { ok: true; text: string } | { ok: false; message: string } {
-  let missing: string | undefined;
-  const filled = text.replace(ARG, (whole, name: string) => {
-    const value = args.values.get(name);
-    if (value === undefined) missing ??= name;
-    return value ?? whole;
-  });
-  return missing === undefined ? { ok: true, text: filled } : { ok: false, message: `argument "${missing}" is used in provider.web but has no value` };
-}
 
 const insecureAgent = new Agent({ rejectUnauthorized: false });
 

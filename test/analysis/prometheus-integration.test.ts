@@ -352,6 +352,26 @@ describe("analysis against a real Prometheus", { skip, timeout: 170_000 }, () =>
       assert.ok(gap >= 1900 && gap < 6000, `gap ${gap} ms`);
     });
 
+    it("{{args.NAME}} in provider.prometheus.address (Argo's habit) is filled from the run's args", async () => {
+      const at = (address: string, name: string) =>
+        env.kube.create({
+          apiVersion: API_GROUP_VERSION,
+          kind: "AnalysisRun",
+          metadata: { name, namespace: "default" },
+          spec: {
+            metrics: [errorRateMetric({ count: 1, provider: { prometheus: { ...errorRateMetric({}).provider.prometheus, address: "{{args.prometheus}}" } } })],
+            args: [{ name: "pod-hash", value: hash.good }, { name: "window", value: WINDOW }, { name: "prometheus", value: address }],
+          },
+        });
+      await at(prometheus.url, "address-arg");
+      await at("http://127.0.0.1:1", "address-arg-nowhere");
+      const good = await phaseOf("address-arg", ["Failed", "Successful", "Inconclusive", "Error"]);
+      assert.equal(good.phase, "Successful", good.message);
+      // The controller's default address is the real Prometheus: only the arg can send this one to port 1.
+      const nowhere = await env.waitFor("an Error measurement", async () => (await status("address-arg-nowhere"))?.metricResults?.[0]?.measurements?.find((m) => m.phase === "Error"));
+      assert.match(nowhere.message ?? "", /Prometheus unreachable.*127\.0\.0\.1:1/);
+    });
+
     it("Prometheus stopped mid-run: Error measurements, then Failed after consecutiveErrorLimit", async () => {
       await createRun("outage", [errorRateMetric({ consecutiveErrorLimit: 2 })], hash.good);
       await env.waitFor("a successful measurement", async () => ((await status("outage"))?.metricResults?.[0]?.successful ?? 0) >= 1 || undefined);

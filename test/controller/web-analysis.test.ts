@@ -65,3 +65,42 @@ test("a web metric gates a real canary: pass to Healthy, then a failing answer a
   }, 45_000);
   assert.match(aborted.message ?? "", /^aborted: analysis web-\w+-\d+ failed: metric "smoke" failed: 1 failed measurement\(s\), limit 0; last: "fail" does not meet success condition \(result == 'pass'\)$/);
 });
+
+test("several templates in one analysis step make one run with all their metrics (Argo's composition); a metric name in two of them is refused", { timeout: 90_000 }, async () => {
+  healthy = true;
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const template = (name: string, metric: string) => ({
+    apiVersion: API_GROUP_VERSION,
+    kind: "AnalysisTemplate",
+    metadata: { name, namespace: "default" },
+    spec: { metrics: [{ name: metric, count: 1, successCondition: "result == 'pass'", provider: { web: { url: `${url}/${name}`, jsonPath: "{$.checks.smoke}" } } }] },
+  });
+  await env.kube.create(template("smoke-a", "a"));
+  await env.kube.create(template("smoke-b", "b"));
+  await env.kube.create(template("smoke-a-again", "a"));
+  const rollout = (name: string, templates: string[]) => ({
+    apiVersion: API_GROUP_VERSION,
+    kind: "Rollout",
+    metadata: { name, namespace: "default" },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "app", image: `acme/${name}:1` }] } },
+      strategy: { canary: { steps: [{ setWeight: 50 }, { analysis: { templates: templates.map((templateName) => ({ templateName })) } }] } },
+    },
+  });
+  await env.kube.create(rollout("composed", ["smoke-a", "smoke-b"]));
+  const first = await env.waitForPhase("composed", "Healthy");
+  await env.setImage("composed", "acme/composed:2");
+  await env.waitForPhase("composed", "Healthy", 45_000, (s) => s.stableRS !== first.stableRS);
+  const runs = (await env.kube.list(API_GROUP_VERSION, "AnalysisRun", "default")).filter((r) => r.metadata.name.startsWith("composed-"));
+  assert.equal(runs.length, 1, "one run for the step");
+  assert.deepEqual((runs[0]?.spec as { metrics: { name: string }[] }).metrics.map((m) => m.name), ["a", "b"]);
+
+  await env.kube.create(rollout("clash", ["smoke-a", "smoke-a-again"]));
+  const invalid = await env.waitFor("InvalidSpec", async () => {
+    const s = statusOf(await env.rollout("clash"));
+    return s.conditions?.some((c) => c.type === "InvalidSpec" && c.status === "True") ? s : undefined;
+  });
+  assert.equal(invalid.message, 'invalid spec: spec.strategy.canary.steps[1].analysis.templates[1].templateName: metric "a" is defined by both smoke-a and smoke-a-again; the templates of one analysis make one run, so rename one of them');
+});
