@@ -3,9 +3,10 @@
  * Running (the controller runs with --no-run-analysis, so nothing measures them); then the bench sets every
  * AnalysisRun to Failed at once and times, per Rollout, from its run's Failed write being acknowledged to the
  * canary ReplicaSet scaled to 0 (0% canary: without a router the pods are the split), as seen by a watch on the
- * ReplicaSets. The API server and the controller are separate processes.
+ * ReplicaSets. The API server and the controller are separate processes; the controller runs with the
+ * NODE_OPTIONS deploy/controller.yaml ships.
  *
- * Run: node bench/reaction.ts [--rollouts 1000]
+ * Run: node bench/reaction.ts [--rollouts 1000] [--node-defaults]   (V8's own sizing instead of the shipped NODE_OPTIONS)
  */
 import { KubeConfig } from "@kubernetes/client-node";
 import { mkdtempSync, readdirSync } from "node:fs";
@@ -14,14 +15,18 @@ import { join } from "node:path";
 import { quantileSorted } from "simple-statistics";
 import { API_GROUP, API_GROUP_VERSION, API_VERSION, POD_TEMPLATE_HASH_LABEL } from "../src/api/group.ts";
 import { fleetClient, forEach, NAMESPACE, name, rollout } from "./scale/fleet.ts";
-import { cpuSeconds, startApiServer, startControllerProcess } from "./scale/processes.ts";
+import { cpuSeconds, shippedControllerNodeOptions, startApiServer, startControllerProcess } from "./scale/processes.ts";
 import { freePort } from "../test/helpers/free-port.ts";
 
 let rollouts = 1000;
+let nodeFlags = shippedControllerNodeOptions();
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i += 2) {
   if (argv[i] === "--rollouts") rollouts = Number(argv[i + 1]);
-  else throw new Error(`unknown argument ${argv[i]}; see the comment at the top of bench/reaction.ts`);
+  else if (argv[i] === "--node-defaults") {
+    nodeFlags = [];
+    i--;
+  } else throw new Error(`unknown argument ${argv[i]}; see the comment at the top of bench/reaction.ts`);
 }
 
 const template = {
@@ -70,7 +75,7 @@ const api = await startApiServer(kubeconfig, readdirSync(join(root, "crds")).map
 const kc = new KubeConfig();
 kc.loadFromFile(kubeconfig);
 const kube = fleetClient(kc);
-const controller = startControllerProcess(kubeconfig, await freePort(), ["--workers", "8"]);
+const controller = startControllerProcess(kubeconfig, await freePort(), ["--workers", "8"], nodeFlags);
 const started = performance.now();
 try {
   await kube.create(template);
@@ -129,7 +134,7 @@ try {
   const q = (p: number) => quantileSorted(reactions, p).toFixed(0);
   process.stdout.write(
     [
-      `reaction bench: ${rollouts} Rollouts (2 replicas, no router) held at an analysis step; every AnalysisRun set Failed in one burst (${burstMs.toFixed(0)} ms for ${rollouts} status patches, 64 at a time), time from each run's Failed write to its canary ReplicaSet at 0 replicas, seen by a watch; API server and controller in separate processes`,
+      `reaction bench: ${rollouts} Rollouts (2 replicas, no router) held at an analysis step; every AnalysisRun set Failed in one burst (${burstMs.toFixed(0)} ms for ${rollouts} status patches, 64 at a time), time from each run's Failed write to its canary ReplicaSet at 0 replicas, seen by a watch; API server and controller in separate processes; controller node flags: ${nodeFlags.join(" ") || "none (V8 defaults)"}`,
       "",
       "figure                                    target     value",
       `reaction p50 (ms)                                    ${q(0.5)}`,

@@ -77,3 +77,14 @@ export function cpuSeconds(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
+
+/**
+ * The controller's NODE_OPTIONS as shipped (deploy/controller.yaml; the Dockerfile sets the same, a test keeps
+ * them equal): the benches measure the controller as a user deploys it unless told otherwise.
+ */
+export function shippedControllerNodeOptions(): string[] {
+  const text = readFileSync(join(root, "deploy", "controller.yaml"), "utf8");
+  const match = /- name: NODE_OPTIONS\s+value: "([^"]*)"/.exec(text);
+  if (!match?.[1]) throw new Error("deploy/controller.yaml sets no NODE_OPTIONS for the controller");
+  return match[1].split(" ").filter(Boolean);
+}
