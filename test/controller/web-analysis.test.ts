@@ -8,7 +8,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import { API_GROUP_VERSION } from "../../src/api/group.ts";
-import { startEnv, statusOf, type Env } from "../helpers/controller-env.ts";
+import { canaryRollout, startEnv, statusOf, type Env } from "../helpers/controller-env.ts";
 
 let env: Env;
 let server: Server;
@@ -36,17 +36,7 @@ test("a web metric gates a real canary: pass to Healthy, then a failing answer a
       metrics: [{ name: "smoke", interval: "1s", count: 2, successCondition: "result == 'pass'", provider: { web: { url, jsonPath: "{$.checks.smoke}", timeoutSeconds: 2 } } }],
     },
   });
-  await env.kube.create({
-    apiVersion: API_GROUP_VERSION,
-    kind: "Rollout",
-    metadata: { name: "web", namespace: "default" },
-    spec: {
-      replicas: 2,
-      selector: { matchLabels: { app: "web" } },
-      template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "app", image: "acme/web:1" }] } },
-      strategy: { canary: { steps: [{ setWeight: 50 }, { analysis: { templates: [{ templateName: "smoke" }], args: [{ name: "app", value: "web" }] } }] } },
-    },
-  });
+  await env.kube.create(canaryRollout("web", [{ setWeight: 50 }, { analysis: { templates: [{ templateName: "smoke" }], args: [{ name: "app", value: "web" }] } }]));
   const first = await env.waitForPhase("web", "Healthy");
   await env.setImage("web", "acme/web:2");
   const done = await env.waitForPhase("web", "Healthy", 45_000, (s) => s.stableRS !== undefined && s.stableRS !== first.stableRS);
@@ -78,17 +68,7 @@ test("several templates in one analysis step make one run with all their metrics
   await env.kube.create(template("smoke-a", "a"));
   await env.kube.create(template("smoke-b", "b"));
   await env.kube.create(template("smoke-a-again", "a"));
-  const rollout = (name: string, templates: string[]) => ({
-    apiVersion: API_GROUP_VERSION,
-    kind: "Rollout",
-    metadata: { name, namespace: "default" },
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "app", image: `acme/${name}:1` }] } },
-      strategy: { canary: { steps: [{ setWeight: 50 }, { analysis: { templates: templates.map((templateName) => ({ templateName })) } }] } },
-    },
-  });
+  const rollout = (name: string, templates: string[]) => canaryRollout(name, [{ setWeight: 50 }, { analysis: { templates: templates.map((templateName) => ({ templateName })) } }], 1);
   await env.kube.create(rollout("composed", ["smoke-a", "smoke-b"]));
   const first = await env.waitForPhase("composed", "Healthy");
   await env.setImage("composed", "acme/composed:2");

@@ -129,3 +129,18 @@ export const statusOf = (r: KubeObject) => (r.status ?? {}) as {
   conditions?: { type: string; status: string; reason?: string; message?: string }[];
   blueGreen?: { activeSelector?: string; previewSelector?: string };
 };
+
+/** A canary Rollout in namespace default: `replicas` pods labelled app=NAME, image acme/NAME:1, the given steps. */
+export function canaryRollout(name: string, steps: unknown[], replicas = 2): KubeObject {
+  return {
+    apiVersion: API_GROUP_VERSION,
+    kind: "Rollout",
+    metadata: { name, namespace: "default" },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "app", image: `acme/${name}:1` }] } },
+      strategy: { canary: { steps } },
+    },
+  };
+}
