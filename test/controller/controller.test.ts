@@ -3,7 +3,7 @@ import { after, before, test } from "node:test";
 import { API_GROUP_VERSION, POD_TEMPLATE_HASH_LABEL } from "../../src/api/group.ts";
 import type { KubeObject } from "../../src/kube/kube-client.ts";
 import type { RunningController } from "../../src/controller/controller.ts";
-import { startEnv, statusOf, type Env } from "../helpers/controller-env.ts";
+import { rolloutManifest, startEnv, statusOf, type Env } from "../helpers/controller-env.ts";
 import { assertRequestsAllowedByRbac } from "../helpers/rbac.ts";
 
 let env: Env;
@@ -15,19 +15,7 @@ before(async () => {
 });
 after(async () => env?.stop());
 
-function rollout(name: string, strategy: Record<string, unknown>, image = "acme/web:1", replicas = 4): KubeObject {
-  return {
-    apiVersion: API_GROUP_VERSION,
-    kind: "Rollout",
-    metadata: { name, namespace: "default" },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "app", image }] } },
-      strategy,
-    },
-  };
-}
+const rollout = (name: string, strategy: Record<string, unknown>, image = "acme/web:1", replicas = 4): KubeObject => rolloutManifest(name, strategy, image, replicas);
 
 const service = (name: string, app: string): KubeObject => ({
   apiVersion: "v1",

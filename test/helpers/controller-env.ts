@@ -130,8 +130,8 @@ export const statusOf = (r: KubeObject) => (r.status ?? {}) as {
   blueGreen?: { activeSelector?: string; previewSelector?: string };
 };
 
-/** A canary Rollout in namespace default: `replicas` pods labelled app=NAME, image acme/NAME:1, the given steps. */
-export function canaryRollout(name: string, steps: unknown[], replicas = 2): KubeObject {
+/** A Rollout in namespace default: `replicas` pods labelled app=NAME running `image`, with the given strategy. */
+export function rolloutManifest(name: string, strategy: Record<string, unknown>, image = `acme/${name}:1`, replicas = 2): KubeObject {
   return {
     apiVersion: API_GROUP_VERSION,
     kind: "Rollout",
@@ -139,8 +139,11 @@ export function canaryRollout(name: string, steps: unknown[], replicas = 2): Kub
     spec: {
       replicas,
       selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "app", image: `acme/${name}:1` }] } },
-      strategy: { canary: { steps } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "app", image }] } },
+      strategy,
     },
   };
 }
+
+/** A canary Rollout with the given steps (image acme/NAME:1). */
+export const canaryRollout = (name: string, steps: unknown[], replicas = 2): KubeObject => rolloutManifest(name, { canary: { steps } }, `acme/${name}:1`, replicas);
