@@ -67,6 +67,15 @@ export const webProviderSchema = z.strictObject({
   jsonPath: z.string().min(1).optional(),
   /** Skip TLS certificate verification. */
   insecure: z.boolean().default(false),
+  /**
+   * What the measurement's value is. `json` (default, as Argo): the JSON answer, or the part jsonPath selects;
+   * an answer other than 2xx is an Error. `status`: the HTTP status code as a number, whatever it is, and the
+   * body is not read; judge it with a condition such as `result >= 200 && result < 300` (Flagger's webhooks).
+   */
+  answer: z.enum(["json", "status"]).default("json"),
+}).refine((web) => !(web.answer === "status" && web.jsonPath !== undefined), {
+  path: ["jsonPath"],
+  error: "jsonPath reads the JSON body, which answer: status does not read; drop jsonPath or set answer: json",
 });
 
 export const metricProviderSchema = exactlyOneOf({

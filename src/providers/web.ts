@@ -61,6 +61,8 @@ export async function callWeb(web: WebProvider, args: ResolvedArgs): Promise<Web
     const detail = error instanceof AxiosError ? `${error.code ?? ""} ${error.message}` : String(error);
     return { ok: false, message: `${where}: cannot reach it: ${detail.replace(/\s+/g, " ").trim()}` };
   }
+  // answer: status judges the status code alone (Flagger's webhooks); a 5xx is then a value, not an Error.
+  if (web.answer === "status") return { ok: true, value: response.status };
   const text = typeof response.data === "string" ? response.data : String(response.data);
   if (response.status < 200 || response.status >= 300) return { ok: false, message: `${where}: HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ""}` };
   let body: JsonValue;

@@ -106,6 +106,21 @@ test("failures are Errors with the reason, null is Inconclusive: never a pass", 
   assert.ok(!(masked.message ?? "").includes(base), `the URL from a Secret is masked: ${masked.message}`);
 });
 
+test("answer: status judges the status code alone, a 5xx and a non-JSON body included (Flagger's webhooks)", async () => {
+  const twoHundreds = { successCondition: "result >= 200 && result < 300" };
+  const ok = await measure(metric({ url: `${base}/html`, answer: "status" }, twoHundreds));
+  assert.equal(ok.phase, "Successful", ok.message);
+  assert.equal(ok.value, "200");
+  const down = await measure(metric({ url: `${base}/broken`, answer: "status" }, twoHundreds));
+  assert.equal(down.phase, "Failed", "a 503 is a value that fails the condition, not an Error");
+  assert.equal(down.value, "503");
+  // A rollback hook: an answer of 2xx asks for the rollback.
+  const rollback = await measure(metric({ url: `${base}/html`, answer: "status" }, { failureCondition: "result >= 200 && result < 300" }));
+  assert.equal(rollback.phase, "Failed");
+  const unreachable = await measure(metric({ url: "http://127.0.0.1:1/", answer: "status" }, twoHundreds));
+  assert.equal(unreachable.phase, "Error", "no answer at all is still an Error, never a pass");
+});
+
 test("the schema refuses what the web provider cannot do, naming the field", () => {
   const issues = (m: Record<string, unknown>) => {
     const r = metricSchema.safeParse({ name: "web", ...m });
@@ -113,5 +128,8 @@ test("the schema refuses what the web provider cannot do, naming the field", () 
   };
   assert.deepEqual(issues({ provider: { web: { url: "http://x", body: "a" } }, successCondition: "true" }), ["provider.web.method: must be POST or PUT to send a body"]);
   assert.deepEqual(issues({ provider: { web: { url: "http://x" } } }), ["successCondition: is required (or failureCondition): without a condition no measurement could pass or fail, e.g. {max: 0.01}"]);
+  assert.deepEqual(issues({ provider: { web: { url: "http://x", answer: "status", jsonPath: "{$.ok}" } }, successCondition: "result == 200" }), [
+    "provider.web.jsonPath: jsonPath reads the JSON body, which answer: status does not read; drop jsonPath or set answer: json",
+  ]);
   assert.deepEqual(issues({ provider: { web: { url: "http://x" } }, compare: { query: "q" } }), ["compare: needs provider.prometheus: the web provider measures one value, judged by successCondition/failureCondition"]);
 });

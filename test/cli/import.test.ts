@@ -37,7 +37,7 @@ test("each fixture: exactly the expected fields are reported as not translated",
 test("the whole fixture directory imports into manifests that pass lint, one sluice object per translatable source", () => {
   const result = runCli(["import", FIXTURES]);
   assert.equal(result.code, 1, "some fixtures hold things sluice cannot do");
-  assert.match(result.stderr, /^22 document\(s\) imported, 12 thing\(s\) not translated \(see the NOT TRANSLATED comments\)\n$/);
+  assert.match(result.stderr, /^22 document\(s\) imported, 9 thing\(s\) not translated \(see the NOT TRANSLATED comments\)\n$/);
   const docs = splitManifest("imported.yaml", result.stdout);
   const lint = lintDocuments(docs);
   assert.deepEqual(lint.findings, []);
@@ -75,12 +75,13 @@ test("a Flagger canary with stepWeight 10, maxWeight 50 becomes the same steps; 
   assert.deepEqual(rollout.spec.strategy.canary.trafficRouting, { istio: { virtualService: { name: "podinfo", routes: ["primary"] } } });
   const template = lint.valid.find((v) => v.object.kind === "AnalysisTemplate")?.object.value as { spec: { metrics: { name: string; failureLimit: number; successCondition: unknown; provider: { prometheus: { query: string } } }[] } };
   assert.deepEqual(template.spec.metrics.map((m) => [m.name, m.failureLimit, m.successCondition]), [
+    ["webhook-load-test", 4, "result >= 200 && result < 300"],
     ["request-success-rate", 4, { min: 99 }],
     ["request-duration", 4, { max: 500 }],
     ["404s-percentage", 4, { max: 5 }],
   ]);
   // Flagger's template variables are filled in for this Canary.
-  const custom = template.spec.metrics[2]?.provider.prometheus.query ?? "";
+  const custom = template.spec.metrics[3]?.provider.prometheus.query ?? "";
   assert.match(custom, /destination_workload_namespace="test",destination_workload="podinfo"/);
   assert.match(custom, /\[1m\]/);
   assert.doesNotMatch(custom, /\{\{/);
@@ -101,9 +102,12 @@ test("a Flagger blue/green (iterations) becomes a blue-green Rollout whose pre-p
   const rollout = lint.valid.find((v) => v.object.kind === "Rollout")?.object.value as { spec: { strategy: { blueGreen?: Record<string, unknown> } } };
   assert.deepEqual(rollout.spec.strategy.blueGreen?.prePromotionAnalysis, { templates: [{ templateName: "podinfo-analysis", clusterScope: false }] });
   assert.equal(rollout.spec.strategy.blueGreen?.previewService, "podinfo-canary");
-  const metric = (lint.valid.find((v) => v.object.kind === "AnalysisTemplate")?.object.value as { spec: { metrics: { count?: number; failureLimit: number }[] } }).spec.metrics[0];
+  const metrics = (lint.valid.find((v) => v.object.kind === "AnalysisTemplate")?.object.value as { spec: { metrics: { name: string; count?: number; failureLimit: number }[] } }).spec.metrics;
+  const metric = metrics.find((m) => m.name === "error-rate");
   assert.equal(metric?.count, 10);
   assert.equal(metric?.failureLimit, 1);
+  // The pre-rollout acceptance test is called once, before the checks, in the same pre-promotion analysis.
+  assert.deepEqual(metrics.map((m) => [m.name, m.count]), [["webhook-acceptance-test", 1], ["error-rate", 10]]);
 });
 
 /** The Rollout imported from Flagger YAML (a Deployment and a Canary), after lint. */
@@ -174,6 +178,29 @@ test("Flagger gates: confirm-traffic-increase pauses before every weight; confir
     ),
   );
   assert.equal(blueGreen.spec.strategy.blueGreen?.autoPromotionEnabled, false);
+});
+
+test("Flagger check webhooks: pre-rollout after the start gate and before any weight; background checks start where traffic does", () => {
+  const rollout = importedRollout(
+    flaggerCanary(`    interval: 30s
+    threshold: 3
+    stepWeight: 50
+    maxWeight: 50
+    webhooks:
+      - { name: start, type: confirm-rollout, url: "http://gate/" }
+      - { name: smoke, type: pre-rollout, url: "http://tester/", timeout: 90s }
+      - { name: load, type: rollout, url: "http://tester/" }`),
+  );
+  assert.deepEqual(rollout.spec.strategy.canary?.steps, [{ pause: {} }, { analysis: { templates: [{ templateName: "web-pre-rollout", clusterScope: false }] } }, { setWeight: 50 }, { pause: { duration: "30s" } }]);
+  assert.equal(rollout.spec.strategy.canary?.analysis?.startingStep, 2);
+  const text = joinDocuments(importDocuments(splitManifest("in.yaml", flaggerCanary(`    interval: 30s
+    threshold: 3
+    webhooks:
+      - { name: smoke, type: pre-rollout, url: "http://tester/", timeout: 90s, retries: 3 }
+      - { name: notify, type: post-rollout, url: "http://chat/" }`))));
+  assert.match(text, /timeoutSeconds: 90\n/);
+  assert.match(text, /NOT TRANSLATED: spec\.analysis\.webhooks\[0\]\.retries: each interval makes one call/);
+  assert.match(text, /NOT TRANSLATED: spec\.analysis\.webhooks\[1\]: a notification after the release/);
 });
 
 test("a Flagger A/B test that the router cannot express says why and falls back to blue-green", () => {

@@ -1,35 +1,64 @@
 /**
- * Flagger webhooks -> sluice. Gates (confirm-rollout, confirm-traffic-increase, confirm-promotion) hold the
- * release until an HTTP hook answers 200; sluice's equivalent is an untimed pause released by
- * `sluice promote`, so gates become pauses (or, in blue-green, autoPromotionEnabled: false). Hooks that run
- * something (load tests, acceptance tests, notifications, rollback requests) have no sluice equivalent: each
- * is reported with what to use instead.
+ * Flagger webhooks -> sluice.
+ * - Gates (confirm-rollout, confirm-traffic-increase, confirm-promotion) hold the release until an HTTP hook
+ *   answers 200; sluice's equivalent is an untimed pause released by `sluice promote`, so gates become pauses
+ *   (or, in blue-green, autoPromotionEnabled: false).
+ * - Checks become `web` metrics that POST Flagger's payload ({name, namespace, phase, metadata}) to the hook and
+ *   judge its status code (`answer: status`), as Flagger does: `rollout` hooks run every interval beside the
+ *   metrics (failures count toward the threshold), `pre-rollout` hooks once before any traffic reaches the
+ *   canary (an analysis step first; in blue-green, in the pre-promotion analysis), `rollback` hooks every
+ *   interval with a 2xx answer failing the analysis (which aborts, as Flagger's rollback does).
+ * - Notifications (post-rollout, event) have no gate to map onto: reported with what to use instead.
  */
-import { asArray, asRecord, type Json, type Notes } from "./notes.ts";
+import { durationToMs } from "../../api/duration.ts";
+import { asArray, asRecord, duration, type Json, type Notes } from "./notes.ts";
 
 export type Gates = { beforeStart: boolean; beforeEachIncrease: boolean; beforePromotion: boolean };
 
 export type ReleaseShape = "canary" | "ab-test" | "blue-green";
 
-const RUN_HOOK = "sluice does not call webhooks; run it from your pipeline (e.g. a Job), or turn its check into an analysis metric";
+/** The web metrics the check hooks became: `everyInterval` beside the metrics, `beforeTraffic` once first. */
+export type HookMetrics = { everyInterval: Json[]; beforeTraffic: Json[] };
+
+export type WebhookContext = {
+  shape: ReleaseShape;
+  /** The Rollout's name (the Canary's target), for `sluice promote NAME`. */
+  target: string;
+  /** The Canary's own name and namespace, which Flagger's payload carries. */
+  canaryName: string;
+  namespace: string;
+  /** analysis.interval and threshold - 1: how often checks run and how many failures they may have. */
+  interval: unknown;
+  failureLimit: number;
+};
 
 const NOT_RUN: Record<string, string> = {
-  rollout: `a load or acceptance test run at every interval: ${RUN_HOOK}`,
-  "pre-rollout": `a check before traffic reaches the canary: ${RUN_HOOK}`,
-  "post-rollout": "a notification after the release: watch sluice's Kubernetes Events (or `sluice status NAME` in the pipeline) instead",
+  "post-rollout": "a notification after the release (Flagger only logs its failure): watch sluice's Kubernetes Events (or `sluice status NAME` in the pipeline) instead",
   event: "a notification per event: watch sluice's Kubernetes Events instead",
-  rollback: "a hook that asks for a rollback: call `sluice abort NAME` instead",
 };
 
 const GATE_TYPES = ["confirm-rollout", "confirm-traffic-increase", "confirm-promotion"] as const;
+const CHECK_TYPES = ["rollout", "pre-rollout", "rollback"] as const;
+const TWO_HUNDREDS = "result >= 200 && result < 300";
+/** Flagger's webhook timeout when none is given. */
+const FLAGGER_DEFAULT_TIMEOUT_SECONDS = 10;
 
-export function translateWebhooks(analysis: Json, shape: ReleaseShape, name: string, notes: Notes): Gates {
+export function translateWebhooks(analysis: Json, context: WebhookContext, notes: Notes): { gates: Gates; hooks: HookMetrics } {
+  const { shape, target } = context;
   const gates: Gates = { beforeStart: false, beforeEachIncrease: false, beforePromotion: false };
-  asArray(analysis.webhooks).forEach((hook, i) => {
+  const hooks: HookMetrics = { everyInterval: [], beforeTraffic: [] };
+  const taken = new Set<string>();
+  asArray(analysis.webhooks).forEach((given, i) => {
     const path = `spec.analysis.webhooks[${i}]`;
-    const type = String(asRecord(hook).type ?? "rollout");
-    const approve = `approve with \`sluice promote ${name}\` instead of the hook answering 200`;
-    if (!(GATE_TYPES as readonly string[]).includes(type)) {
+    const hook = asRecord(given);
+    const type = String(hook.type ?? "rollout");
+    const approve = `approve with \`sluice promote ${target}\` instead of the hook answering 200`;
+    if ((CHECK_TYPES as readonly string[]).includes(type)) {
+      const metric = hookMetric(hook, path, type, context, taken, notes);
+      if (type === "pre-rollout" && shape !== "blue-green") hooks.beforeTraffic.push(metric);
+      else hooks.everyInterval.push(metric);
+      notes.info(path, hookNote(type, shape, String(metric.name)));
+    } else if (!(GATE_TYPES as readonly string[]).includes(type)) {
       notes.dropped(path, NOT_RUN[type] ?? `webhook type "${type}" has no sluice equivalent`);
     } else if (type === "confirm-promotion") {
       gates.beforePromotion = true;
@@ -44,7 +73,47 @@ export function translateWebhooks(analysis: Json, shape: ReleaseShape, name: str
       notes.dropped(path, type === "confirm-rollout" ? "a blue-green rollout has no step before the new version starts; apply the Rollout when you are ready instead" : `a ${shape} release has no weight increases to gate`);
     }
   });
-  return gates;
+  return { gates, hooks };
+}
+
+function hookNote(type: string, shape: ReleaseShape, metric: string): string {
+  const where = shape === "blue-green" ? "in the pre-promotion analysis" : type === "pre-rollout" ? "in an analysis step before the first weight" : "in the background analysis";
+  if (type === "pre-rollout") return `becomes web metric "${metric}" ${where}, called once: a non-2xx answer fails it and aborts (Flagger retries it each interval up to the threshold)`;
+  if (type === "rollback") return `becomes web metric "${metric}" ${where}: a 2xx answer fails the analysis and aborts, as Flagger rolls back; an unreachable hook counts as an error (4 in a row abort)`;
+  return `becomes web metric "${metric}" ${where}, called every interval: a non-2xx answer counts as a failed check toward the threshold`;
+}
+
+function hookMetric(hook: Json, path: string, type: string, context: WebhookContext, taken: Set<string>, notes: Notes): Json {
+  for (const key of Object.keys(hook)) {
+    if (key === "retries") notes.dropped(`${path}.retries`, "each interval makes one call; failures count toward the analysis threshold instead of being retried");
+    else if (key === "muteAlert") notes.info(`${path}.muteAlert`, "sluice sends no alerts of its own; dropped");
+    else if (!["name", "type", "url", "timeout", "metadata"].includes(key)) notes.dropped(`${path}.${key}`, "no sluice equivalent");
+  }
+  const timeout = typeof hook.timeout === "string" || typeof hook.timeout === "number" ? durationToMs(hook.timeout) : undefined;
+  if (hook.timeout !== undefined && timeout === undefined) notes.dropped(`${path}.timeout`, `"${String(hook.timeout)}" is not a duration; ${FLAGGER_DEFAULT_TIMEOUT_SECONDS}s is used`);
+  const timeoutMs = timeout ?? FLAGGER_DEFAULT_TIMEOUT_SECONDS * 1000;
+  const web: Json = {
+    url: String(hook.url ?? ""),
+    method: "POST",
+    jsonBody: { name: context.canaryName, namespace: context.namespace, phase: "Progressing", metadata: asRecord(hook.metadata) },
+    timeoutSeconds: Math.min(600, Math.max(1, Math.ceil(timeoutMs / 1000))),
+    answer: "status",
+  };
+  return {
+    name: uniqueName(`webhook-${String(hook.name ?? type)}`, taken),
+    ...(type === "pre-rollout" ? { count: 1 } : { interval: duration(context.interval) }),
+    failureLimit: type === "rollout" ? context.failureLimit : 0,
+    ...(type === "rollback" ? { failureCondition: TWO_HUNDREDS } : { successCondition: TWO_HUNDREDS }),
+    provider: { web },
+  };
+}
+
+function uniqueName(wanted: string, taken: Set<string>): string {
+  const base = wanted.toLowerCase().replace(/[^a-z0-9_.-]+/g, "-").replace(/-+$/, "");
+  let name = base;
+  for (let n = 2; taken.has(name); n++) name = `${base}-${n}`;
+  taken.add(name);
+  return name;
 }
 
 /** Canary or A/B steps with the gates as untimed pauses. */

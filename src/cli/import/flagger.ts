@@ -205,11 +205,14 @@ export function translateFlaggerCanary(doc: Json, notes: Notes, deployments: Dep
   const holdIterations = formatDuration((durationToMs(interval as string | number) ?? 60_000) * (iterations ?? 1));
   const blueGreenMirror = iterations !== undefined && !abSteps && mirrored && canMirror ? [{ setCanaryScale: { weight: 100 } }, ...mirrorSteps(analysis, holdIterations)] : undefined;
   const shape: ReleaseShape = iterations === undefined ? "canary" : abSteps || blueGreenMirror ? "ab-test" : "blue-green";
-  const gates = translateWebhooks(analysis, shape, targetName, notes);
+  const { gates, hooks } = translateWebhooks(analysis, { shape, target: targetName, canaryName: name, namespace, interval, failureLimit }, notes);
   const translated = asArray(analysis.metrics)
     .map((m, i) => flaggerMetric(m, `${analysisPath}.metrics[${i}]`, notes, flaggerTarget, failureLimit, String(analysis.interval ?? "1m"), templates))
     .filter((m): m is TranslatedMetric => m !== undefined);
-  const metrics = translated.map((t) => (iterations !== undefined ? { ...t.metric, count: iterations } : t.metric));
+  // Rollout and rollback hooks are checks beside the metrics (hooks first, as Flagger calls them before the
+  // metric checks); a blue-green's pre-rollout hooks too, once (count 1), in its pre-promotion analysis.
+  const metrics = [...hooks.everyInterval, ...translated.map((t) => t.metric)].map((m) => (iterations !== undefined && m.count === undefined ? { ...m, count: iterations } : m));
+  const preRolloutTemplate = `${name}-pre-rollout`;
   const usesCanaryHash = translated.some((t) => t.usesCanaryHash);
   const templateName = `${name}-analysis`;
   const analysisRef =
@@ -227,8 +230,14 @@ export function translateFlaggerCanary(doc: Json, notes: Notes, deployments: Dep
     const preStage = iterations === undefined && mirrored && canMirror
       ? [{ setCanaryScale: { weight: Number(asRecord(weightSteps[0]).setWeight ?? 10) } }, ...mirrorSteps(analysis, interval as string | number), { setMirrorRoute: { name: "mirror" } }, { setCanaryScale: { matchTrafficWeight: true } }]
       : [];
-    steps = gatedSteps(abSteps ?? blueGreenMirror ?? [...preStage, ...weightSteps], gates);
+    // Pre-rollout hooks: an analysis step before any traffic reaches the canary.
+    const preRollout = hooks.beforeTraffic.length > 0 ? [{ analysis: { templates: [{ templateName: preRolloutTemplate }] } }] : [];
+    steps = gatedSteps([...preRollout, ...(abSteps ?? blueGreenMirror ?? [...preStage, ...weightSteps])], gates);
   }
+  // The background checks start where traffic does: before it (a gate, the pre-rollout step) the canary serves
+  // nothing, so every query would be inconclusive.
+  const firstTraffic = steps.findIndex((s) => s.pause === undefined && s.analysis === undefined);
+  const startingStep = firstTraffic > 0 ? { startingStep: firstTraffic } : {};
   const strategy =
     shape === "blue-green"
       ? {
@@ -245,7 +254,7 @@ export function translateFlaggerCanary(doc: Json, notes: Notes, deployments: Dep
             canaryService: `${serviceName}-canary`,
             ...(trafficRouting ? { trafficRouting } : {}),
             steps,
-            ...(analysisRef ? { analysis: analysisRef } : {}),
+            ...(analysisRef ? { analysis: { ...analysisRef, ...startingStep } } : {}),
           },
         };
 
@@ -282,6 +291,9 @@ export function translateFlaggerCanary(doc: Json, notes: Notes, deployments: Dep
       metadata: { name: templateName, namespace },
       spec: { ...(usesCanaryHash ? { args: [{ name: CANARY_HASH_ARG }] } : {}), metrics },
     });
+  }
+  if (hooks.beforeTraffic.length > 0) {
+    objects.push({ apiVersion: API_GROUP_VERSION, kind: "AnalysisTemplate", metadata: { name: preRolloutTemplate, namespace }, spec: { metrics: hooks.beforeTraffic } });
   }
   return objects;
 }
