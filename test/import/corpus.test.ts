@@ -140,6 +140,20 @@ test("Flagger's deprecated canaryAnalysis and flagger.app/v1alpha3 Canaries are 
   for (const f of alpha) assert.ok(!importWith(f, withCompanions(f, corpusFiles("flagger")).slice(1)).notes.some((n) => n.includes("has no sluice equivalent")), relative(HERE, f));
 });
 
+test("Flagger's deprecated inline metric query runs as written, with a note to check what it selects", () => {
+  const file = "test/e2e-nginx-tests-1.yaml";
+  const out = importWith(flagger(file), withWorkload(file));
+  assert.deepEqual(out.findings, []);
+  const template = objects(out.text).find((o) => o.kind === "AnalysisTemplate");
+  const metrics = (template?.spec as { metrics: { name: string; successCondition?: unknown; provider: { prometheus?: { query: string } } }[] }).metrics;
+  const inline = metrics.find((m) => m.name === "http-request-success-rate");
+  assert.ok(inline, "the inline query is a metric");
+  assert.match(inline.provider.prometheus?.query ?? "", /http_request_duration_seconds_count\{/);
+  assert.deepEqual(inline.successCondition, { max: 99 }, "deprecated threshold on a custom query: a maximum, as Flagger's scheduler reads it");
+  assert.ok(out.notes.some((n) => n.includes("metrics[0].query: Flagger's deprecated inline query, copied as written")));
+  assert.ok(!out.notes.some((n) => n.includes("neither a builtin")));
+});
+
 test("Flagger's VirtualService keeps the apex host; portDiscovery and delegation are reported", () => {
   const file = "test/e2e-istio-tests-5.yaml";
   const out = importWith(flagger(file), withWorkload(file));

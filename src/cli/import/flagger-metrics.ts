@@ -189,8 +189,15 @@ export function flaggerMetric(
     }
     query = builtin.query;
     usesCanaryHash = builtin.usesCanaryHash;
+  } else if (typeof m.query === "string" && m.query.trim() !== "") {
+    // Flagger's deprecated inline query (checked after the builtin names, as its scheduler does), run as written.
+    query = m.query;
+    notes.info(
+      `${path}.query`,
+      `Flagger's deprecated inline query, copied as written; check that it selects the canary's pods alone (in sluice stable and canary pods share the Rollout's name and labels). ${canarySelectorHint(t)}`,
+    );
   } else {
-    notes.dropped(path, `metric "${name}" is neither a builtin nor a templateRef; left out`);
+    notes.dropped(path, `metric "${name}" is neither a builtin, a templateRef nor an inline query; left out`);
     return undefined;
   }
   return {
