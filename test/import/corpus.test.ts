@@ -154,12 +154,20 @@ test("Flagger's deprecated inline metric query runs as written, with a note to c
   assert.ok(!out.notes.some((n) => n.includes("neither a builtin")));
 });
 
-test("Flagger's VirtualService keeps the apex host; portDiscovery and delegation are reported", () => {
+test("Flagger's VirtualService keeps the apex host; portDiscovery exposes the other container ports; delegation is reported", () => {
   const file = "test/e2e-istio-tests-5.yaml";
   const out = importWith(flagger(file), withWorkload(file));
   const vs = objects(out.text).find((o) => o.kind === "VirtualService");
   assert.equal((vs?.spec.hosts as string[])[0], "podinfo", "the apex host first, as Flagger routes it");
-  assert.ok(out.notes.some((n) => n.startsWith("#   NOT TRANSLATED: spec.service.portDiscovery:")));
+  // test/e2e-workload.yaml's podinfo: targetPort "http" names container port 9898, which is spec.service.port already.
+  for (const svc of objects(out.text).filter((o) => o.kind === "Service")) {
+    assert.deepEqual(svc.spec.ports, [
+      { name: "http-podinfo", port: 80, targetPort: "http" },
+      { name: "http-prom", port: 9797, targetPort: 9797, protocol: "TCP" },
+    ]);
+  }
+  assert.ok(!out.notes.some((n) => n.includes("NOT TRANSLATED: spec.service.portDiscovery")));
+  assert.deepEqual(out.findings, []);
   const delegation = importWith(flagger("test/istio/test-delegation-3.yaml"), withWorkload("test/istio/test-delegation-3.yaml"));
   assert.ok(delegation.notes.some((n) => n.startsWith("#   NOT TRANSLATED: spec.service.delegation:")));
 });

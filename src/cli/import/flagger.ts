@@ -76,14 +76,36 @@ function routing(provider: string, canary: Json, name: string, notes: Notes): Js
   return undefined;
 }
 
-function service(name: string, namespace: string, selector: Json, svc: Json): Json {
+function service(name: string, namespace: string, selector: Json, svc: Json, extraPorts: Json[]): Json {
   const port = Number(svc.port ?? 80);
   return {
     apiVersion: "v1",
     kind: "Service",
     metadata: { name, namespace },
-    spec: { selector, ports: [{ name: String(svc.portName ?? "http"), port, targetPort: svc.targetPort ?? port }] },
+    spec: { selector, ports: [{ name: String(svc.portName ?? "http"), port, targetPort: svc.targetPort ?? port }, ...extraPorts] },
   };
+}
+
+/**
+ * portDiscovery: the pod template's other container ports, each exposed as itself, beside spec.service.port
+ * (the one whose number or name is the targetPort is that port already).
+ */
+function discoveredPorts(template: Json, svc: Json): Json[] {
+  const target = svc.targetPort ?? svc.port ?? 80;
+  const mainName = String(svc.portName ?? "http");
+  const seen = new Set<string>([mainName]);
+  const out: Json[] = [];
+  for (const container of asArray(asRecord(asRecord(template).spec).containers)) {
+    for (const p of asArray(asRecord(container).ports).map(asRecord)) {
+      const number = Number(p.containerPort);
+      if (!Number.isInteger(number) || number === Number(target) || p.name === target) continue;
+      const name = typeof p.name === "string" && p.name !== "" ? p.name : `tcp-${number}`;
+      if (seen.has(name) || out.some((o) => o.port === number)) continue;
+      seen.add(name);
+      out.push({ name, port: number, targetPort: number, ...(p.protocol !== undefined ? { protocol: p.protocol } : {}) });
+    }
+  }
+  return out;
 }
 
 function virtualService(name: string, namespace: string, svc: Json): Json {
@@ -179,8 +201,9 @@ export function translateFlaggerCanary(doc: Json, notes: Notes, deployments: Dep
   for (const key of ["retries", "timeout", "trafficPolicy", "corsPolicy", "headers", "match", "rewrite", "apex", "primary", "canary", "backends"]) {
     if (svc[key] !== undefined) notes.dropped(`spec.service.${key}`, "set it on the generated route object by hand (sluice only changes weights)");
   }
-  if (svc.portDiscovery !== undefined) {
-    notes.dropped("spec.service.portDiscovery", "the generated Services carry spec.service.port only; add the Deployment's other container ports to them by hand");
+  const extraPorts = svc.portDiscovery === true ? discoveredPorts(asRecord(deploymentSpec.template), svc) : [];
+  if (svc.portDiscovery === true) {
+    notes.info("spec.service.portDiscovery", extraPorts.length > 0 ? `the generated Services also expose the pod template's other container ports: ${extraPorts.map((p) => String(p.port)).join(", ")}` : "the pod template has no other container ports to expose");
   }
   if (svc.delegation !== undefined) {
     notes.dropped("spec.service.delegation", "a delegate VirtualService (no hosts, for a parent's delegate) is not generated; the VirtualService below carries hosts, so set it up as a delegate by hand");
@@ -281,7 +304,7 @@ export function translateFlaggerCanary(doc: Json, notes: Notes, deployments: Dep
       ? `Deployment ${targetName} stays: Rollout ${targetName} takes its pod template (workloadRef) and scales it to 0 once Healthy, as Flagger scales its target; keep changing the Deployment's template to release`
       : `Deployment ${targetName} becomes Rollout ${targetName}; delete the Deployment once the Rollout is Healthy (or import with --keep-deployment to keep it)`,
   );
-  const objects: Json[] = [rollout, service(serviceName, namespace, selector, svc), service(`${serviceName}-canary`, namespace, selector, svc)];
+  const objects: Json[] = [rollout, service(serviceName, namespace, selector, svc, extraPorts), service(`${serviceName}-canary`, namespace, selector, svc, extraPorts)];
   if (router === "istio") objects.push(virtualService(serviceName, namespace, svc));
   if (router === "gatewayAPI") objects.push(httpRoute(serviceName, namespace, svc));
   if (metrics.length > 0) {
