@@ -172,6 +172,12 @@ test("Flagger's VirtualService keeps the apex host; portDiscovery exposes the ot
   assert.ok(delegation.notes.some((n) => n.startsWith("#   NOT TRANSLATED: spec.service.delegation:")));
 });
 
+test("a MetricTemplate of a version Flagger no longer serves is reported as that, not as a kind sluice lacks", () => {
+  const out = importWith(flagger("test/e2e-linkerd-tests-1.yaml"), []);
+  assert.ok(out.notes.some((n) => n.includes("NOT TRANSLATED: apiVersion: flagger.app/v1alpha1 is not a version sluice reads")), out.notes.join("\n"));
+  assert.ok(!out.notes.some((n) => n.includes("MetricTemplate has no sluice equivalent")));
+});
+
 test("a DaemonSet target is reported as what it is, not as a missing manifest", () => {
   const file = "test/kubernetes/test-daemonset-1.yaml";
   const out = importWith(flagger(file), withWorkload(file));

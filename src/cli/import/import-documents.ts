@@ -98,6 +98,9 @@ export function importDocuments(docs: ManifestDocument[], options: ImportOptions
       if (user) notes.info("spec.query", `folded into AnalysisTemplate ${user}-analysis with the thresholds of Canary ${user}`);
       else notes.dropped("spec", "no Canary among the inputs uses it, and a sluice metric needs the Canary's threshold; import it together with its Canary");
       objects = [];
+    } else if (apiVersion.startsWith("flagger.app/") && (content.kind === "MetricTemplate" || content.kind === "Canary")) {
+      notes.dropped("apiVersion", `${apiVersion} is not a version sluice reads (${FLAGGER_API_VERSIONS.join(", ")}); change the apiVersion to ${FLAGGER_API_VERSIONS[0] ?? ""} to import this ${String(content.kind)}`);
+      objects = [];
     } else if (apiVersion.startsWith("flagger.app/")) {
       notes.dropped("kind", `${String(content.kind)} has no sluice equivalent`);
       objects = [];
