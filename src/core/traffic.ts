@@ -79,6 +79,8 @@ export const rolloutFloor = (rollout: Rollout): number => availabilityFloor(roll
 /** Available pods behind the production paths (each ReplicaSet counted once). */
 export function servingAvailable(rollout: Rollout, state: Observed): number {
   const paths = trafficPaths(rollout, state);
-  if (paths.some((p) => p.podHash === undefined)) return availableFor(state, undefined);
+  // A path that selects every pod by label also reaches the pods of the workloadRef Deployment, which carry
+  // the same labels (that is how a Deployment is migrated without downtime); a pinned path does not.
+  if (paths.some((p) => p.podHash === undefined)) return availableFor(state, undefined) + (state.workload?.availableReplicas ?? 0);
   return [...new Set(paths.map((p) => p.podHash))].reduce((n, hash) => n + availableFor(state, hash), 0);
 }

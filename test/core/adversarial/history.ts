@@ -46,6 +46,8 @@ export type History = {
   podDelays: number[][];
   runOutcomes: { phase: AnalysisPhase; afterMs: number }[];
   events: HistoryEvent[];
+  /** The Rollout takes its template from a Deployment of `replicas` ready pods (workloadRef), scaled down so. */
+  workload?: { scaleDown: "never" | "onsuccess" | "progressively"; replicas: number } | undefined;
 };
 
 /** What the histories played so far did, for the suite's summary line. */
@@ -146,7 +148,7 @@ const reconcileEvent = fc.record({
   racingUser: fc.option(userEvent, { freq: 8, nil: undefined }),
 }).map((r): HistoryEvent => ({ kind: "reconcile", ...r }));
 
-export function historyOf(strategy: fc.Arbitrary<History["strategy"]>, withRouter: boolean): fc.Arbitrary<History> {
+export function historyOf(strategy: fc.Arbitrary<History["strategy"]>, withRouter: boolean, withWorkload = false): fc.Arbitrary<History> {
   const event: fc.Arbitrary<HistoryEvent> = fc.oneof(
     { weight: 10, arbitrary: reconcileEvent },
     { weight: 4, arbitrary: fc.constantFrom(0, 0, 500, 5_000, 60_000, 3_600_000).map((ms): HistoryEvent => ({ kind: "wait", ms })) },
@@ -159,20 +161,24 @@ export function historyOf(strategy: fc.Arbitrary<History["strategy"]>, withRoute
     strategy,
     replicas: fc.integer({ min: 1, max: 5 }),
     progressDeadlineAbort: fc.boolean(),
-    // Revision 1 (the first deployment) comes up; later ones may be slow or never ready.
-    podDelays: fc.array(delays, { minLength: 1, maxLength: 4 }).map((d) => [[0], [0], ...d]),
+    // Revision 1 (the first deployment) comes up; later ones may be slow or never ready. With a workloadRef
+    // Deployment serving meanwhile, the first one may be slow too: that is when scaling it down is a hazard.
+    podDelays: fc.array(delays, { minLength: 1, maxLength: 4 }).map((d) => (withWorkload ? [[0], ...d] : [[0], [0], ...d])),
     runOutcomes: fc.array(
       fc.record({ phase: fc.constantFrom<AnalysisPhase>("Successful", "Successful", "Failed", "Inconclusive", "Error"), afterMs: fc.constantFrom(0, 5_000, 60_000, 900_000) }),
       { minLength: 1, maxLength: 5 },
     ),
     events: fc.array(event, { minLength: 5, maxLength: 45 }),
+    workload: withWorkload
+      ? fc.record({ scaleDown: fc.constantFrom<"never" | "onsuccess" | "progressively">("never", "onsuccess", "progressively"), replicas: fc.integer({ min: 0, max: 5 }) })
+      : fc.constant(undefined),
   });
 }
 
 // ---- playing a history -------------------------------------------------------------------------------------
 
 function rolloutFor(h: History): Rollout {
-  return rolloutSchema.parse({
+  const parsed = rolloutSchema.parse({
     apiVersion: "sluice.dev/v1alpha1",
     kind: "Rollout",
     metadata: { name: "web", namespace: "shop", generation: 1 },
@@ -185,7 +191,12 @@ function rolloutFor(h: History): Rollout {
       strategy: h.strategy,
     },
   });
+  // workloadRef: the controller copies the Deployment's template into the Rollout it decides on
+  // (src/controller/workload-ref.ts), so the world's Rollout carries both, as decide() sees it.
+  return h.workload ? { ...parsed, spec: { ...parsed.spec, workloadRef: { apiVersion: "apps/v1", kind: "Deployment", name: WORKLOAD, scaleDown: h.workload.scaleDown } } } : parsed;
 }
+
+const WORKLOAD = "web-deployment";
 
 const servicesOf = (r: Rollout): string[] => {
   const { canary, blueGreen } = r.spec.strategy;
@@ -218,7 +229,13 @@ export class HistoryPlayer {
   constructor(history: History) {
     this.history = history;
     const rollout = rolloutFor(history);
-    this.world = new World(rollout, { podDelays: history.podDelays, runOutcomes: history.runOutcomes, services: servicesOf(rollout), withRouter: rollout.spec.strategy.canary?.trafficRouting !== undefined });
+    this.world = new World(rollout, {
+      podDelays: history.podDelays,
+      runOutcomes: history.runOutcomes,
+      services: servicesOf(rollout),
+      withRouter: rollout.spec.strategy.canary?.trafficRouting !== undefined,
+      workload: history.workload ? { name: WORKLOAD, replicas: history.workload.replicas } : undefined,
+    });
   }
 
   private check(violations: Violation[], at: string): void {
@@ -252,7 +269,7 @@ export class HistoryPlayer {
     played.deferred += plan.deferred?.length ?? 0;
     if (plan.statusFirst) played.statusFirst++;
     this.lastRequeue = plan.requeueAfterMs;
-    const seen = (o: Observed) => `rs ${o.replicaSets.map((r) => `${r.podHash.slice(0, 4)}:${r.replicas}/${r.availableReplicas}`).join(",")} svc ${Object.entries(o.services).map(([n, v]) => `${n}→${v.podHash?.slice(0, 4) ?? "*"}`).join(",")} route ${o.routing ? (o.routing.ok ? o.routing.canaryWeight : "problem") : "-"}`;
+    const seen = (o: Observed) => `rs ${o.replicaSets.map((r) => `${r.podHash.slice(0, 4)}:${r.replicas}/${r.availableReplicas}`).join(",")} svc ${Object.entries(o.services).map(([n, v]) => `${n}→${v.podHash?.slice(0, 4) ?? "*"}`).join(",")} route ${o.routing ? (o.routing.ok ? o.routing.canaryWeight : "problem") : "-"}${o.workload ? ` deployment ${o.workload.replicas}/${o.workload.availableReplicas}` : ""}`;
     this.trace.push(
       `${label} t=${(w.now - Date.parse("2026-11-23T10:00:00Z")) / 1000}s saw [${seen(observed)}] → ${plan.status.phase} "${plan.status.message ?? ""}" actions ${plan.actions.filter((a) => a.kind !== "Event").map((a) => JSON.stringify(a)).join(" ")}${plan.deferred ? ` deferred ${plan.deferred.map((a) => JSON.stringify(a)).join(" ")}` : ""}${event.fail ? ` fail@${event.fail.at}:${event.fail.failure}` : ""}${event.racingUser ? ` racing:${event.racingUser.kind}` : ""}`,
     );
@@ -400,9 +417,10 @@ export class HistoryPlayer {
   }
 
   private result(stuck: boolean): Played {
-    const current = podTemplateHash(templateOf(this.world.rollout));
-    const rs = this.world.trueState().replicaSets.find((r) => r.podHash === current);
-    const neverReady = rs !== undefined && rs.availableReplicas < rs.replicas;
+    // Stuck is fine while the pods it waits for never become ready: the new version's, or the stable's (a first
+    // deployment that never came up, then a new revision whose step keeps every pod on stable).
+    const waitedOn = [podTemplateHash(templateOf(this.world.rollout)), this.world.rollout.status?.stableRS];
+    const neverReady = this.world.trueState().replicaSets.some((r) => waitedOn.includes(r.podHash) && r.availableReplicas < r.replicas);
     if (stuck && !neverReady) throw new Error(`stuck without a reason: ${this.world.rollout.status?.phase}: ${this.world.rollout.status?.message}`);
     return { rollout: this.world.rollout, reconciles: this.reconciles, world: this.world, neverReady };
   }

@@ -31,6 +31,8 @@ export type WorldOptions = {
   runOutcomes: { phase: AnalysisPhase; afterMs: number }[];
   services: string[];
   withRouter: boolean;
+  /** With spec.workloadRef: the Deployment's replicas when the world starts, all of them ready. */
+  workload?: { name: string; replicas: number } | undefined;
 };
 
 export class World {
@@ -42,6 +44,8 @@ export class World {
   /** What the router reports instead of weights (someone edited the route by hand), until sluice writes it. */
   routerProblem: RouterProblem | undefined;
   runs = new Map<string, WorldRun>();
+  /** The Deployment a workloadRef Rollout takes its template from: its pods serve beside the Rollout's. */
+  workload: { name: string; replicas: number } | undefined;
   private runsCreated = 0;
   private readonly options: WorldOptions;
   /** The controller's caches as of the end of its last reconcile (the stalest view it may get). */
@@ -52,6 +56,7 @@ export class World {
     this.options = options;
     for (const s of options.services) this.services[s] = {};
     this.routing = options.withRouter ? { canaryWeight: 0, managedRoutes: [] } : undefined;
+    this.workload = options.workload ? { ...options.workload } : undefined;
     this.snapshot = this.trueState();
   }
 
@@ -85,6 +90,8 @@ export class World {
       routing: this.routing === undefined ? undefined : this.routerProblem ? { ok: false, problem: this.routerProblem } : { ok: true, canaryWeight: this.routing.canaryWeight, managedRoutes: [...this.routing.managedRoutes] },
       analysisRuns: [...this.runs.values()].map((r): ObservedAnalysisRun => ({ name: r.name, phase: r.phase, message: r.message, terminated: r.terminated })),
       missingReferences: [],
+      // Its pods were ready long before; scaling down removes ready pods at once.
+      workload: this.workload ? { name: this.workload.name, replicas: this.workload.replicas, availableReplicas: this.workload.replicas } : undefined,
     };
   }
 
@@ -97,6 +104,8 @@ export class World {
     return {
       ...fresh,
       replicaSets: structuredClone(stale.replicaSets ? this.snapshot.replicaSets : fresh.replicaSets),
+      // The Deployment informer lags like the ReplicaSet one.
+      workload: structuredClone(stale.replicaSets ? this.snapshot.workload : fresh.workload),
       services: structuredClone(stale.services ? this.snapshot.services : fresh.services),
       analysisRuns: structuredClone(stale.runs ? this.snapshot.analysisRuns : fresh.analysisRuns),
     };
@@ -184,6 +193,11 @@ export class World {
         if (run) run.terminated = true;
         return;
       }
+      case "ScaleWorkload":
+        if (!this.workload) throw new Error(`scale of Deployment ${action.name}, which the Rollout does not reference`);
+        if (action.name !== this.workload.name) throw new Error(`scale of Deployment ${action.name}; the Rollout references ${this.workload.name}`);
+        this.workload.replicas = action.replicas;
+        return;
       case "Event":
         return;
     }
