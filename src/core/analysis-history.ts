@@ -20,9 +20,14 @@ export function runOutcome(run: ObservedAnalysisRun): Outcome {
   return "unfinished";
 }
 
+/** Runs the status names, as read or as this plan writes it: a run just let go is still shown until the write lands. */
 function namedByStatus(ctx: DecideContext): Set<string> {
-  const { canary, blueGreen } = ctx.status;
-  const names = [canary?.currentStepAnalysisRun, canary?.currentBackgroundAnalysisRun, blueGreen?.prePromotionAnalysisRun, blueGreen?.postPromotionAnalysisRun];
+  const names = [ctx.rollout.status ?? {}, ctx.status].flatMap(({ canary, blueGreen }) => [
+    canary?.currentStepAnalysisRun,
+    canary?.currentBackgroundAnalysisRun,
+    blueGreen?.prePromotionAnalysisRun,
+    blueGreen?.postPromotionAnalysisRun,
+  ]);
   return new Set(names.filter((n): n is string => n !== undefined));
 }
 
