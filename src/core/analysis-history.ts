@@ -31,15 +31,21 @@ function namedByStatus(ctx: DecideContext): Set<string> {
   return new Set(names.filter((n): n is string => n !== undefined));
 }
 
-/** Newest first; runs created in the same second by name, so the order never depends on the cache's. */
-const newestFirst = (a: ObservedAnalysisRun, b: ObservedAnalysisRun): number =>
-  (b.createdAt ?? "").localeCompare(a.createdAt ?? "") || b.name.localeCompare(a.name);
+/**
+ * Newest first. creationTimestamp has whole seconds, so runs of one second are told apart by their revision
+ * (the sluice.dev/revision of the ReplicaSet their name carries the hash of; 0 once it is gone), then by name.
+ */
+function newestFirst(ctx: DecideContext): (a: ObservedAnalysisRun, b: ObservedAnalysisRun) => number {
+  const revisionOf = (run: ObservedAnalysisRun): number =>
+    ctx.observed.replicaSets.find((rs) => run.name.startsWith(`${revisionRunPrefix(ctx.rollout.metadata.name, rs.podHash)}-`))?.revision ?? 0;
+  return (a, b) => (b.createdAt ?? "").localeCompare(a.createdAt ?? "") || revisionOf(b) - revisionOf(a) || b.name.localeCompare(a.name);
+}
 
 export function deleteOldAnalysisRuns(ctx: DecideContext): void {
   const { successfulRunHistoryLimit, unsuccessfulRunHistoryLimit } = ctx.rollout.spec.analysis;
   const inUse = namedByStatus(ctx);
   const current = ctx.currentHash === "" ? undefined : `${revisionRunPrefix(ctx.rollout.metadata.name, ctx.currentHash)}-`;
-  const old = ctx.observed.analysisRuns.filter((run) => !inUse.has(run.name) && !(current && run.name.startsWith(current))).sort(newestFirst);
+  const old = ctx.observed.analysisRuns.filter((run) => !inUse.has(run.name) && !(current && run.name.startsWith(current))).sort(newestFirst(ctx));
   const kept = { successful: 0, unsuccessful: 0 };
   const limit = { successful: successfulRunHistoryLimit, unsuccessful: unsuccessfulRunHistoryLimit };
   for (const run of old) {
