@@ -2,6 +2,7 @@
  * Rules that span several fields of one Rollout spec. They run inside the zod schema (so lint, the
  * controller's InvalidSpec condition and the CLI all report them the same way) and name the field to fix.
  */
+import { POD_TEMPLATE_HASH_LABEL } from "./group.ts";
 import { ROUTER_CAPABILITIES, ROUTERS_WITH } from "./router-capabilities.ts";
 import type { RolloutSpec } from "./rollout.ts";
 import { selectorMatches } from "./selector.ts";
@@ -154,6 +155,29 @@ function templateProblems(spec: RolloutSpec): SpecProblem[] {
   return [];
 }
 
+/**
+ * Ephemeral labels go on running pods: one that changed the pod-template hash label or a selector label would
+ * take the pods out of their ReplicaSet (and Services), so those keys are sluice's and the template's alone.
+ */
+function podMetadataProblems(spec: RolloutSpec): SpecProblem[] {
+  const { canary, blueGreen } = spec.strategy;
+  const fields: [string, string, Record<string, string> | undefined][] = [
+    ["canary", "canaryMetadata", canary?.canaryMetadata?.labels],
+    ["canary", "stableMetadata", canary?.stableMetadata?.labels],
+    ["blueGreen", "previewMetadata", blueGreen?.previewMetadata?.labels],
+    ["blueGreen", "activeMetadata", blueGreen?.activeMetadata?.labels],
+  ];
+  const reserved = new Set([POD_TEMPLATE_HASH_LABEL, ...Object.keys(spec.selector.matchLabels ?? {}), ...(spec.selector.matchExpressions ?? []).map((e) => e.key)]);
+  return fields.flatMap(([strategy, field, labels]) =>
+    Object.keys(labels ?? {})
+      .filter((key) => reserved.has(key))
+      .map((key) => ({
+        path: ["strategy", strategy, field, "labels", key],
+        message: key === POD_TEMPLATE_HASH_LABEL ? "is set by sluice to name the revision; remove it" : "is a label of spec.selector: changing it on running pods would take them out of the rollout; use another label key",
+      })),
+  );
+}
+
 export function rolloutSpecProblems(spec: RolloutSpec): SpecProblem[] {
-  return [...templateProblems(spec), ...selectorProblems(spec), ...canaryProblems(spec), ...blueGreenProblems(spec)];
+  return [...templateProblems(spec), ...selectorProblems(spec), ...canaryProblems(spec), ...blueGreenProblems(spec), ...podMetadataProblems(spec)];
 }

@@ -10,6 +10,7 @@ import {
   k8sName,
   labelSelector,
   sluiceKind,
+  stringMap,
   weight,
 } from "./fields.ts";
 import { podTemplateSchema } from "./pod-template.ts";
@@ -21,6 +22,16 @@ import { trafficRoutingSchema } from "./traffic-routing.ts";
 export const backgroundAnalysisSchema = rolloutAnalysisSchema.extend({
   /** Index of the step from which background analysis runs (0 = from the start). */
   startingStep: intRange(0).optional(),
+});
+
+/**
+ * Labels and annotations for the pods of one role (canary, stable, preview, active), on top of the template's.
+ * They are not part of the revision: the pod-template hash is of spec.template alone, and a promotion swaps
+ * them on the running pods in place (no restart).
+ */
+export const podMetadataSchema = z.strictObject({
+  labels: stringMap().optional(),
+  annotations: stringMap().optional(),
 });
 
 export const canaryStrategySchema = z.strictObject({
@@ -39,6 +50,10 @@ export const canaryStrategySchema = z.strictObject({
   stepWeight: intRange(1, 100).optional(),
   maxWeight: intRange(1, 100).optional(),
   interval: duration().optional(),
+  /** On the canary's pods while it is the canary (replaced by stableMetadata when it is promoted). */
+  canaryMetadata: podMetadataSchema.optional(),
+  /** On the stable version's pods. */
+  stableMetadata: podMetadataSchema.optional(),
 });
 
 export const blueGreenStrategySchema = z.strictObject({
@@ -57,11 +72,23 @@ export const blueGreenStrategySchema = z.strictObject({
   abortScaleDownDelaySeconds: intRange(0).default(30),
   prePromotionAnalysis: rolloutAnalysisSchema.optional(),
   postPromotionAnalysis: rolloutAnalysisSchema.optional(),
+  /** On the new version's pods while it is in preview (replaced by activeMetadata when it is promoted). */
+  previewMetadata: podMetadataSchema.optional(),
+  /** On the active (stable) version's pods. */
+  activeMetadata: podMetadataSchema.optional(),
 });
 
 export const strategySchema = exactlyOneOf({
   canary: canaryStrategySchema.optional(),
   blueGreen: blueGreenStrategySchema.optional(),
+});
+
+/** How many finished AnalysisRuns of earlier revisions to keep (Argo's spec.analysis; the runs in use are always kept). */
+export const runHistorySchema = z.strictObject({
+  /** Runs that passed. */
+  successfulRunHistoryLimit: intRange(0).default(5),
+  /** Runs that failed, errored, were inconclusive or were stopped before they finished. */
+  unsuccessfulRunHistoryLimit: intRange(0).default(5),
 });
 
 export const rolloutSpecSchema = z.strictObject({
@@ -76,6 +103,7 @@ export const rolloutSpecSchema = z.strictObject({
   /** Abort (instead of only reporting) when the progress deadline is exceeded. */
   progressDeadlineAbort: z.boolean().default(false),
   paused: z.boolean().default(false),
+  analysis: runHistorySchema.prefault({}),
   strategy: strategySchema,
 }).superRefine((spec, ctx) => {
   for (const problem of rolloutSpecProblems(spec)) ctx.addIssue({ code: "custom", path: problem.path, message: problem.message });
@@ -150,3 +178,4 @@ export type RolloutStatus = z.infer<typeof rolloutStatusSchema>;
 export type RolloutPhase = z.infer<typeof rolloutPhaseSchema>;
 export type CanaryStrategy = z.infer<typeof canaryStrategySchema>;
 export type BlueGreenStrategy = z.infer<typeof blueGreenStrategySchema>;
+export type PodMetadata = z.infer<typeof podMetadataSchema>;

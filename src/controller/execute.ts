@@ -16,6 +16,7 @@ import { runShare } from "./build/run-share.ts";
 import type { ClusterView } from "./cluster-view.ts";
 import { SCALE_DOWN_DEADLINE_ANNOTATION } from "./labels.ts";
 import { templateSpec } from "./observe.ts";
+import { setPodMetadata } from "./pod-metadata.ts";
 
 export type ExecuteDeps = { kube: KubeClient; view: ClusterView; router: TrafficRouter | undefined; events: EventRecorder };
 
@@ -43,7 +44,9 @@ async function run(rollout: Rollout, action: Action, deps: ExecuteDeps, plan: Pl
   const rsRef = (name: string) => ({ apiVersion: "apps/v1", kind: "ReplicaSet", namespace, name });
   switch (action.kind) {
     case "CreateReplicaSet":
-      return createIfAbsent(deps.kube, buildReplicaSet(rollout, action.podHash, action.replicas, action.revision));
+      return createIfAbsent(deps.kube, buildReplicaSet(rollout, action.podHash, action.replicas, action.revision, action.podMetadata));
+    case "SetPodMetadata":
+      return setPodMetadata(deps.kube, rollout, action, plan);
     case "ScaleReplicaSet":
       // A scale-down names the version it was decided on: on a stale cache it fails with 409 and is decided again.
       await deps.kube.mergePatch(rsRef(action.name), { ...(action.ifVersion ? { metadata: { resourceVersion: action.ifVersion } } : {}), spec: { replicas: action.replicas } });
@@ -78,6 +81,8 @@ async function run(rollout: Rollout, action: Action, deps: ExecuteDeps, plan: Pl
     case "StopAnalysis":
       await deps.kube.mergePatch({ apiVersion: rollout.apiVersion, kind: "AnalysisRun", namespace, name: action.name }, { spec: { terminate: true } });
       return;
+    case "DeleteAnalysisRun":
+      return deps.kube.delete({ apiVersion: rollout.apiVersion, kind: "AnalysisRun", namespace, name: action.name });
     case "Event":
       return deps.events.record(
         { apiVersion: rollout.apiVersion, kind: rollout.kind, namespace, name: rollout.metadata.name ?? "", uid: rollout.metadata.uid },

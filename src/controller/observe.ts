@@ -12,7 +12,8 @@ import { analysisReferences } from "../api/template-references.ts";
 import type { Observed, ObservedAnalysisRun, ObservedReplicaSet, ObservedRouting, ObservedService } from "../core/observed.ts";
 import { isRouterProblem, type KubeObject, type ObservedRouting as RouterReadBack, type RouterProblem, type TrafficRouter } from "../routers/types.ts";
 import type { ClusterView } from "./cluster-view.ts";
-import { REVISION_ANNOTATION, SCALE_DOWN_DEADLINE_ANNOTATION } from "./labels.ts";
+import { parsePodMetadataAnnotation } from "./build/pod-metadata.ts";
+import { POD_METADATA_ANNOTATION, REVISION_ANNOTATION, SCALE_DOWN_DEADLINE_ANNOTATION } from "./labels.ts";
 
 const replicaSetFields = z.looseObject({
   metadata: z.looseObject({ name: z.string(), resourceVersion: z.string().optional(), labels: z.record(z.string(), z.string()).optional(), annotations: z.record(z.string(), z.string()).optional() }),
@@ -35,11 +36,13 @@ export function observedReplicaSet(obj: KubeObject): ObservedReplicaSet | undefi
     availableReplicas: rs.data.status?.availableReplicas ?? 0,
     scaleDownDeadline: annotations[SCALE_DOWN_DEADLINE_ANNOTATION],
     resourceVersion: rs.data.metadata.resourceVersion,
+    ...(POD_METADATA_ANNOTATION in annotations ? { podMetadata: parsePodMetadataAnnotation(annotations[POD_METADATA_ANNOTATION]) } : {}),
   };
 }
 
 const runFields = z.looseObject({
-  metadata: z.looseObject({ name: z.string() }),
+  // client-node may hand a Date for a timestamp, a plain list hands the RFC 3339 text.
+  metadata: z.looseObject({ name: z.string(), creationTimestamp: z.union([z.string(), z.date().transform((d) => d.toISOString())]).optional() }),
   spec: z.looseObject({ terminate: z.boolean().optional() }).optional(),
   status: z.looseObject({ phase: analysisPhaseSchema.optional(), message: z.string().optional() }).optional(),
 });
@@ -47,7 +50,7 @@ const runFields = z.looseObject({
 export function observedAnalysisRun(obj: KubeObject): ObservedAnalysisRun | undefined {
   const run = runFields.safeParse(obj);
   if (!run.success) return undefined;
-  return { name: run.data.metadata.name, phase: run.data.status?.phase, message: run.data.status?.message, terminated: run.data.spec?.terminate };
+  return { name: run.data.metadata.name, phase: run.data.status?.phase, message: run.data.status?.message, terminated: run.data.spec?.terminate, ...(run.data.metadata.creationTimestamp ? { createdAt: run.data.metadata.creationTimestamp } : {}) };
 }
 
 const serviceFields = z.looseObject({ spec: z.looseObject({ selector: z.record(z.string(), z.string()).optional() }).optional() });

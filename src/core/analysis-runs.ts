@@ -19,8 +19,13 @@ export function runName(rolloutName: string | undefined, status: RolloutStatus, 
   const retry = status.retryCount ? `-r${status.retryCount}` : "";
   const round = role === "background" ? backgroundRound(status) : 0;
   const suffix = role === "step" ? String(stepIndex ?? 0) : `${ROLE_SUFFIX[role]}${round > 0 ? `-${round + 1}` : ""}`;
+  return `${revisionRunPrefix(rolloutName, status.currentPodHash ?? "")}${retry}-${suffix}`;
+}
+
+/** What every run name of one revision starts with. */
+export function revisionRunPrefix(rolloutName: string | undefined, podHash: string): string {
   // Names are at most 253 characters; a long rollout name is cut so the distinguishing suffix survives.
-  return `${(rolloutName ?? "rollout").slice(0, 200)}-${status.currentPodHash ?? ""}${retry}-${suffix}`;
+  return `${(rolloutName ?? "rollout").slice(0, 200)}-${podHash}`;
 }
 
 export function analysisRunName(ctx: DecideContext, role: AnalysisRole, stepIndex?: number): string {

@@ -17,6 +17,8 @@ import { markInvalidSpec } from "./invalid-spec.ts";
 import { recordReplicaCounts } from "./replica-counts.ts";
 import { hasTemplate, templateOf } from "./rollout-template.ts";
 import { decideWorkloadScaleDown } from "./workload-scale-down.ts";
+import { deleteOldAnalysisRuns } from "./analysis-history.ts";
+import { decidePodMetadata } from "./pod-metadata.ts";
 
 export function decide(rollout: Rollout, observed: Observed, now: Date): Plan {
   const ctx = decideOnce(rollout, observed, now);
@@ -67,6 +69,9 @@ function decideOnce(rollout: Rollout, given: Observed, now: Date): DecideContext
   markControllerPause(ctx);
   phaseConditions(ctx);
   decideWorkloadScaleDown(ctx);
+  // After the strategy: both read the status this plan writes (the stable version, the runs in use).
+  decidePodMetadata(ctx);
+  deleteOldAnalysisRuns(ctx);
   return ctx;
 }
 

@@ -1,5 +1,6 @@
 /** What observe() read from the cluster for one Rollout: the only input of decide() besides the spec and the clock. */
 import type { AnalysisPhase } from "../api/analysis-run.ts";
+import type { PodMetadata } from "../api/rollout.ts";
 
 export type ObservedReplicaSet = {
   name: string;
@@ -14,6 +15,8 @@ export type ObservedReplicaSet = {
   scaleDownDeadline?: string | undefined;
   /** metadata.resourceVersion as read: the precondition of a scale-down decided on this view. */
   resourceVersion?: string | undefined;
+  /** sluice.dev/ephemeral-metadata annotation: the role labels/annotations sluice last put on its pods. */
+  podMetadata?: PodMetadata | undefined;
 };
 
 export type ObservedService = {
@@ -37,6 +40,8 @@ export type ObservedAnalysisRun = {
   message?: string | undefined;
   /** spec.terminate is set: the run was told to stop and will measure no more. */
   terminated?: boolean | undefined;
+  /** metadata.creationTimestamp: the order in which old runs are let go (run history limits). */
+  createdAt?: string | undefined;
 };
 
 export type Observed = {

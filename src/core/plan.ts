@@ -1,12 +1,18 @@
 /** The output of decide(): actions for execute() to carry out in order, the status to write, when to look again. */
 import type { RolloutAnalysis } from "../api/analysis-refs.ts";
-import type { RolloutStatus } from "../api/rollout.ts";
+import type { PodMetadata, RolloutStatus } from "../api/rollout.ts";
 import type { DesiredRouting } from "./routing.ts";
 
 export type AnalysisRole = "step" | "background" | "prePromotion" | "postPromotion";
 
 export type Action =
-  | { kind: "CreateReplicaSet"; podHash: string; replicas: number; revision: number }
+  /** podMetadata: the ephemeral labels/annotations of the role the new ReplicaSet starts in (canary, stable, ...). */
+  | { kind: "CreateReplicaSet"; podHash: string; replicas: number; revision: number; podMetadata?: PodMetadata | undefined }
+  /**
+   * Swap a ReplicaSet's ephemeral pod metadata from `previous` (what it carries) to `metadata`: on its pod
+   * template and on its running pods in place, so no pod restarts and the pod-template hash stays.
+   */
+  | { kind: "SetPodMetadata"; name: string; podHash: string; metadata: PodMetadata; previous: PodMetadata }
   /**
    * ifVersion: a scale-down is decided on the ReplicaSet as observed (its available pods); the write carries
    * that resourceVersion as a precondition, so a decision made on a stale cache fails with 409 instead of
@@ -30,6 +36,8 @@ export type Action =
       stablePodHash: string | undefined;
     }
   | { kind: "StopAnalysis"; name: string }
+  /** A finished run of an earlier revision beyond spec.analysis's history limits. */
+  | { kind: "DeleteAnalysisRun"; name: string }
   | { kind: "Event"; type: "Normal" | "Warning"; reason: string; message: string };
 
 export type Plan = {

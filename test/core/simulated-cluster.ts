@@ -15,7 +15,7 @@ import { templateOf } from "../../src/core/rollout-template.ts";
 
 export type RunScript = (name: string, role: AnalysisRole) => { phase: AnalysisPhase; message?: string; afterMs?: number };
 
-type SimRun = { name: string; role: AnalysisRole; phase: AnalysisPhase; message?: string | undefined; endsAt: number; final: AnalysisPhase; stopped: boolean };
+type SimRun = { name: string; role: AnalysisRole; phase: AnalysisPhase; message?: string | undefined; endsAt: number; final: AnalysisPhase; stopped: boolean; createdAt: string };
 
 export class SimulatedCluster {
   replicaSets = new Map<string, ObservedReplicaSet & { readyAt: number }>();
@@ -54,7 +54,7 @@ export class SimulatedCluster {
         : this.routing
           ? { ok: true, canaryWeight: this.routing.canaryWeight, managedRoutes: [...this.routing.headerRoutes, ...this.routing.mirrorRoutes] }
           : undefined,
-      analysisRuns: [...this.runs.values()].map((r) => ({ name: r.name, phase: r.phase, message: r.message, terminated: r.stopped })),
+      analysisRuns: [...this.runs.values()].map((r) => ({ name: r.name, phase: r.phase, message: r.message, terminated: r.stopped, createdAt: r.createdAt })),
       missingReferences: this.missingReferences,
     };
   }
@@ -82,6 +82,7 @@ export class SimulatedCluster {
           this.replicaSets.set(action.podHash, {
             name: `${this.name}-${action.podHash}`, podHash: action.podHash, revision: action.revision,
             replicas: action.replicas, readyReplicas: 0, availableReplicas: 0, readyAt: this.now + this.readyAfterMs,
+            ...(action.podMetadata ? { podMetadata: action.podMetadata } : {}),
           });
           break;
         case "ScaleReplicaSet": {
@@ -97,6 +98,14 @@ export class SimulatedCluster {
           if (rs) rs.scaleDownDeadline = action.deadline ?? undefined;
           break;
         }
+        case "SetPodMetadata": {
+          const rs = [...this.replicaSets.values()].find((r) => r.name === action.name);
+          if (rs) rs.podMetadata = action.metadata;
+          break;
+        }
+        case "DeleteAnalysisRun":
+          this.runs.delete(action.name);
+          break;
         case "DeleteReplicaSet":
           for (const [hash, rs] of this.replicaSets) if (rs.name === action.name) this.replicaSets.delete(hash);
           break;
@@ -119,7 +128,7 @@ export class SimulatedCluster {
           const outcome = this.script(action.name, action.role);
           this.runs.set(action.name, {
             name: action.name, role: action.role, phase: "Running", message: outcome.message,
-            endsAt: this.now + (outcome.afterMs ?? 0), final: outcome.phase, stopped: false,
+            endsAt: this.now + (outcome.afterMs ?? 0), final: outcome.phase, stopped: false, createdAt: new Date(this.now).toISOString(),
           });
           break;
         }

@@ -35,10 +35,12 @@ export type Env = {
 };
 
 /** `port` and `kubeconfigPath` pin the server where a controller already looks for it (start-up tests). */
-export async function startEnv(options: { readyDelayMs?: number; preload?: string[]; port?: number; kubeconfigPath?: string } = {}): Promise<Env> {
+/** `simulatePods`: the sandbox also writes the ReplicaSets' Pod objects (for tests that read or relabel pods). */
+export async function startEnv(options: { readyDelayMs?: number; preload?: string[]; port?: number; kubeconfigPath?: string; simulatePods?: boolean } = {}): Promise<Env> {
   const server = await startApiServer({
     preload: [...CRD_FILES, ...(options.preload ?? [])],
     readyDelayMs: options.readyDelayMs ?? 30,
+    ...(options.simulatePods ? { simulatePods: true } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.kubeconfigPath !== undefined ? { kubeconfigPath: options.kubeconfigPath } : {}),
   });

@@ -21,6 +21,7 @@ const RESOURCES: Record<string, [group: string, resource: string]> = {
   ReplicaSet: ["apps", "replicasets"],
   Deployment: ["apps", "deployments"],
   Service: ["", "services"],
+  Pod: ["", "pods"],
   Secret: ["", "secrets"],
   Event: ["", "events"],
   Lease: ["coordination.k8s.io", "leases"],

@@ -9,8 +9,12 @@ import { asArray, asRecord, duration, isRecord, Notes, same, translateFields, ty
 
 export const ARGO_API_VERSION = "argoproj.io/v1alpha1";
 
-const HISTORY = { severity: "info" as const, message: "sluice keeps AnalysisRuns with their ReplicaSet's history (revisionHistoryLimit)" };
-const METADATA = { severity: "dropped" as const, message: "sluice does not label canary/stable pods beyond rollouts-pod-template-hash" };
+/** Ephemeral metadata: the same {labels, annotations} in sluice. */
+const podMetadata = (path: string, notes: Notes) => (value: unknown): Json => translateFields(asRecord(value), path, notes, { labels: same, annotations: same });
+
+/** spec.analysis: the run history limits carry over. */
+const runHistory = (value: unknown, notes: Notes): Json =>
+  translateFields(asRecord(value), "spec.analysis", notes, { successfulRunHistoryLimit: same, unsuccessfulRunHistoryLimit: same });
 
 function analysisRef(value: unknown, path: string, notes: Notes): Json {
   const source = { ...asRecord(value) };
@@ -171,9 +175,9 @@ function canary(value: unknown, path: string, notes: Notes): Json {
     maxUnavailable: same,
     scaleDownDelaySeconds: same,
     abortScaleDownDelaySeconds: same,
+    canaryMetadata: podMetadata(`${path}.canaryMetadata`, notes),
+    stableMetadata: podMetadata(`${path}.stableMetadata`, notes),
   }, {
-    canaryMetadata: METADATA,
-    stableMetadata: METADATA,
     antiAffinity: { severity: "dropped", message: "not supported; put pod anti-affinity in the pod template" },
     dynamicStableScale: { severity: "dropped", message: "not supported: with a router sluice keeps the stable ReplicaSet at full size" },
     scaleDownDelayRevisionLimit: { severity: "dropped", message: "not supported" },
@@ -193,9 +197,9 @@ function blueGreen(value: unknown, path: string, notes: Notes): Json {
     abortScaleDownDelaySeconds: same,
     prePromotionAnalysis: (a) => analysisRef(a, `${path}.prePromotionAnalysis`, notes),
     postPromotionAnalysis: (a) => analysisRef(a, `${path}.postPromotionAnalysis`, notes),
+    previewMetadata: podMetadata(`${path}.previewMetadata`, notes),
+    activeMetadata: podMetadata(`${path}.activeMetadata`, notes),
   }, {
-    previewMetadata: METADATA,
-    activeMetadata: METADATA,
     antiAffinity: { severity: "dropped", message: "not supported; put pod anti-affinity in the pod template" },
     scaleDownDelayRevisionLimit: { severity: "dropped", message: "not supported" },
   });
@@ -274,6 +278,7 @@ export function translateArgoRollout(doc: Json, notes: Notes, deployments: Deplo
     progressDeadlineSeconds: same,
     progressDeadlineAbort: same,
     paused: same,
+    analysis: (a) => runHistory(a, notes),
     strategy: (s) =>
       translateFields(asRecord(s), "spec.strategy", notes, {
         canary: (c) => canary(c, "spec.strategy.canary", notes),
@@ -281,7 +286,6 @@ export function translateArgoRollout(doc: Json, notes: Notes, deployments: Deplo
       }),
   }, {
     minReadySeconds: { severity: "dropped", message: "not supported; pods count as available once ready" },
-    analysis: HISTORY,
     restartAt: { severity: "info", message: "use `sluice restart NAME` instead" },
   });
   return { apiVersion: API_GROUP_VERSION, kind: "Rollout", metadata: metadata(doc.metadata, notes), spec };

@@ -8,7 +8,7 @@
  */
 import type { Logger } from "pino";
 import { pino } from "pino";
-import type { JsonObject } from "../../util/json.ts";
+import { objectField, type JsonObject } from "../../util/json.ts";
 import type { ReplicaSetChange, WorkloadHandle, WorkloadSimulator } from "../apiserver/simulation.ts";
 import { metadataOf, nameOf, namespaceOf, uidOf } from "../apiserver/store.ts";
 import type { ScrapeTarget } from "../prometheus.ts";
@@ -99,12 +99,13 @@ export class ProcessWorkloadRunner implements WorkloadSimulator {
 
   /** Pods with a running process (Ready or still starting its health check). */
   pods(): SandboxPod[] {
-    return this.allPods().map((p) => ({
+    return [...this.sets.values()].flatMap((state) => state.pods.map((p) => ({ state, p }))).map(({ state, p }) => ({
       namespace: p.namespace,
       name: p.name,
       replicaSet: p.replicaSet,
       podTemplateHash: p.podTemplateHash,
-      labels: { ...p.labels },
+      // The stored Pod's labels: the controller relabels running pods (ephemeral metadata), the process stays.
+      labels: { ...(this.storedLabels(state, p) ?? p.labels) },
       pid: p.process.pid,
       port: p.process.port,
       ready: p.ready,
@@ -148,6 +149,12 @@ export class ProcessWorkloadRunner implements WorkloadSimulator {
     while (this.inflight.size > 0) await Promise.all([...this.inflight]);
     process.off("exit", this.killOnExit);
     this.emit();
+  }
+
+  private storedLabels(state: ReplicaSetPods, pod: RunningPod): Record<string, string> | undefined {
+    const stored = this.handle?.listOwnedPods(pod.namespace, state.uid).find((p) => nameOf(p) === pod.name);
+    const labels = stored ? objectField(metadataOf(stored), "labels") : undefined;
+    return labels ? Object.fromEntries(Object.entries(labels).filter((e): e is [string, string] => typeof e[1] === "string")) : undefined;
   }
 
   private allPods(): RunningPod[] {
