@@ -6,6 +6,9 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { KubeConfig } from "@kubernetes/client-node";
+import { ClientNodeKube } from "../../src/kube/kube-client.ts";
+import { kubeJobs } from "../../src/providers/job.ts";
 import type { ApiServer } from "../../src/sandbox/apiserver/index.ts";
 import { call, eventually, startTestServer } from "./helpers.ts";
 
@@ -93,4 +96,19 @@ test("deleting a running Job kills its process", async () => {
   assert.equal((await call(server, "DELETE", `${JOBS}/deleted`, { propagationPolicy: "Background" })).status, 200);
   await new Promise((r) => setTimeout(r, 2000));
   assert.equal(existsSync(marker), false, "the process was killed with its Job");
+});
+
+test("kubeJobs: creating a Job that exists (409 AlreadyExists) gives the existing one back; reading a deleted one gives nothing", async () => {
+  const kc = new KubeConfig();
+  kc.loadFromFile(server.kubeconfigPath);
+  const jobs = kubeJobs(new ClientNodeKube(kc));
+  const manifest = { ...job("adopted", "process.exit(0)"), metadata: { name: "adopted", namespace: "default", labels: { first: "yes" } } };
+  const created = await jobs.create(manifest);
+  assert.deepEqual(created.ok && [created.value.existed, created.value.job.metadata.uid !== undefined], [false, true]);
+  const again = await jobs.create({ ...manifest, metadata: { ...manifest.metadata, labels: { first: "no" } } });
+  assert.ok(again.ok);
+  assert.deepEqual([again.value.existed, again.value.job.metadata.uid, again.value.job.metadata.labels?.["first"]], [true, created.ok ? created.value.job.metadata.uid : "", "yes"]);
+  assert.deepEqual(await jobs.delete("default", "adopted"), { ok: true, value: undefined });
+  assert.deepEqual(await jobs.get("default", "adopted"), { ok: true, value: undefined });
+  assert.deepEqual(await jobs.delete("default", "adopted"), { ok: true, value: undefined }, "already gone is fine");
 });
