@@ -10,12 +10,14 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { API_GROUP_VERSION } from "../../src/api/group.ts";
 import { canaryRollout, startEnv, statusOf, type Env } from "../helpers/controller-env.ts";
+import { assertRequestsAllowedByRbac } from "../helpers/rbac.ts";
 
 let env: Env;
+let controller: Awaited<ReturnType<Env["startController"]>>;
 before(async () => {
   env = await startEnv();
   // Nothing listens on port 1: the job metric must not need Prometheus at all.
-  await env.startController({ analysis: { prometheusAddress: "http://127.0.0.1:1" } });
+  controller = await env.startController({ analysis: { prometheusAddress: "http://127.0.0.1:1" } });
 });
 after(async () => env?.stop());
 
@@ -65,4 +67,5 @@ test("a job metric gates a real canary: its Job completing promotes it, its Job 
   }, 60_000);
   assert.match(aborted.message ?? "", /^aborted: analysis checkout-\w+-\d+ failed: metric "smoke" failed: 1 failed measurement\(s\), limit 0; last: Job checkout-\w+-\d+-smoke-1 failed \(BackoffLimitExceeded\): Job has reached the specified backoff limit \(last pod: exit code 1\); 0 succeeded, 1 failed pod\(s\)$/);
   assert.equal(aborted.stableRS, promoted.stableRS, "back to the stable revision");
+  await assertRequestsAllowedByRbac(controller.metrics);
 });
