@@ -69,3 +69,28 @@ test("a job metric gates a real canary: its Job completing promotes it, its Job 
   assert.equal(aborted.stableRS, promoted.stableRS, "back to the stable revision");
   await assertRequestsAllowedByRbac(controller.metrics);
 });
+
+test("a run terminated while its Job runs deletes the Job (and so its process) and settles the measurement Inconclusive", { timeout: 60_000 }, async () => {
+  await env.kube.create({
+    apiVersion: API_GROUP_VERSION,
+    kind: "AnalysisRun",
+    metadata: { name: "long-check", namespace: "default" },
+    spec: { metrics: [{ name: "soak", provider: { job: { spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "soak", image: "node:22", command: [process.execPath, "-e", "setTimeout(() => {}, 60000)"] }] } } } } } }] },
+  });
+  const job = await env.waitFor("the Job running", async () => {
+    const found = await env.kube.get({ apiVersion: "batch/v1", kind: "Job", namespace: "default", name: "long-check-soak-1" });
+    return (found?.status as { active?: number } | undefined)?.active === 1 ? found : undefined;
+  }, 20_000);
+  assert.ok(job);
+  const run = await env.kube.get({ apiVersion: API_GROUP_VERSION, kind: "AnalysisRun", namespace: "default", name: "long-check" });
+  assert.equal(((run?.status as Run | undefined)?.metricResults[0])?.measurements.at(-1)?.phase, "Running");
+  await env.kube.mergePatch({ apiVersion: API_GROUP_VERSION, kind: "AnalysisRun", namespace: "default", name: "long-check" }, { spec: { terminate: true } });
+  await env.waitFor("the Job deleted", async () => ((await env.kube.get({ apiVersion: "batch/v1", kind: "Job", namespace: "default", name: "long-check-soak-1" })) ? undefined : true), 20_000);
+  const settled = await env.waitFor("the run ended", async () => {
+    const r = await env.kube.get({ apiVersion: API_GROUP_VERSION, kind: "AnalysisRun", namespace: "default", name: "long-check" });
+    const status = r?.status as (Run & { phase?: string }) | undefined;
+    return status?.phase === "Inconclusive" ? status : undefined;
+  }, 20_000);
+  assert.deepEqual(settled.metricResults[0]?.measurements.map((m) => [m.phase, m.message]), [["Inconclusive", "terminated: Job long-check-soak-1 deleted before it finished"]]);
+  await assertRequestsAllowedByRbac(controller.metrics);
+});
