@@ -209,7 +209,12 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
     // A terminated run measures nothing more but the final looks of the metrics that have no last look of their own.
     const dueNow = run.spec.terminate ? finalLooksAtTermination(run.spec, run.status) : progress.due.filter((d) => d.at.getTime() <= at.getTime()).map((d) => d.metric);
     const logTaken = (measurements: readonly TakenMeasurement[]) => {
-      for (const t of measurements) runLog.info({ metric: t.metric, phase: t.measurement.phase, value: t.measurement.value, message: t.measurement.message }, "measurement");
+      for (const t of measurements) {
+        // A look at a Job that is still running, as it was last time, is no news: one line when the Job starts, one when it ends.
+        const stored = run.status?.metricResults?.find((r) => r.name === t.metric)?.measurements?.at(-1);
+        if (t.measurement.phase === "Running" && stored?.phase === "Running" && stored.startedAt === t.measurement.startedAt && stored.message === t.measurement.message) continue;
+        runLog.info({ metric: t.metric, phase: t.measurement.phase, value: t.measurement.value, message: t.measurement.message }, "measurement");
+      }
     };
     if (dueNow.length > 0) {
       taken = await measure(object, run, dueNow, progress.status, at, run.spec.terminate);
