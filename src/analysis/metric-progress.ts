@@ -9,11 +9,22 @@
  *   completes on errors alone. Without an interval the metric is measured once.
  * - When the metric completes within its limits it is Successful only if at least one measurement was
  *   Successful; otherwise Inconclusive (fail-safe).
+ * - A job metric's measurement is Running while its Job runs: it is kept as the last measurement but counted
+ *   nowhere (not in count, not towards any limit) until a later look settles it (same startedAt) as
+ *   Successful, Failed, Error or Inconclusive.
  */
 import type { AnalysisPhase, Measurement, MetricResult } from "../api/analysis-run.ts";
 import type { Metric } from "../api/metric.ts";
+import { JOB_NAME_KEY } from "./job-manifest.ts";
 
 export const TERMINAL_PHASES: ReadonlySet<AnalysisPhase> = new Set(["Successful", "Failed", "Inconclusive", "Error"]);
+
+/** The job metric's last measurement when its Job is still running (not counted yet), with the Job's name. */
+export function awaitedJob(metric: Metric, result: MetricResult): { measurement: Measurement; jobName: string } | undefined {
+  const last = result.measurements?.at(-1);
+  const jobName = last?.metadata?.[JOB_NAME_KEY];
+  return metric.provider.job && last?.phase === "Running" && jobName !== undefined ? { measurement: last, jobName } : undefined;
+}
 
 export function emptyMetricResult(metric: Metric): MetricResult {
   return {
@@ -58,14 +69,21 @@ export function nextIsFinal(metric: Metric, result: MetricResult): boolean {
  * (a metric still in its initialDelay would look before its window filled).
  */
 export function takesFinalLookAtTermination(metric: Metric, result: MetricResult): boolean {
+  // A Job still running at termination is deleted by that look (measure-job.ts).
+  if (awaitedJob(metric, result)) return true;
   return (metric.compare?.query !== undefined || metric.compare?.requests !== undefined) && plannedCount(metric) === undefined && result.phase === "Running";
 }
 
 export function addMeasurement(metric: Metric, result: MetricResult, measurement: Measurement): MetricResult {
   const phase = measurement.phase;
+  // A later look at the awaited Job replaces its Running measurement (which was never counted).
+  const awaited = awaitedJob(metric, result);
+  const earlier = awaited && awaited.measurement.startedAt === measurement.startedAt ? (result.measurements ?? []).slice(0, -1) : (result.measurements ?? []);
+  const measurements = [...earlier, measurement].slice(-metric.measurementRetention);
+  if (metric.provider.job && phase === "Running") return { ...result, measurements, ...(measurement.message !== undefined ? { message: measurement.message } : {}) };
   const next: MetricResult = {
     ...result,
-    measurements: [...(result.measurements ?? []), measurement].slice(-metric.measurementRetention),
+    measurements,
     count: result.count + 1,
     successful: result.successful + (phase === "Successful" ? 1 : 0),
     failed: result.failed + (phase === "Failed" ? 1 : 0),
@@ -105,5 +123,5 @@ export function decideMetric(metric: Metric, result: MetricResult, terminated: b
     if (terminated && result.count === 0) return { phase: "Inconclusive", message: "terminated before any measurement" };
     return { phase: "Inconclusive", message: `no successful measurement${terminated && !complete ? " before termination" : ""}${tail}` };
   }
-  return { phase: result.count > 0 ? "Running" : "Pending" };
+  return { phase: result.count > 0 || awaitedJob(metric, result) ? "Running" : "Pending" };
 }

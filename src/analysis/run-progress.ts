@@ -17,7 +17,7 @@ import type { analysisRunSpecSchema } from "../api/analysis-run.ts";
 import type { Metric } from "../api/metric.ts";
 import { DEFAULT_JUDGE_SETTINGS, scoreMetrics, type MetricOutcome } from "./judge/score.ts";
 import type { Classification } from "./judge/classify.ts";
-import { addMeasurement, decideMetric, emptyMetricResult, takesFinalLookAtTermination, TERMINAL_PHASES } from "./metric-progress.ts";
+import { addMeasurement, awaitedJob, decideMetric, emptyMetricResult, takesFinalLookAtTermination, TERMINAL_PHASES } from "./metric-progress.ts";
 import { nextDue } from "./schedule.ts";
 
 export type AnalysisRunSpec = z.output<typeof analysisRunSpecSchema>;
@@ -29,8 +29,11 @@ export interface TakenMeasurement {
 
 export interface Progress {
   readonly status: AnalysisRunStatus;
-  /** Metrics still measuring and when each is next due (possibly already past). */
-  readonly due: ReadonlyArray<{ readonly metric: string; readonly at: Date }>;
+  /**
+   * Metrics still measuring and when each is next due (possibly already past). `poll`: the metric waits on a
+   * running Job, due at every look; the runner spaces those looks (JOB_POLL_MS).
+   */
+  readonly due: ReadonlyArray<{ readonly metric: string; readonly at: Date; readonly poll?: true }>;
 }
 
 const iso = (date: Date) => date.toISOString();
@@ -74,7 +77,10 @@ export function advanceRun(spec: AnalysisRunSpec, previous: AnalysisRunStatus | 
     for (const t of taken) {
       if (t.metric !== metric.name) continue;
       // Applying the same measurement twice (a retried write after a conflict) must not count it twice.
-      if (result.measurements?.some((m) => m.startedAt !== undefined && m.startedAt === t.measurement.startedAt)) continue;
+      // A later look at an awaited Job has its measurement's startedAt: it settles (or repeats) that one.
+      const awaited = awaitedJob(metric, result)?.measurement;
+      const settles = awaited !== undefined && awaited.startedAt === t.measurement.startedAt;
+      if (!settles && result.measurements?.some((m) => m.startedAt !== undefined && m.startedAt === t.measurement.startedAt)) continue;
       result = addMeasurement(metric, result, t.measurement);
     }
     const decided = decideMetric(metric, result, terminated);
@@ -125,7 +131,7 @@ export function advanceRun(spec: AnalysisRunSpec, previous: AnalysisRunStatus | 
   const due = done
     ? []
     : results
-        .map((r) => ({ metric: r.metric.name, at: nextDue(r.metric, r.result, new Date(startedAt)) }))
-        .filter((d): d is { metric: string; at: Date } => d.at !== undefined);
+        .map((r) => ({ metric: r.metric.name, at: nextDue(r.metric, r.result, new Date(startedAt)), ...(awaitedJob(r.metric, r.result) ? { poll: true as const } : {}) }))
+        .filter((d): d is { metric: string; at: Date; poll?: true } => d.at !== undefined);
   return { status, due };
 }

@@ -17,7 +17,8 @@ import { ConflictError, type KubeClient, type KubeObject } from "../kube/kube-cl
 import { kubeSecretReader } from "../providers/kube-secrets.ts";
 import { PrometheusProvider } from "../providers/prometheus.ts";
 import type { RetryPolicy } from "../providers/prometheus-http.ts";
-import type { MetricProvider } from "../providers/types.ts";
+import { kubeJobs } from "../providers/job.ts";
+import type { JobClient, MetricProvider } from "../providers/types.ts";
 import { errorMessage, logRetry } from "../util/retry-log.ts";
 import { runBudget } from "./false-abort-budget.ts";
 import { resolveArgs } from "./resolve-args.ts";
@@ -49,6 +50,10 @@ export interface AnalysisRunnerOptions {
    */
   readonly owns?: (run: KubernetesObject) => boolean;
   readonly writerFor?: (run: KubeObject) => KubeClient;
+  /** Where job metrics' Jobs are made (default: through `kube`; tests script it). */
+  readonly jobs?: JobClient;
+  /** Spacing of the looks at a running Job (default JOB_POLL_MS). */
+  readonly jobPollMs?: number;
 }
 
 /** A source of AnalysisRun changes; `subscribe` hears every add, update and delete from then on, and returns how to stop. */
@@ -68,6 +73,13 @@ const PLURAL = "analysisruns";
 const MAX_CONFLICT_RETRIES = 5;
 /** Longest sleep between looks at a running run, so a missed watch event cannot stall it for long. */
 const MAX_SLEEP_MS = 30_000;
+/**
+ * How often a run with a Job running (a job metric's measurement) reads that Job. Polling, not a Job informer:
+ * it costs one GET per running Job per interval and nothing at all otherwise, while an informer would hold a
+ * watch and a cache of every Job sluice made, for every idle rollout too. A Job runs for seconds to minutes, so
+ * noticing its end up to this late is small beside it.
+ */
+export const JOB_POLL_MS = 3_000;
 
 type Key = string;
 const keyOf = (o: { metadata?: { namespace?: string | undefined; name?: string | undefined } }): Key => `${o.metadata?.namespace ?? "default"}/${o.metadata?.name ?? ""}`;
@@ -79,6 +91,8 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
   const provider =
     options.provider ??
     new PrometheusProvider({ defaultAddress: options.prometheusAddress, readSecret, ...(options.retry ? { retry: options.retry } : {}) });
+  const jobs = options.jobs ?? kubeJobs(kube);
+  const jobPollMs = options.jobPollMs ?? JOB_POLL_MS;
   const timers = new Map<Key, NodeJS.Timeout>();
   const chains = new Map<Key, Promise<void>>();
   /** Runs with a pass queued behind the one running (or retrying): further events add nothing. */
@@ -160,7 +174,8 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
     const args = await resolveArgs(run.spec.args, namespace, readSecret);
     const metrics = run.spec.metrics.filter((m) => names.includes(m.name));
     const hashes = metrics.some((m) => m.compare) ? await rolloutHashes(object) : {};
-    return takeMeasurements({ provider, metrics, status, args, namespace, at, now, hashes, final, budget: runBudget(run.spec) });
+    const owner = { name: object.metadata.name, namespace, uid: object.metadata.uid ?? "", labels: object.metadata.labels };
+    return takeMeasurements({ provider, metrics, status, args, namespace, at, now, hashes, final, budget: runBudget(run.spec), jobs: { client: jobs, owner } });
   }
 
   async function writeStatus(writer: KubeClient, object: KubeObject, status: AnalysisRunStatus): Promise<KubeObject> {
@@ -194,7 +209,12 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
     // A terminated run measures nothing more but the final looks of the metrics that have no last look of their own.
     const dueNow = run.spec.terminate ? finalLooksAtTermination(run.spec, run.status) : progress.due.filter((d) => d.at.getTime() <= at.getTime()).map((d) => d.metric);
     const logTaken = (measurements: readonly TakenMeasurement[]) => {
-      for (const t of measurements) runLog.info({ metric: t.metric, phase: t.measurement.phase, value: t.measurement.value, message: t.measurement.message }, "measurement");
+      for (const t of measurements) {
+        // A look at a Job that is still running, as it was last time, is no news: one line when the Job starts, one when it ends.
+        const stored = run.status?.metricResults?.find((r) => r.name === t.metric)?.measurements?.at(-1);
+        if (t.measurement.phase === "Running" && stored?.phase === "Running" && stored.startedAt === t.measurement.startedAt && stored.message === t.measurement.message) continue;
+        runLog.info({ metric: t.metric, phase: t.measurement.phase, value: t.measurement.value, message: t.measurement.message }, "measurement");
+      }
     };
     if (dueNow.length > 0) {
       taken = await measure(object, run, dueNow, progress.status, at, run.spec.terminate);
@@ -233,7 +253,9 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
       }
       break;
     }
-    const next = progress.due.reduce<number | undefined>((soonest, d) => (soonest === undefined || d.at.getTime() < soonest ? d.at.getTime() : soonest), undefined);
+    // A metric awaiting its Job is due at every look; those looks come jobPollMs apart.
+    const nextAt = (d: (typeof progress.due)[number]) => (d.poll ? Math.max(d.at.getTime(), now().getTime() + jobPollMs) : d.at.getTime());
+    const next = progress.due.reduce<number | undefined>((soonest, d) => (soonest === undefined || nextAt(d) < soonest ? nextAt(d) : soonest), undefined);
     if (next !== undefined) schedule(key, next - now().getTime());
     else forget(key);
   }

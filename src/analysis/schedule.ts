@@ -6,6 +6,7 @@
 import type { MetricResult } from "../api/analysis-run.ts";
 import { durationToMs } from "../api/duration.ts";
 import type { Metric } from "../api/metric.ts";
+import { awaitedJob } from "./metric-progress.ts";
 
 const msOf = (value: string | number | undefined) => (value === undefined ? 0 : (durationToMs(value) ?? 0));
 
@@ -14,6 +15,8 @@ export function nextDue(metric: Metric, result: MetricResult, runStartedAt: Date
   if (result.phase !== "Pending" && result.phase !== "Running") return undefined;
   const last = result.measurements?.at(-1);
   if (!last) return new Date(runStartedAt.getTime() + msOf(metric.initialDelay));
+  // A job metric's Running measurement awaits its Job: look at it whenever the run is looked at.
+  if (awaitedJob(metric, result)) return new Date(Date.parse(last.startedAt ?? "") || runStartedAt.getTime());
   const lastStart = Date.parse(last.startedAt ?? last.finishedAt ?? "");
   const interval = msOf(metric.interval);
   // Without an interval a metric is measured until one measurement decides (errors are retried every 10 s).

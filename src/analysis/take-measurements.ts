@@ -6,7 +6,9 @@
 import type { AnalysisRunStatus } from "../api/analysis-run.ts";
 import type { Metric } from "../api/metric.ts";
 import { fillArgs } from "../providers/resolved-args.ts";
-import type { MetricProvider, ResolvedArgs } from "../providers/types.ts";
+import type { JobClient, MetricProvider, ResolvedArgs } from "../providers/types.ts";
+import type { JobOwner } from "./job-manifest.ts";
+import { measureJob } from "./measure-job.ts";
 import type { RunBudget } from "./false-abort-budget.ts";
 import { maskMeasurement } from "./mask-secrets.ts";
 import { measureCompare } from "./measure-compare.ts";
@@ -31,6 +33,8 @@ export interface TakeInput {
   readonly budget: RunBudget;
   /** Each measurement is its metric's last look (the run is being terminated: finalLooksAtTermination). */
   readonly final?: boolean;
+  /** Job metrics: where their Jobs are made, and the run that owns them. Absent = no cluster (sluice analyze). */
+  readonly jobs?: { readonly client: JobClient; readonly owner: JobOwner };
 }
 
 /** provider.prometheus.address with its {{args.NAME}} filled (Argo's habit), or why it cannot be. */
@@ -51,6 +55,13 @@ export async function takeMeasurements(input: TakeInput): Promise<TakenMeasureme
       if ("error" in metric) return { metric: given.name, measurement: maskMeasurement(errorMeasurement(input.at, input.now(), metric.error), args.args) };
       const startedAt = input.status.startedAt ? new Date(input.status.startedAt) : undefined;
       const common = { provider: input.provider, metric, args: args.args, context: { namespace: input.namespace }, at: input.at, now: input.now, analysisStartedAt: startedAt };
+      if (metric.provider.job) {
+        const result = input.status.metricResults?.find((r) => r.name === metric.name) ?? emptyMetricResult(metric);
+        const measurement = input.jobs
+          ? await measureJob({ jobs: input.jobs.client, owner: input.jobs.owner, metric, result, args: args.args, at: input.at, now: input.now, final: input.final === true })
+          : errorMeasurement(input.at, input.now(), "provider.job runs a Job, which needs a cluster: only an AnalysisRun measures it");
+        return { metric: metric.name, measurement: maskMeasurement(measurement, args.args) };
+      }
       if (metric.provider.web) return { metric: metric.name, measurement: maskMeasurement(await measureWeb(common), args.args) };
       if (!metric.compare) return { metric: metric.name, measurement: maskMeasurement(await measureThreshold(common), args.args) };
       const result = input.status.metricResults?.find((r) => r.name === metric.name) ?? emptyMetricResult(metric);

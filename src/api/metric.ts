@@ -3,7 +3,8 @@ import { z } from "zod";
 import { compareStepSeconds, pointsInWindow } from "./compare-window.ts";
 import { durationToMs, formatDuration } from "./duration.ts";
 import { conditionExpressionProblem } from "./condition-expression.ts";
-import { duration, exactlyOneOf, intOrPercent, intRange, secretKeyRef } from "./fields.ts";
+import { duration, exactlyOneOf, intOrPercent, intRange, secretKeyRef, stringMap } from "./fields.ts";
+import { podTemplateSchema } from "./pod-template.ts";
 
 /**
  * A condition on a measurement: a structured threshold ({max: 0.01}, {min: 0.99}, or both) or a CEL
@@ -78,9 +79,30 @@ export const webProviderSchema = z.strictObject({
   error: "jsonPath reads the JSON body, which answer: status does not read; drop jsonPath or set answer: json",
 });
 
+/**
+ * Argo Rollouts' `job` provider: each measurement runs a Kubernetes Job (batch/v1); the Job's outcome is the
+ * verdict (Complete = Successful, Failed = Failed), so a job metric takes no conditions. The spec is a JobSpec,
+ * kept as written beyond the fields sluice reads; `{{args.NAME}}` is replaced as written in its strings.
+ */
+export const jobProviderSchema = z.strictObject({
+  /** Labels and annotations of the Job (sluice adds its own labels tying it to the run). */
+  metadata: z.strictObject({ labels: stringMap().optional(), annotations: stringMap().optional() }).optional(),
+  spec: z.looseObject({
+    template: podTemplateSchema.extend({
+      spec: podTemplateSchema.shape.spec.extend({
+        restartPolicy: z.enum(["Never", "OnFailure"], { error: `must be "Never" or "OnFailure": a Job's pods run to completion (Kubernetes refuses "Always")` }),
+      }),
+    }),
+    /** Retries before the Job is Failed (Kubernetes' default 6). */
+    backoffLimit: intRange(0).optional(),
+    activeDeadlineSeconds: intRange(1).optional(),
+  }),
+});
+
 export const metricProviderSchema = exactlyOneOf({
   prometheus: prometheusProviderSchema.optional(),
   web: webProviderSchema.optional(),
+  job: jobProviderSchema.optional(),
 });
 
 /**
@@ -169,6 +191,15 @@ export const metricSchema = z.strictObject({
   provider: metricProviderSchema,
   compare: compareSchema.optional(),
 }).superRefine((metric, ctx) => {
+  if (metric.provider.job) {
+    const verdict = "the Job's outcome is the verdict (Complete = Successful, Failed = Failed); remove it";
+    for (const field of ["successCondition", "failureCondition"] as const) {
+      if (metric[field] !== undefined) ctx.addIssue({ code: "custom", path: [field], message: `does not apply to provider.job: ${verdict}` });
+    }
+    if (metric.compare) ctx.addIssue({ code: "custom", path: ["compare"], message: "needs provider.prometheus: a Job passes or fails, it has no value to compare" });
+    if (metric.minSamples) ctx.addIssue({ code: "custom", path: ["minSamples"], message: "is a Prometheus query; it does not apply to provider.job" });
+    return;
+  }
   const web = metric.provider.web;
   if (web) {
     if (metric.compare) ctx.addIssue({ code: "custom", path: ["compare"], message: "needs provider.prometheus: the web provider measures one value, judged by successCondition/failureCondition" });
@@ -246,6 +277,7 @@ function requireCondition(metric: { compare?: unknown; successCondition?: unknow
 }
 
 export type WebProvider = z.infer<typeof webProviderSchema>;
+export type JobProvider = z.infer<typeof jobProviderSchema>;
 export type MetricCondition = z.infer<typeof metricConditionSchema>;
 export type Metric = z.infer<typeof metricSchema>;
 export type PrometheusProvider = z.infer<typeof prometheusProviderSchema>;

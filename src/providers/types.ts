@@ -4,6 +4,7 @@
  * the executor can turn each into the right measurement phase (Error, never Successful).
  */
 import type { Metric } from "../api/metric.ts";
+import type { KubeObject } from "../kube/kube-object.ts";
 
 /** Where an argument's value was read from: named in messages instead of the value. */
 export interface SecretSource {
@@ -91,4 +92,19 @@ export interface MetricProvider {
   instant(metric: Metric, query: string, at: Date, context: QueryContext): Promise<ProviderOutcome<QueryResult>>;
   /** Samples of `query` from `from` to `to` every `stepSeconds` (canary-vs-stable comparison, backtests). */
   range(metric: Metric, query: string, from: Date, to: Date, stepSeconds: number, context: QueryContext): Promise<ProviderOutcome<QueryResult>>;
+}
+
+/**
+ * Where a Job metric's Jobs live (batch/v1). As with queries, failures are data: `ok: false` with a message the
+ * measurement carries (an Error, never a pass).
+ */
+export type JobCallOutcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
+
+export interface JobClient {
+  /** Creates the Job; one of that name that already exists (409 AlreadyExists) comes back as is, `existed: true`. */
+  create(job: KubeObject): Promise<JobCallOutcome<{ job: KubeObject; existed: boolean }>>;
+  /** The Job, or undefined when it is gone. */
+  get(namespace: string, name: string): Promise<JobCallOutcome<KubeObject | undefined>>;
+  /** Deletes the Job and (propagationPolicy Background) its pods; a Job already gone is fine. */
+  delete(namespace: string, name: string): Promise<JobCallOutcome<void>>;
 }

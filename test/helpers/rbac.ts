@@ -20,6 +20,7 @@ const RESOURCES: Record<string, [group: string, resource: string]> = {
   ClusterAnalysisTemplate: ["sluice.dev", "clusteranalysistemplates"],
   ReplicaSet: ["apps", "replicasets"],
   Deployment: ["apps", "deployments"],
+  Job: ["batch", "jobs"],
   Service: ["", "services"],
   Pod: ["", "pods"],
   Secret: ["", "secrets"],

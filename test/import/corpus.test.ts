@@ -17,6 +17,16 @@ import { corpusFiles, HERE, kinds, withCompanions } from "./corpus.ts";
 const ARGO_KINDS = ["Rollout", "AnalysisTemplate", "ClusterAnalysisTemplate"];
 /** Upstream files that are not YAML until rendered (Helm templates): import refuses them with the position. */
 const NOT_YAML = ["helm-blue-green/templates/rollout.yaml", "helm-blue-green/templates/services.yaml"];
+/**
+ * Upstream files whose own mistake lint reports once everything around them imports: the finding each must give.
+ * rollout-canary-with-analysis names ClusterAnalysisTemplate "pass", which is the metric of "always-pass";
+ * rollout-linkerd writes an annotation as `{{args.linkerd-enabled}}` unquoted, which YAML reads as a map (the API
+ * server refuses it too: annotations are strings).
+ */
+const UPSTREAM_MISTAKES: Record<string, string> = {
+  "traffic-management/rollout-linkerd.yaml": "spec.metrics[0].provider.job.spec.template.metadata.annotations.linkerd.io/inject: must be a string (got an object)",
+  "rollout-canary-with-analysis.yaml": 'spec.strategy.canary.steps[2].analysis.templates[0].templateName: ClusterAnalysisTemplate "pass" was not found in the files given (add its file, or use --cluster to look in the cluster); create it, fix the name',
+};
 
 type Imported = { text: string; droppedInFile: number; notes: string[]; findings: string[] };
 
@@ -33,7 +43,7 @@ function argoCompanions(file: string, all: string[]): string[] {
   return all.filter((f) => f !== file && dirname(f) === dirname(file) && !NOT_YAML.some((n) => f.endsWith(n)) && kinds(f).length > 0 && kinds(f).every((k) => k === "AnalysisTemplate" || k === "ClusterAnalysisTemplate"));
 }
 
-test("Argo's examples: each imports; whenever nothing is reported lost, the output lints clean; at least 25 of those with Rollouts or templates lint clean", () => {
+test("Argo's examples: each imports; whenever nothing is reported lost, the output lints clean; at least 29 of those with Rollouts or templates lint clean", () => {
   const all = corpusFiles("argo");
   assert.ok(all.length >= 40, `the corpus holds Argo's examples (${all.length} files)`);
   let relevant = 0;
@@ -45,14 +55,15 @@ test("Argo's examples: each imports; whenever nothing is reported lost, the outp
       continue;
     }
     const out = importWith(file, argoCompanions(file, all));
-    if (out.droppedInFile === 0) assert.deepEqual(out.findings, [], `${shown}: nothing was reported lost, so the output must lint clean`);
+    const mistake = UPSTREAM_MISTAKES[shown];
+    if (out.droppedInFile === 0) assert.deepEqual(out.findings, mistake ? [mistake] : [], `${shown}: nothing was reported lost, so the output must lint clean${mistake ? " but for upstream's own mistake" : ""}`);
     if (kinds(file).some((k) => ARGO_KINDS.includes(String(k)))) {
       relevant++;
       if (out.findings.length === 0) clean++;
     }
   }
   assert.ok(relevant >= 30, `files with Rollouts or templates: ${relevant}`);
-  assert.ok(clean >= 25, `${clean} of ${relevant} lint clean`);
+  assert.ok(clean >= 29, `${clean} of ${relevant} lint clean`);
 });
 
 test("Flagger: every Canary of the corpus, with what upstream applies beside it, imports to output that lints clean", () => {

@@ -59,7 +59,11 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
     const stepMs = args.step !== undefined ? durationToMs(args.step) : undefined;
     if (args.step !== undefined && (stepMs === undefined || stepMs <= 0)) throw new UserError(`--step must be a duration such as 30s or 5m (got "${args.step}")`);
     // From a laptop the cluster-internal address of the template is rarely reachable: --prometheus is used for all.
-    const metrics = template.spec.metrics.map((m) => ({
+    // A Job metric needs a cluster to run its Job in, and a past window cannot be replayed by running one now.
+    const jobs = template.spec.metrics.filter((m) => m.provider.job).map((m) => m.name);
+    if (jobs.length === template.spec.metrics.length) throw new UserError(`template ${template.metadata.name} has only provider.job metrics (${jobs.join(", ")}); analyze runs prometheus and web metrics, a Job metric runs only in an AnalysisRun on a cluster`);
+    if (jobs.length > 0) process.stderr.write(`skipping provider.job metric(s) ${jobs.join(", ")}: a Job runs only in an AnalysisRun on a cluster\n`);
+    const metrics = template.spec.metrics.filter((m) => !m.provider.job).map((m) => ({
       ...m,
       ...(stepMs !== undefined ? { interval: `${stepMs}ms` } : {}),
       ...(args.now ? { interval: undefined, initialDelay: undefined } : {}),

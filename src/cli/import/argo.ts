@@ -324,17 +324,29 @@ function webProvider(value: unknown, path: string, notes: Notes): Json {
   });
 }
 
+/** Argo's job provider: the same Job metadata and JobSpec in sluice (the spec is kept whole). */
+function jobProvider(value: unknown, path: string, notes: Notes): Json {
+  return translateFields(asRecord(value), path, notes, { metadata: same, spec: same }, {});
+}
+
+const PROVIDERS = ["prometheus", "web", "job"];
+
 function metric(value: unknown, path: string, notes: Notes, dryRun: Set<string>, retention: Map<string, unknown>): Json | undefined {
   const source = asRecord(value);
   const name = String(source.name ?? "");
   const provider = asRecord(source.provider);
-  const others = Object.keys(provider).filter((k) => k !== "prometheus" && k !== "web");
-  if (others.length > 0 || (!provider.prometheus && !provider.web)) {
-    notes.dropped(`${path}.provider`, `provider ${others.join(", ") || "(none)"} is not supported (prometheus and web are); metric "${name}" is left out`);
+  const others = Object.keys(provider).filter((k) => !PROVIDERS.includes(k));
+  if (others.length > 0 || !PROVIDERS.some((p) => provider[p])) {
+    notes.dropped(`${path}.provider`, `provider ${others.join(", ") || "(none)"} is not supported (prometheus, web and job are); metric "${name}" is left out`);
     return undefined;
   }
   let lost = false;
   const condition = (field: string) => (text: unknown) => {
+    // Argo ignores the conditions of a job metric (the Job's outcome decides), and sluice refuses them.
+    if (provider.job) {
+      notes.info(`${path}.${field}`, `left out: a job metric is judged by its Job (Complete = Successful, Failed = Failed), as in Argo, which ignores "${String(text)}"`);
+      return undefined;
+    }
     if (typeof text !== "string") return text;
     const translated = translateCondition(text);
     if (translated === undefined) {
@@ -357,7 +369,12 @@ function metric(value: unknown, path: string, notes: Notes, dryRun: Set<string>,
     inconclusiveLimit: same,
     consecutiveSuccessLimit: same,
     consecutiveErrorLimit: (l) => (l === ARGO_DEFAULT_CONSECUTIVE_ERRORS ? undefined : l),
-    provider: () => (provider.web ? { web: webProvider(provider.web, `${path}.provider.web`, notes) } : { prometheus: prometheus(provider.prometheus, `${path}.provider.prometheus`, notes) }),
+    provider: () =>
+      provider.job
+        ? { job: jobProvider(provider.job, `${path}.provider.job`, notes) }
+        : provider.web
+          ? { web: webProvider(provider.web, `${path}.provider.web`, notes) }
+          : { prometheus: prometheus(provider.prometheus, `${path}.provider.prometheus`, notes) },
   });
   if (lost) return undefined;
   if (dryRun.has(name) || dryRun.has("*")) out.dryRun = true;

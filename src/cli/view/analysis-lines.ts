@@ -26,6 +26,7 @@ function threshold(condition: MetricCondition, failure: boolean): string {
 
 export function describeMetricCondition(metric: Metric | undefined): string {
   if (!metric) return "";
+  if (metric.provider.job) return "Job completes";
   if (metric.compare) return `${metric.compare.direction} vs stable${metric.compare.maxIncrease !== undefined ? ` ≤ ${metric.compare.maxIncrease}` : ""}`;
   return [metric.successCondition && threshold(metric.successCondition, false), metric.failureCondition && threshold(metric.failureCondition, true)]
     .filter((p): p is string => typeof p === "string" && p !== "")

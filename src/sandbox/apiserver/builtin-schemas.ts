@@ -72,6 +72,7 @@ const MODEL_BY_KIND: Record<string, string> = {
   "events.k8s.io/Event": "EventsV1Event",
   "apps/Deployment": "V1Deployment",
   "apps/ReplicaSet": "V1ReplicaSet",
+  "batch/Job": "V1Job",
   "discovery.k8s.io/EndpointSlice": "V1EndpointSlice",
   "networking.k8s.io/Ingress": "V1Ingress",
   "coordination.k8s.io/Lease": "V1Lease",

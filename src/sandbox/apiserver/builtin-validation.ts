@@ -54,6 +54,16 @@ export function validateBuiltin(kind: string, obj: JsonObject): FieldError[] {
       return validateWorkload(obj);
     case "Pod":
       return validateContainers(objectField(obj, "spec"), "spec");
+    case "Job": {
+      // pkg/apis/batch/validation: a Job's pods run to completion, so they never restart Always.
+      const template = objectField(objectField(obj, "spec"), "template");
+      if (!template) return [fieldErrors.required("spec.template")];
+      const podSpec = objectField(template, "spec");
+      const errors = validateContainers(podSpec, "spec.template.spec");
+      const policy = podSpec?.["restartPolicy"];
+      if (policy !== "OnFailure" && policy !== "Never") errors.push(fieldErrors.notSupported("spec.template.spec.restartPolicy", policy ?? "", ["OnFailure", "Never"]));
+      return errors;
+    }
     case "Service": {
       const ports = objectField(obj, "spec")?.["ports"];
       const errors: FieldError[] = [];

@@ -307,6 +307,31 @@ export function builtinResourceTypes(): ResourceType[] {
       },
     }),
     builtin({
+      group: "batch", version: "v1", kind: "Job", plural: "jobs", namespaced: true, categories: ["all"],
+      status: true, generation: true,
+      printer: printer(
+        [{ name: "Status", type: "string" }, { name: "Completions", type: "string" }],
+        (o) => {
+          const st = objectField(o, "status") ?? {};
+          const conditions = Array.isArray(st["conditions"]) ? st["conditions"].filter(isObject) : [];
+          const done = conditions.find((c) => (c["type"] === "Complete" || c["type"] === "Failed") && c["status"] === "True");
+          return [done ? String(done["type"]) : "Running", `${num(st["succeeded"])}/${num(objectField(o, "spec")?.["completions"])}`];
+        },
+      ),
+      // pkg/apis/batch/v1/defaults.go (podReplacementPolicy: TerminatingOrFailed without a podFailurePolicy).
+      // The generated selector (batch.kubernetes.io/controller-uid) is not made: nothing here selects a Job's pods.
+      defaulter: (o) => {
+        const spec = ensureObject(o, "spec");
+        spec["parallelism"] ??= 1;
+        spec["completions"] ??= 1;
+        spec["backoffLimit"] ??= 6;
+        spec["completionMode"] ??= "NonIndexed";
+        spec["suspend"] ??= false;
+        if (spec["podFailurePolicy"] === undefined) spec["podReplacementPolicy"] ??= "TerminatingOrFailed";
+        defaultTemplate(spec);
+      },
+    }),
+    builtin({
       group: "discovery.k8s.io", version: "v1", kind: "EndpointSlice", plural: "endpointslices", namespaced: true,
     }),
     builtin({

@@ -14,6 +14,7 @@ import type { ServerVersion } from "./discovery.ts";
 import { FaultInjector } from "./faults.ts";
 import { ServerStats } from "./server-stats.ts";
 import { DeploymentController } from "./deployment-controller.ts";
+import { JobController } from "./job-controller.ts";
 import { GarbageCollector } from "./gc.ts";
 import { HttpApi } from "./http-api.ts";
 import { isObject, type JsonObject } from "../../util/json.ts";
@@ -38,6 +39,8 @@ export interface ApiServerOptions {
   simulation?: WorkloadSimulator | false;
   /** Delay used by the default simulator (ms, default 200). */
   readyDelayMs?: number;
+  /** First retry delay of a failed Job's pod (default 10 s, as kube-controller-manager). */
+  jobBackoffBaseMs?: number;
   /** Default simulator also creates Pod objects for ReplicaSets (default false). */
   simulatePods?: boolean;
   /** Events retained per resource for watch resumption (default 10,000). */
@@ -97,10 +100,12 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   const gc = new GarbageCollector(service, onControllerError);
   const namespaces = new NamespaceController(service, onControllerError);
   const deployments = new DeploymentController(service, onControllerError);
+  const jobs = new JobController(service, { onError: onControllerError, now, ...(options.jobBackoffBaseMs !== undefined ? { backoffBaseMs: options.jobBackoffBaseMs } : {}) });
   crds.start();
   gc.start();
   namespaces.start();
   deployments.start();
+  jobs.start();
 
   const internal = { fieldValidation: "Ignore" as const, dryRun: false, warnings: [] as string[] };
   const nsType = registry.find("", "v1", "namespaces");
@@ -181,6 +186,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       gc.stop();
       namespaces.stop();
       deployments.stop();
+      jobs.stop();
       faults.dropWatches();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
