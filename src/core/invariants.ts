@@ -7,9 +7,12 @@
  *  (c) weights are integers in 0..100 and every route's weights sum to 100;
  *  (d) an abort reaches 100% stable in the first reconcile after it is decided, whatever the router reported;
  *  (e) no step completes without its analysis Successful or a promote addressed to it;
- *  (f) a gate is released by exactly one promote (decide never releases one itself).
+ *  (f) a gate is released by exactly one promote (decide never releases one itself);
+ *  (g) with dynamicStableScale, the pods the stable Service selects never carry a larger share of the traffic
+ *      than their available pods are of spec.replicas (stable shrinks only after traffic left it, and takes
+ *      traffic back only as its pods become available).
  *
- * (a) and (b) are about states; the world also changes state on its own (pods that never become ready, a
+ * (a), (b) and (g) are about states; the world also changes state on its own (pods that never become ready, a
  * router edited by hand), so `introducedBy` judges an action by what it changed: a violation counts against
  * sluice only when its action created it or made it worse.
  */
@@ -22,8 +25,10 @@ import type { Observed } from "./observed.ts";
 import type { Action, Plan } from "./plan.ts";
 import type { DesiredRouting } from "./routing.ts";
 import { availableFor, rolloutFloor, servingAvailable, trafficPaths } from "./traffic.ts";
+import { dynamicStable, stableCapacity, withinStableCapacity } from "./canary/stable-share.ts";
+import { ALL_TO_STABLE } from "./routing.ts";
 
-export type InvariantName = "a" | "b" | "c" | "d" | "e" | "f";
+export type InvariantName = "a" | "b" | "c" | "d" | "e" | "f" | "g";
 export type Violation = { invariant: InvariantName; message: string };
 
 const TITLES: Record<InvariantName, string> = {
@@ -33,6 +38,7 @@ const TITLES: Record<InvariantName, string> = {
   d: "abort did not send all traffic to stable at once",
   e: "a step completed without its analysis or a promote",
   f: "a gate released without exactly one promote",
+  g: "stable carries more traffic than its available pods can (dynamicStableScale)",
 };
 export const invariantTitle = (name: InvariantName): string => TITLES[name];
 
@@ -48,7 +54,27 @@ export function stateViolations(rollout: Rollout, state: Observed): Violation[] 
   const serving = servingAvailable(rollout, state);
   if (serving < floor) out.push({ invariant: "b", message: `${serving} available pod(s) serve production; at least ${floor} must` });
   if (state.routing?.ok) out.push(...weightViolations(state.routing.canaryWeight, "the router"));
+  const overload = stableOverload(rollout, state);
+  if (overload && overload.excess > 0) out.push(overload.violation);
   return out;
+}
+
+/**
+ * (g) of one state: with dynamicStableScale and a known router weight, the traffic share (%) on the pods the
+ * stable Service selects above what their available pods carry (excess <= 0: within). Only the stable side:
+ * the canary's size is the user's with setCanaryScale, and (a) already requires it to have available pods.
+ */
+function stableOverload(rollout: Rollout, state: Observed): { excess: number; violation: Violation } | undefined {
+  const canary = rollout.spec.strategy.canary;
+  const total = rollout.spec.replicas;
+  if (!canary || !dynamicStable(canary) || total <= 0 || !state.routing?.ok || !canary.stableService) return undefined;
+  const hash = state.services[canary.stableService]?.podHash;
+  if (hash === undefined) return undefined;
+  const weight = state.routing.canaryWeight;
+  const share = 100 - weight + (canary.canaryService && state.services[canary.canaryService]?.podHash === hash ? weight : 0);
+  const available = availableFor(state, hash);
+  const capacity = stableCapacity(total, available);
+  return { excess: share - capacity, violation: { invariant: "g", message: `${hash} (the stable Service's pods) gets ${share}% of traffic with ${available}/${total} pods available (${capacity}%)` } };
 }
 
 export function weightViolations(canaryWeight: number, where: string): Violation[] {
@@ -79,6 +105,9 @@ export function introducedBy(rollout: Rollout, before: Observed, after: Observed
   if (servedAfter < floor && servedAfter < servedBefore && !backToStable(rollout, action)) {
     out.push({ invariant: "b", message: `${servedAfter} available pod(s) serve production after the action (were ${servedBefore}); at least ${floor} must` });
   }
+  const overloadBefore = stableOverload(rollout, before)?.excess ?? 0;
+  const overloadAfter = stableOverload(rollout, after);
+  if (overloadAfter && overloadAfter.excess > 0 && overloadAfter.excess > overloadBefore) out.push(overloadAfter.violation);
   if (action?.kind === "Route") out.push(...routeViolations(action.want));
   out.push(...now.filter((v) => v.invariant === "c"));
   return out;
@@ -104,6 +133,8 @@ const allStable = (state: Observed): boolean => state.routing?.ok === true && st
 /**
  * (d) on one plan: a plan whose status aborts must, unless traffic is already all on stable, route 100% to
  * stable (with a router) or move the active Service back (blue-green, once the stable version can take it).
+ * With dynamicStableScale the stable ReplicaSet may be smaller than its full size: the first route then takes
+ * traffic back as far as stable's available pods carry it ((g)), and the rest follows as they become available.
  */
 export function abortViolations(rollout: Rollout, observed: Observed, plan: Plan): Violation[] {
   if (!plan.status.abort) return [];
@@ -115,7 +146,13 @@ export function abortViolations(rollout: Rollout, observed: Observed, plan: Plan
   if (canary?.trafficRouting && !allStable(observed) && stableCanServe) {
     const routes = plan.actions.filter((a): a is Extract<Action, { kind: "Route" }> => a.kind === "Route");
     const first = routes[0];
-    if (!first || first.want.canaryWeight !== 0 || first.want.headerRoutes.length + first.want.mirrorRoutes.length > 0 || routes.length > 1) {
+    const seen = observed.routing?.ok ? observed.routing : undefined;
+    const stableAvailable = availableFor(observed, stableSide ?? stable);
+    const target = withinStableCapacity(canary, rollout.spec.replicas, stableAvailable, seen?.canaryWeight, ALL_TO_STABLE).canaryWeight;
+    // Already as far back as stable can carry (dynamicStableScale only): no route is due yet.
+    const asFarAsCan = target > 0 && seen !== undefined && seen.canaryWeight <= target && seen.managedRoutes.length === 0;
+    if (asFarAsCan) return [];
+    if (!first || first.want.canaryWeight > target || first.want.headerRoutes.length + first.want.mirrorRoutes.length > 0 || routes.length > 1) {
       return [{ invariant: "d", message: `aborting, but the plan does not send all traffic to stable (router reported ${JSON.stringify(observed.routing)})` }];
     }
   }

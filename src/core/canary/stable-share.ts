@@ -1,0 +1,35 @@
+/**
+ * dynamicStableScale (with a router only): the stable ReplicaSet is sized to its traffic share instead of
+ * staying at spec.replicas, so a canary does not double the pods. The hazard is order, and two rules keep it:
+ * stable shrinks only to the share of the weight the router is *seen* at (traffic moves to the canary first),
+ * and traffic moves back to stable only as far as stable's available pods can carry it (on abort, stable is
+ * scaled up and becomes available first). Invariant (g) in src/core/invariants.ts checks the second rule.
+ */
+import type { CanaryStrategy } from "../../api/rollout.ts";
+import type { DesiredRouting } from "../routing.ts";
+
+export const dynamicStable = (canary: CanaryStrategy): boolean => canary.dynamicStableScale && canary.trafficRouting !== undefined;
+
+/** Stable pods for `canaryWeight`% on the canary: all of them, or with dynamicStableScale ceil(total x stable share). */
+export function stableReplicasFor(canary: CanaryStrategy, total: number, canaryWeight: number): number {
+  if (!dynamicStable(canary)) return total;
+  return Math.ceil((total * (100 - Math.min(100, Math.max(0, canaryWeight)))) / 100);
+}
+
+/** The largest stable weight (%) that `stableAvailable` of `total` pods can carry. */
+export function stableCapacity(total: number, stableAvailable: number): number {
+  if (total <= 0) return 100;
+  return Math.min(100, Math.floor((100 * stableAvailable) / total));
+}
+
+/**
+ * `want`, or, when it would send stable more traffic than its available pods carry, the nearest weight that does
+ * not: more canary weight, but never more than the router sends the canary now (`seenWeight`, undefined = unknown).
+ */
+export function withinStableCapacity(canary: CanaryStrategy, total: number, stableAvailable: number, seenWeight: number | undefined, want: DesiredRouting): DesiredRouting {
+  if (!dynamicStable(canary)) return want;
+  const floor = 100 - stableCapacity(total, stableAvailable);
+  if (want.canaryWeight >= floor) return want;
+  const canaryWeight = seenWeight === undefined ? floor : Math.min(seenWeight, floor);
+  return canaryWeight <= want.canaryWeight ? want : { ...want, canaryWeight };
+}
