@@ -25,7 +25,7 @@ import type { Observed } from "./observed.ts";
 import type { Action, Plan } from "./plan.ts";
 import type { DesiredRouting } from "./routing.ts";
 import { availableFor, rolloutFloor, servingAvailable, trafficPaths } from "./traffic.ts";
-import { dynamicStable, stableCapacity, withinStableCapacity } from "./canary/stable-share.ts";
+import { dynamicStable, sideAvailability, stableCapacity, withinStableCapacity } from "./canary/stable-share.ts";
 import { ALL_TO_STABLE } from "./routing.ts";
 
 export type InvariantName = "a" | "b" | "c" | "d" | "e" | "f" | "g";
@@ -64,13 +64,15 @@ export function stateViolations(rollout: Rollout, state: Observed): Violation[] 
  * stable Service selects above what their available pods carry (excess <= 0: within). Only the stable side:
  * the canary's size is the user's with setCanaryScale, and (a) already requires it to have available pods.
  */
-function stableOverload(rollout: Rollout, state: Observed): { excess: number; violation: Violation } | undefined {
+function stableOverload(rollout: Rollout, state: Observed, unknownRouter: "skip" | "worst" = "skip"): { excess: number; violation: Violation } | undefined {
   const canary = rollout.spec.strategy.canary;
   const total = rollout.spec.replicas;
-  if (!canary || !dynamicStable(canary) || total <= 0 || !state.routing?.ok || !canary.stableService) return undefined;
+  if (!canary || !dynamicStable(canary) || total <= 0 || !canary.stableService) return undefined;
+  if (!state.routing?.ok && unknownRouter === "skip") return undefined;
   const hash = state.services[canary.stableService]?.podHash;
   if (hash === undefined) return undefined;
-  const weight = state.routing.canaryWeight;
+  // An unknown router may be sending stable everything (as traffic.ts reads doubt).
+  const weight = state.routing?.ok ? state.routing.canaryWeight : 0;
   const share = 100 - weight + (canary.canaryService && state.services[canary.canaryService]?.podHash === hash ? weight : 0);
   const available = availableFor(state, hash);
   const capacity = stableCapacity(total, available);
@@ -105,12 +107,31 @@ export function introducedBy(rollout: Rollout, before: Observed, after: Observed
   if (servedAfter < floor && servedAfter < servedBefore && !backToStable(rollout, action)) {
     out.push({ invariant: "b", message: `${servedAfter} available pod(s) serve production after the action (were ${servedBefore}); at least ${floor} must` });
   }
-  const overloadBefore = stableOverload(rollout, before)?.excess ?? 0;
+  const overloadBefore = stableOverload(rollout, before, "worst")?.excess ?? 0;
   const overloadAfter = stableOverload(rollout, after);
-  if (overloadAfter && overloadAfter.excess > 0 && overloadAfter.excess > overloadBefore) out.push(overloadAfter.violation);
+  if (overloadAfter && overloadAfter.excess > 0 && overloadAfter.excess > overloadBefore && !routesWhatCanaryCannotCarry(rollout, before, action)) out.push(overloadAfter.violation);
   if (action?.kind === "Route") out.push(...routeViolations(action.want));
   out.push(...now.filter((v) => v.invariant === "c"));
   return out;
+}
+
+/** The weight an abort (or any move back) may route to at once: back to stable as far as both sides' available pods allow. */
+function backToStableTarget(rollout: Rollout, state: Observed): number {
+  const canary = rollout.spec.strategy.canary;
+  if (!canary) return 0;
+  const seen = state.routing?.ok ? state.routing.canaryWeight : undefined;
+  return withinStableCapacity(canary, rollout.spec.replicas, sideAvailability(rollout, state), seen, ALL_TO_STABLE).canaryWeight;
+}
+
+/**
+ * A route that takes from the canary only the traffic its available pods cannot carry moves that traffic to the
+ * only other place it can go: stable, which served it before. So does a route all the way back to stable: it is
+ * what sluice does when it sees a canary without available pods, and on a stale view of them the true state may
+ * disagree. (g) counts neither against sluice; (d) checks, on the state decide saw, that an abort's route goes
+ * back exactly as far as stable can carry.
+ */
+function routesWhatCanaryCannotCarry(rollout: Rollout, before: Observed, action: Action | undefined): boolean {
+  return action?.kind === "Route" && (action.want.canaryWeight === 0 || action.want.canaryWeight >= backToStableTarget(rollout, before));
 }
 
 /**
@@ -147,12 +168,12 @@ export function abortViolations(rollout: Rollout, observed: Observed, plan: Plan
     const routes = plan.actions.filter((a): a is Extract<Action, { kind: "Route" }> => a.kind === "Route");
     const first = routes[0];
     const seen = observed.routing?.ok ? observed.routing : undefined;
-    const stableAvailable = availableFor(observed, stableSide ?? stable);
-    const target = withinStableCapacity(canary, rollout.spec.replicas, stableAvailable, seen?.canaryWeight, ALL_TO_STABLE).canaryWeight;
+    const target = backToStableTarget(rollout, observed);
     // Already as far back as stable can carry (dynamicStableScale only): no route is due yet.
     const asFarAsCan = target > 0 && seen !== undefined && seen.canaryWeight <= target && seen.managedRoutes.length === 0;
     if (asFarAsCan) return [];
-    if (!first || first.want.canaryWeight > target || first.want.headerRoutes.length + first.want.mirrorRoutes.length > 0 || routes.length > 1) {
+    // Exactly the target: more canary weight keeps traffic on a failed canary, less overloads a stable still scaling up.
+    if (!first || first.want.canaryWeight !== target || first.want.headerRoutes.length + first.want.mirrorRoutes.length > 0 || routes.length > 1) {
       return [{ invariant: "d", message: `aborting, but the plan does not send all traffic to stable (router reported ${JSON.stringify(observed.routing)})` }];
     }
   }

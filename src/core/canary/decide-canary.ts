@@ -25,7 +25,7 @@ import { describeStep } from "../step-description.ts";
 import { availableOf, rolloutFloor } from "../traffic.ts";
 import { canaryReplicasForWeight, replicaRatio, weightFromPods } from "../weights.ts";
 import { scalePods } from "./pod-split.ts";
-import { stableReplicasFor, withinStableCapacity } from "./stable-share.ts";
+import { dynamicStable, sideAvailability, stableReplicasFor, withinStableCapacity } from "./stable-share.ts";
 import { canaryScaleThrough, routingThrough } from "./steps-so-far.ts";
 import { rfc3339Seconds } from "../../util/rfc3339.ts";
 
@@ -42,6 +42,8 @@ function targetsAt(ctx: DecideContext, canary: CanaryStrategy, steps: CanaryStep
   let canaryReplicas = canaryReplicasForWeight(total, routing.canaryWeight);
   if (override && "replicas" in override) canaryReplicas = override.replicas;
   else if (override && "weight" in override) canaryReplicas = canaryReplicasForWeight(total, override.weight);
+  // With dynamicStableScale stable has no spare pods: the canary keeps at least the pods for its traffic share.
+  if (dynamicStable(canary)) canaryReplicas = Math.max(canaryReplicas, canaryReplicasForWeight(total, routing.canaryWeight));
   // A header or mirror route needs somewhere to send requests even at weight 0.
   if (canaryReplicas === 0 && (routing.headerRoutes.length > 0 || routing.mirrorRoutes.length > 0)) canaryReplicas = 1;
   // At 100% the canary alone serves production: setCanaryScale cannot take it below replicas - maxUnavailable.
@@ -52,9 +54,15 @@ function targetsAt(ctx: DecideContext, canary: CanaryStrategy, steps: CanaryStep
 /** The router's weight as seen, or undefined when it is not known. */
 const seenWeight = (ctx: DecideContext): number | undefined => (ctx.observed.routing?.ok ? ctx.observed.routing.canaryWeight : undefined);
 
+/**
+ * The weight the router is seen taking off the stable pods: it reaches the canary only through a canary Service
+ * that selects the canary's pods (pinned elsewhere, say to stable by a hand edit, it lands on stable after all).
+ */
+const seenOffStable = (ctx: DecideContext, canary: CanaryStrategy): number => (servicePinnedTo(ctx, canary.canaryService, ctx.currentHash) ? (seenWeight(ctx) ?? 0) : 0);
+
 /** `want`, held back (dynamicStableScale) so stable gets no more traffic than its available pods carry. */
-const withinStable = (ctx: DecideContext, canary: CanaryStrategy, stableHash: string, want: DesiredRouting): DesiredRouting =>
-  withinStableCapacity(canary, ctx.rollout.spec.replicas, availableOf(replicaSetFor(ctx, stableHash)), seenWeight(ctx), want);
+const withinStable = (ctx: DecideContext, canary: CanaryStrategy, want: DesiredRouting): DesiredRouting =>
+  withinStableCapacity(canary, ctx.rollout.spec.replicas, sideAvailability(ctx.rollout, ctx.observed), seenWeight(ctx), want);
 
 /** The router reports exactly `want` (always true without a router). */
 function routedAs(ctx: DecideContext, canary: CanaryStrategy, want: DesiredRouting): boolean {
@@ -119,7 +127,7 @@ function routedTargets(ctx: DecideContext, canary: CanaryStrategy, steps: Canary
   const enoughPods = availableOf(current) >= t.canaryReplicas;
   // Stable keeps the pods for the larger of its shares now and after this step's route: it shrinks (dynamicStableScale)
   // only once the router is seen sending the canary more; an unknown router counts as all traffic on stable.
-  ensureReplicas(ctx, stableHash, stableReplicasFor(canary, total, Math.min(seenWeight(ctx) ?? 0, t.routing.canaryWeight)));
+  ensureReplicas(ctx, stableHash, stableReplicasFor(canary, total, Math.min(seenOffStable(ctx, canary), t.routing.canaryWeight)));
   const seen = ctx.observed.routing;
   // The canary Service may move to the new pods at once while it gets no traffic; otherwise once they can take its share.
   const pinned = pinService(ctx, canary.canaryService, ctx.currentHash, canaryReplicasForWeight(total, seenWeight(ctx) ?? 100));
@@ -129,7 +137,7 @@ function routedTargets(ctx: DecideContext, canary: CanaryStrategy, steps: Canary
   const previous = routingThrough(steps, index - 1);
   const hold: DesiredRouting =
     pinned && availableOf(current) > 0 ? { ...previous, canaryWeight: Math.min(previous.canaryWeight, t.routing.canaryWeight, seen?.ok ? seen.canaryWeight : 0) } : ALL_TO_STABLE;
-  route(ctx, canary, withinStable(ctx, canary, stableHash, enoughPods && pinned ? t.routing : hold));
+  route(ctx, canary, withinStable(ctx, canary, enoughPods && pinned ? t.routing : hold));
   if (!canaryReady) return `waiting for canary pods: ${availableOf(current)}/${t.canaryReplicas} available`;
   if (!pinned) return `waiting for Service ${canary.canaryService} to select the canary pods`;
   if (seen && !seen.ok) return `waiting for the router: ${seen.problem.message}`;
@@ -212,7 +220,7 @@ function steady(ctx: DecideContext, canary: CanaryStrategy, steps: CanaryStep[])
   let ready: boolean;
   if (canary.trafficRouting) {
     ready = ensureReplicas(ctx, hash, total);
-    route(ctx, canary, withinStable(ctx, canary, hash, ALL_TO_STABLE));
+    route(ctx, canary, withinStable(ctx, canary, ALL_TO_STABLE));
     retireOthers(ctx, [hash], canary.scaleDownDelaySeconds);
   } else {
     ready = scalePods(ctx, [{ hash, target: total }, ...intermediates(ctx, hash).map((h) => ({ hash: h, target: 0 }))]);
@@ -249,7 +257,7 @@ function aborted(ctx: DecideContext, canary: CanaryStrategy, stableHash: string)
   stopAnalysesExcept(ctx, []);
   if (canary.trafficRouting) {
     // With dynamicStableScale stable may be below full size: traffic comes back as its pods become available.
-    route(ctx, canary, withinStable(ctx, canary, stableHash, ALL_TO_STABLE), true);
+    route(ctx, canary, withinStable(ctx, canary, ALL_TO_STABLE), true);
     const stableReady = ensureReplicas(ctx, stableHash, total);
     const stablePinned = pinService(ctx, canary.stableService, stableHash, rolloutFloor(ctx.rollout));
     // Abort means stable gets all traffic first; the canary's pods go only once that is read back (and after the delay).
@@ -364,7 +372,7 @@ function promote(ctx: DecideContext, canary: CanaryStrategy, steps: CanaryStep[]
     }
   } else {
     const full = ensureReplicas(ctx, ctx.currentHash, total);
-    ensureReplicas(ctx, stableHash, stableReplicasFor(canary, total, seenWeight(ctx) ?? 0));
+    ensureReplicas(ctx, stableHash, stableReplicasFor(canary, total, seenOffStable(ctx, canary)));
     const pinned = pinService(ctx, canary.canaryService, ctx.currentHash, total);
     if (!full || !pinned) {
       s.message = `promoting: waiting for ${total} canary pods (${availableOf(replicaSetFor(ctx, ctx.currentHash))} available)`;

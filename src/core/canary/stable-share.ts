@@ -5,8 +5,10 @@
  * and traffic moves back to stable only as far as stable's available pods can carry it (on abort, stable is
  * scaled up and becomes available first). Invariant (g) in src/core/invariants.ts checks the second rule.
  */
-import type { CanaryStrategy } from "../../api/rollout.ts";
+import type { CanaryStrategy, Rollout } from "../../api/rollout.ts";
+import type { Observed } from "../observed.ts";
 import type { DesiredRouting } from "../routing.ts";
+import { availableFor } from "../traffic.ts";
 
 export const dynamicStable = (canary: CanaryStrategy): boolean => canary.dynamicStableScale && canary.trafficRouting !== undefined;
 
@@ -24,12 +26,26 @@ export function stableCapacity(total: number, stableAvailable: number): number {
 
 /**
  * `want`, or, when it would send stable more traffic than its available pods carry, the nearest weight that does
- * not: more canary weight, but never more than the router sends the canary now (`seenWeight`, undefined = unknown).
+ * not: more canary weight, but never more than the router sends the canary now (`seenWeight`; unknown: no more
+ * than the canary's available pods carry), and none to a canary without available pods (invariant (a)): when
+ * neither side can take it, stable, which served before, does.
  */
-export function withinStableCapacity(canary: CanaryStrategy, total: number, stableAvailable: number, seenWeight: number | undefined, want: DesiredRouting): DesiredRouting {
+export function withinStableCapacity(canary: CanaryStrategy, total: number, available: { stable: number; canary: number }, seenWeight: number | undefined, want: DesiredRouting): DesiredRouting {
   if (!dynamicStable(canary)) return want;
-  const floor = 100 - stableCapacity(total, stableAvailable);
+  const floor = 100 - stableCapacity(total, available.stable);
   if (want.canaryWeight >= floor) return want;
-  const canaryWeight = seenWeight === undefined ? floor : Math.min(seenWeight, floor);
+  const canaryWeight = available.canary === 0 ? 0 : Math.min(seenWeight ?? stableCapacity(total, available.canary), floor);
   return canaryWeight <= want.canaryWeight ? want : { ...want, canaryWeight };
+}
+
+/**
+ * The available pods behind each side's Service, which is where the router's weights land (after a promotion
+ * the stable Service already selects the new pods). A canary Service on stable's pods adds nothing to the canary.
+ */
+export function sideAvailability(rollout: Rollout, state: Observed): { stable: number; canary: number } {
+  const canary = rollout.spec.strategy.canary;
+  const pin = (service: string | undefined) => (service ? state.services[service]?.podHash : undefined);
+  const stableSide = pin(canary?.stableService) ?? rollout.status?.stableRS;
+  const canarySide = pin(canary?.canaryService);
+  return { stable: availableFor(state, stableSide), canary: canarySide === undefined || canarySide === stableSide ? 0 : availableFor(state, canarySide) };
 }
