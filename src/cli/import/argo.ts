@@ -171,11 +171,16 @@ function canary(value: unknown, path: string, notes: Notes): Json {
     maxUnavailable: same,
     scaleDownDelaySeconds: same,
     abortScaleDownDelaySeconds: same,
+    dynamicStableScale: (d) => {
+      if (d !== true || source.trafficRouting !== undefined) return d;
+      // Argo refuses it without a router as well; sluice's lint would refuse the output.
+      notes.dropped(`${path}.dynamicStableScale`, "only applies with trafficRouting (Argo refuses it without one too): without a router the pods are the traffic split, so stable already shrinks as the canary grows");
+      return undefined;
+    },
   }, {
     canaryMetadata: METADATA,
     stableMetadata: METADATA,
     antiAffinity: { severity: "dropped", message: "not supported; put pod anti-affinity in the pod template" },
-    dynamicStableScale: { severity: "dropped", message: "not supported: with a router sluice keeps the stable ReplicaSet at full size" },
     scaleDownDelayRevisionLimit: { severity: "dropped", message: "not supported" },
     minPodsPerReplicaSet: { severity: "dropped", message: "not supported" },
     pingPong: { severity: "dropped", message: "ping-pong Services are not supported; use stableService and canaryService" },
@@ -271,6 +276,7 @@ export function translateArgoRollout(doc: Json, notes: Notes, deployments: Deplo
     template: same,
     workloadRef: (w) => workloadRef(w, notes),
     revisionHistoryLimit: same,
+    minReadySeconds: same,
     progressDeadlineSeconds: same,
     progressDeadlineAbort: same,
     paused: same,
@@ -280,7 +286,6 @@ export function translateArgoRollout(doc: Json, notes: Notes, deployments: Deplo
         blueGreen: (b) => blueGreen(b, "spec.strategy.blueGreen", notes),
       }),
   }, {
-    minReadySeconds: { severity: "dropped", message: "not supported; pods count as available once ready" },
     analysis: HISTORY,
     restartAt: { severity: "info", message: "use `sluice restart NAME` instead" },
   });
