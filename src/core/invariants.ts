@@ -5,7 +5,8 @@
  *  (a) no Service that receives production traffic selects a ReplicaSet without available pods;
  *  (b) the pods behind production traffic never fall below spec.replicas - maxUnavailable because of sluice;
  *  (c) weights are integers in 0..100 and every route's weights sum to 100;
- *  (d) an abort reaches 100% stable in the first reconcile after it is decided, whatever the router reported;
+ *  (d) an abort reaches 100% stable in the first reconcile after it is decided, whatever the router reported
+ *      (with dynamicStableScale: as far as stable's available pods carry, and the rest as they become available);
  *  (e) no step completes without its analysis Successful or a promote addressed to it;
  *  (f) a gate is released by exactly one promote (decide never releases one itself);
  *  (g) with dynamicStableScale, the pods the stable Service selects never carry a larger share of the traffic
@@ -23,10 +24,9 @@ import { durationMsOf } from "./durations.ts";
 import { gateId, revisionKey, stepGate } from "./gates.ts";
 import type { Observed } from "./observed.ts";
 import type { Action, Plan } from "./plan.ts";
-import type { DesiredRouting } from "./routing.ts";
+import { ALL_TO_STABLE, type DesiredRouting } from "./routing.ts";
 import { availableFor, rolloutFloor, servingAvailable, trafficPaths } from "./traffic.ts";
 import { dynamicStable, sideAvailability, stableCapacity, withinStableCapacity } from "./canary/stable-share.ts";
-import { ALL_TO_STABLE } from "./routing.ts";
 
 export type InvariantName = "a" | "b" | "c" | "d" | "e" | "f" | "g";
 export type Violation = { invariant: InvariantName; message: string };
@@ -174,7 +174,8 @@ export function abortViolations(rollout: Rollout, observed: Observed, plan: Plan
     if (asFarAsCan) return [];
     // Exactly the target: more canary weight keeps traffic on a failed canary, less overloads a stable still scaling up.
     if (!first || first.want.canaryWeight !== target || first.want.headerRoutes.length + first.want.mirrorRoutes.length > 0 || routes.length > 1) {
-      return [{ invariant: "d", message: `aborting, but the plan does not send all traffic to stable (router reported ${JSON.stringify(observed.routing)})` }];
+      const want = target === 0 ? "all traffic to stable" : `traffic back to stable as far as its available pods carry (${target}% to the canary)`;
+      return [{ invariant: "d", message: `aborting, but the plan does not send ${want} (router reported ${JSON.stringify(observed.routing)})` }];
     }
   }
   if (blueGreen && stable && observed.services[blueGreen.activeService]?.podHash !== stable && availableFor(observed, stable) >= Math.max(1, rolloutFloor(rollout))) {
