@@ -65,6 +65,12 @@ function canaryProblems(spec: RolloutSpec): SpecProblem[] {
     });
   }
 
+  if (canary.dynamicStableScale && !router) {
+    problems.push({
+      path: [...base, "dynamicStableScale"],
+      message: "needs spec.strategy.canary.trafficRouting: without a router the pods are the traffic split, so stable already shrinks as the canary grows; add a router or remove dynamicStableScale",
+    });
+  }
   if (isZero(canary.maxSurge) && isZero(canary.maxUnavailable)) {
     problems.push({ path: [...base, "maxUnavailable"], message: "cannot be 0 while maxSurge is 0: no pod could ever be replaced; allow one of them, e.g. maxSurge: 1" });
   }

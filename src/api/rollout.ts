@@ -54,6 +54,11 @@ export const canaryStrategySchema = z.strictObject({
   canaryMetadata: podMetadataSchema.optional(),
   /** On the stable version's pods. */
   stableMetadata: podMetadataSchema.optional(),
+  /**
+   * With a router: scale the stable ReplicaSet down to its traffic share as the canary weight rises
+   * (ceil(replicas x stable weight / 100)), so the rollout runs about spec.replicas pods instead of twice that.
+   */
+  dynamicStableScale: z.boolean().default(false),
 });
 
 export const blueGreenStrategySchema = z.strictObject({
@@ -97,6 +102,8 @@ export const rolloutSpecSchema = z.strictObject({
   /** The pod template; or take it from a Deployment with workloadRef (exactly one of the two). */
   template: podTemplateSchema.optional(),
   workloadRef: workloadRefSchema.optional(),
+  /** Seconds a pod must have been Ready before it counts as available (and so before it gets traffic). */
+  minReadySeconds: intRange(0).default(0),
   revisionHistoryLimit: intRange(0).default(10),
   /** Seconds a step may take to make progress before the ProgressDeadlineExceeded condition is set. */
   progressDeadlineSeconds: intRange(1).default(600),

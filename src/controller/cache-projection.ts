@@ -36,7 +36,7 @@ export function trimForCache(kind: string, obj: KubernetesObject): void {
     // A Rollout keeps up to revisionHistoryLimit old ReplicaSets (10 by default): at 10,000 Rollouts some
     // 100,000 cached objects, so each keeps only what observe() reads (the soak bench measured the rest).
     keepOnly(metadata, ["name", "namespace", "resourceVersion", "labels", "annotations", "deletionTimestamp"]);
-    keepOnly(loose.spec, ["replicas"]);
+    keepOnly(loose.spec, ["replicas", "minReadySeconds"]);
     keepOnly(loose.status, ["readyReplicas", "availableReplicas"]);
   }
   if (kind === "AnalysisRun") {

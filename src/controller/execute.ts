@@ -51,6 +51,9 @@ async function run(rollout: Rollout, action: Action, deps: ExecuteDeps, plan: Pl
       // A scale-down names the version it was decided on: on a stale cache it fails with 409 and is decided again.
       await deps.kube.mergePatch(rsRef(action.name), { ...(action.ifVersion ? { metadata: { resourceVersion: action.ifVersion } } : {}), spec: { replicas: action.replicas } });
       return;
+    case "SetMinReadySeconds":
+      await deps.kube.mergePatch(rsRef(action.name), { spec: { minReadySeconds: action.seconds } });
+      return;
     case "SetScaleDownDeadline":
       await deps.kube.mergePatch(rsRef(action.name), { metadata: { annotations: { [SCALE_DOWN_DEADLINE_ANNOTATION]: action.deadline } } });
       return;

@@ -17,7 +17,7 @@ import { POD_METADATA_ANNOTATION, REVISION_ANNOTATION, SCALE_DOWN_DEADLINE_ANNOT
 
 const replicaSetFields = z.looseObject({
   metadata: z.looseObject({ name: z.string(), resourceVersion: z.string().optional(), labels: z.record(z.string(), z.string()).optional(), annotations: z.record(z.string(), z.string()).optional() }),
-  spec: z.looseObject({ replicas: z.number().optional() }).optional(),
+  spec: z.looseObject({ replicas: z.number().optional(), minReadySeconds: z.number().optional() }).optional(),
   status: z.looseObject({ readyReplicas: z.number().optional(), availableReplicas: z.number().optional() }).optional(),
 });
 
@@ -32,6 +32,8 @@ export function observedReplicaSet(obj: KubeObject): ObservedReplicaSet | undefi
     podHash,
     revision: Number(annotations[REVISION_ANNOTATION] ?? "0") || 0,
     replicas: rs.data.spec?.replicas ?? 1,
+    // The API server omits a zero.
+    minReadySeconds: rs.data.spec?.minReadySeconds ?? 0,
     readyReplicas: rs.data.status?.readyReplicas ?? 0,
     availableReplicas: rs.data.status?.availableReplicas ?? 0,
     scaleDownDeadline: annotations[SCALE_DOWN_DEADLINE_ANNOTATION],

@@ -14,6 +14,7 @@ import type { Plan } from "./plan.ts";
 import { podTemplateHash } from "./pod-template-hash.ts";
 import { selectorToString } from "../api/selector.ts";
 import { markInvalidSpec } from "./invalid-spec.ts";
+import { keepMinReadySeconds } from "./min-ready-seconds.ts";
 import { recordReplicaCounts } from "./replica-counts.ts";
 import { hasTemplate, templateOf } from "./rollout-template.ts";
 import { decideWorkloadScaleDown } from "./workload-scale-down.ts";
@@ -63,6 +64,7 @@ function decideOnce(rollout: Rollout, given: Observed, now: Date): DecideContext
   const { canary, blueGreen } = rollout.spec.strategy;
   if (canary) decideCanary(ctx, canary);
   else if (blueGreen) decideBlueGreen(ctx, blueGreen);
+  keepMinReadySeconds(ctx);
 
   forgetOtherRevisions(ctx);
   prunePauses(ctx);

@@ -5,11 +5,15 @@
  *  (a) no Service that receives production traffic selects a ReplicaSet without available pods;
  *  (b) the pods behind production traffic never fall below spec.replicas - maxUnavailable because of sluice;
  *  (c) weights are integers in 0..100 and every route's weights sum to 100;
- *  (d) an abort reaches 100% stable in the first reconcile after it is decided, whatever the router reported;
+ *  (d) an abort reaches 100% stable in the first reconcile after it is decided, whatever the router reported
+ *      (with dynamicStableScale: as far as stable's available pods carry, and the rest as they become available);
  *  (e) no step completes without its analysis Successful or a promote addressed to it;
- *  (f) a gate is released by exactly one promote (decide never releases one itself).
+ *  (f) a gate is released by exactly one promote (decide never releases one itself);
+ *  (g) with dynamicStableScale, the pods the stable Service selects never carry a larger share of the traffic
+ *      than their available pods are of spec.replicas (stable shrinks only after traffic left it, and takes
+ *      traffic back only as its pods become available).
  *
- * (a) and (b) are about states; the world also changes state on its own (pods that never become ready, a
+ * (a), (b) and (g) are about states; the world also changes state on its own (pods that never become ready, a
  * router edited by hand), so `introducedBy` judges an action by what it changed: a violation counts against
  * sluice only when its action created it or made it worse.
  */
@@ -20,10 +24,11 @@ import { durationMsOf } from "./durations.ts";
 import { gateId, revisionKey, stepGate } from "./gates.ts";
 import type { Observed } from "./observed.ts";
 import type { Action, Plan } from "./plan.ts";
-import type { DesiredRouting } from "./routing.ts";
+import { ALL_TO_STABLE, type DesiredRouting } from "./routing.ts";
 import { availableFor, rolloutFloor, servingAvailable, trafficPaths } from "./traffic.ts";
+import { dynamicStable, sideAvailability, stableCapacity, withinStableCapacity } from "./canary/stable-share.ts";
 
-export type InvariantName = "a" | "b" | "c" | "d" | "e" | "f";
+export type InvariantName = "a" | "b" | "c" | "d" | "e" | "f" | "g";
 export type Violation = { invariant: InvariantName; message: string };
 
 const TITLES: Record<InvariantName, string> = {
@@ -33,6 +38,7 @@ const TITLES: Record<InvariantName, string> = {
   d: "abort did not send all traffic to stable at once",
   e: "a step completed without its analysis or a promote",
   f: "a gate released without exactly one promote",
+  g: "stable carries more traffic than its available pods can (dynamicStableScale)",
 };
 export const invariantTitle = (name: InvariantName): string => TITLES[name];
 
@@ -48,7 +54,29 @@ export function stateViolations(rollout: Rollout, state: Observed): Violation[] 
   const serving = servingAvailable(rollout, state);
   if (serving < floor) out.push({ invariant: "b", message: `${serving} available pod(s) serve production; at least ${floor} must` });
   if (state.routing?.ok) out.push(...weightViolations(state.routing.canaryWeight, "the router"));
+  const overload = stableOverload(rollout, state);
+  if (overload && overload.excess > 0) out.push(overload.violation);
   return out;
+}
+
+/**
+ * (g) of one state: with dynamicStableScale and a known router weight, the traffic share (%) on the pods the
+ * stable Service selects above what their available pods carry (excess <= 0: within). Only the stable side:
+ * the canary's size is the user's with setCanaryScale, and (a) already requires it to have available pods.
+ */
+function stableOverload(rollout: Rollout, state: Observed, unknownRouter: "skip" | "worst" = "skip"): { excess: number; violation: Violation } | undefined {
+  const canary = rollout.spec.strategy.canary;
+  const total = rollout.spec.replicas;
+  if (!canary || !dynamicStable(canary) || total <= 0 || !canary.stableService) return undefined;
+  if (!state.routing?.ok && unknownRouter === "skip") return undefined;
+  const hash = state.services[canary.stableService]?.podHash;
+  if (hash === undefined) return undefined;
+  // An unknown router may be sending stable everything (as traffic.ts reads doubt).
+  const weight = state.routing?.ok ? state.routing.canaryWeight : 0;
+  const share = 100 - weight + (canary.canaryService && state.services[canary.canaryService]?.podHash === hash ? weight : 0);
+  const available = availableFor(state, hash);
+  const capacity = stableCapacity(total, available);
+  return { excess: share - capacity, violation: { invariant: "g", message: `${hash} (the stable Service's pods) gets ${share}% of traffic with ${available}/${total} pods available (${capacity}%)` } };
 }
 
 export function weightViolations(canaryWeight: number, where: string): Violation[] {
@@ -79,9 +107,31 @@ export function introducedBy(rollout: Rollout, before: Observed, after: Observed
   if (servedAfter < floor && servedAfter < servedBefore && !backToStable(rollout, action)) {
     out.push({ invariant: "b", message: `${servedAfter} available pod(s) serve production after the action (were ${servedBefore}); at least ${floor} must` });
   }
+  const overloadBefore = stableOverload(rollout, before, "worst")?.excess ?? 0;
+  const overloadAfter = stableOverload(rollout, after);
+  if (overloadAfter && overloadAfter.excess > 0 && overloadAfter.excess > overloadBefore && !routesWhatCanaryCannotCarry(rollout, before, action)) out.push(overloadAfter.violation);
   if (action?.kind === "Route") out.push(...routeViolations(action.want));
   out.push(...now.filter((v) => v.invariant === "c"));
   return out;
+}
+
+/** The weight an abort (or any move back) may route to at once: back to stable as far as both sides' available pods allow. */
+function backToStableTarget(rollout: Rollout, state: Observed): number {
+  const canary = rollout.spec.strategy.canary;
+  if (!canary) return 0;
+  const seen = state.routing?.ok ? state.routing.canaryWeight : undefined;
+  return withinStableCapacity(canary, rollout.spec.replicas, sideAvailability(rollout, state), seen, ALL_TO_STABLE).canaryWeight;
+}
+
+/**
+ * A route that takes from the canary only the traffic its available pods cannot carry moves that traffic to the
+ * only other place it can go: stable, which served it before. So does a route all the way back to stable: it is
+ * what sluice does when it sees a canary without available pods, and on a stale view of them the true state may
+ * disagree. (g) counts neither against sluice; (d) checks, on the state decide saw, that an abort's route goes
+ * back exactly as far as stable can carry.
+ */
+function routesWhatCanaryCannotCarry(rollout: Rollout, before: Observed, action: Action | undefined): boolean {
+  return action?.kind === "Route" && (action.want.canaryWeight === 0 || action.want.canaryWeight >= backToStableTarget(rollout, before));
 }
 
 /**
@@ -104,6 +154,8 @@ const allStable = (state: Observed): boolean => state.routing?.ok === true && st
 /**
  * (d) on one plan: a plan whose status aborts must, unless traffic is already all on stable, route 100% to
  * stable (with a router) or move the active Service back (blue-green, once the stable version can take it).
+ * With dynamicStableScale the stable ReplicaSet may be smaller than its full size: the first route then takes
+ * traffic back as far as stable's available pods carry it ((g)), and the rest follows as they become available.
  */
 export function abortViolations(rollout: Rollout, observed: Observed, plan: Plan): Violation[] {
   if (!plan.status.abort) return [];
@@ -115,8 +167,15 @@ export function abortViolations(rollout: Rollout, observed: Observed, plan: Plan
   if (canary?.trafficRouting && !allStable(observed) && stableCanServe) {
     const routes = plan.actions.filter((a): a is Extract<Action, { kind: "Route" }> => a.kind === "Route");
     const first = routes[0];
-    if (!first || first.want.canaryWeight !== 0 || first.want.headerRoutes.length + first.want.mirrorRoutes.length > 0 || routes.length > 1) {
-      return [{ invariant: "d", message: `aborting, but the plan does not send all traffic to stable (router reported ${JSON.stringify(observed.routing)})` }];
+    const seen = observed.routing?.ok ? observed.routing : undefined;
+    const target = backToStableTarget(rollout, observed);
+    // Already as far back as stable can carry (dynamicStableScale only): no route is due yet.
+    const asFarAsCan = target > 0 && seen !== undefined && seen.canaryWeight <= target && seen.managedRoutes.length === 0;
+    if (asFarAsCan) return [];
+    // Exactly the target: more canary weight keeps traffic on a failed canary, less overloads a stable still scaling up.
+    if (!first || first.want.canaryWeight !== target || first.want.headerRoutes.length + first.want.mirrorRoutes.length > 0 || routes.length > 1) {
+      const want = target === 0 ? "all traffic to stable" : `traffic back to stable as far as its available pods carry (${target}% to the canary)`;
+      return [{ invariant: "d", message: `aborting, but the plan does not send ${want} (router reported ${JSON.stringify(observed.routing)})` }];
     }
   }
   if (blueGreen && stable && observed.services[blueGreen.activeService]?.podHash !== stable && availableFor(observed, stable) >= Math.max(1, rolloutFloor(rollout))) {

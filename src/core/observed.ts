@@ -13,6 +13,8 @@ export type ObservedReplicaSet = {
   availableReplicas: number;
   /** sluice.dev/scale-down-deadline annotation: when a delayed scale-down to zero is due. */
   scaleDownDeadline?: string | undefined;
+  /** spec.minReadySeconds as read (undefined: not read, leave it alone). */
+  minReadySeconds?: number | undefined;
   /** metadata.resourceVersion as read: the precondition of a scale-down decided on this view. */
   resourceVersion?: string | undefined;
   /** sluice.dev/ephemeral-metadata annotation: the role labels/annotations sluice last put on its pods. */

@@ -19,6 +19,8 @@ export type Action =
    * removing pods that have become the ones serving.
    */
   | { kind: "ScaleReplicaSet"; name: string; replicas: number; ifVersion?: string | undefined }
+  /** Bring a ReplicaSet's spec.minReadySeconds in step with the Rollout's (not a new revision, as in Argo Rollouts). */
+  | { kind: "SetMinReadySeconds"; name: string; seconds: number }
   /** Record (or clear, with null) when a ReplicaSet is due to scale to zero; stored on the object so restarts keep it. */
   | { kind: "SetScaleDownDeadline"; name: string; deadline: string | null }
   | { kind: "DeleteReplicaSet"; name: string }

@@ -63,6 +63,18 @@ test("the whole fixture directory imports into manifests that pass lint, one slu
   assert.doesNotMatch(result.stdout, /^apiVersion: (argoproj\.io|flagger\.app)/m);
 });
 
+test("Argo's minReadySeconds and dynamicStableScale (with a router) translate as they are; dynamicStableScale without one is reported", () => {
+  const file = join(FIXTURES, "argo", "rollout-istio-analysis.yaml");
+  const lint = lintDocuments(splitManifest("out.yaml", joinDocuments(importDocuments(splitManifest(file, readFileSync(join(REPO_ROOT, file), "utf8"))))));
+  assert.deepEqual(lint.findings, []);
+  const rollout = lint.valid.find((v) => v.object.kind === "Rollout")?.object.value as { spec: { minReadySeconds: number; strategy: { canary: CanaryStrategy } } };
+  assert.equal(rollout.spec.minReadySeconds, 10);
+  assert.equal(rollout.spec.strategy.canary.dynamicStableScale, true);
+  const unrouted = join(FIXTURES, "argo", "rollout-unsupported.yaml");
+  const text = joinDocuments(importDocuments(splitManifest(unrouted, readFileSync(join(REPO_ROOT, unrouted), "utf8"))));
+  assert.match(text, /NOT TRANSLATED: spec\.strategy\.canary\.dynamicStableScale: only applies with trafficRouting/);
+});
+
 test("a Flagger canary with stepWeight 10, maxWeight 50 becomes the same steps; threshold 5 = four failures tolerated", () => {
   const file = join(FIXTURES, "flagger", "podinfo-istio.yaml");
   const out = joinDocuments(importDocuments(splitManifest(file, readFileSync(join(REPO_ROOT, file), "utf8"))));

@@ -177,9 +177,14 @@ function canary(value: unknown, path: string, notes: Notes): Json {
     abortScaleDownDelaySeconds: same,
     canaryMetadata: podMetadata(`${path}.canaryMetadata`, notes),
     stableMetadata: podMetadata(`${path}.stableMetadata`, notes),
+    dynamicStableScale: (d) => {
+      if (d !== true || source.trafficRouting !== undefined) return d;
+      // Argo refuses it without a router as well; sluice's lint would refuse the output.
+      notes.dropped(`${path}.dynamicStableScale`, "only applies with trafficRouting (Argo refuses it without one too): without a router the pods are the traffic split, so stable already shrinks as the canary grows");
+      return undefined;
+    },
   }, {
     antiAffinity: { severity: "dropped", message: "not supported; put pod anti-affinity in the pod template" },
-    dynamicStableScale: { severity: "dropped", message: "not supported: with a router sluice keeps the stable ReplicaSet at full size" },
     scaleDownDelayRevisionLimit: { severity: "dropped", message: "not supported" },
     minPodsPerReplicaSet: { severity: "dropped", message: "not supported" },
     pingPong: { severity: "dropped", message: "ping-pong Services are not supported; use stableService and canaryService" },
@@ -275,6 +280,7 @@ export function translateArgoRollout(doc: Json, notes: Notes, deployments: Deplo
     template: same,
     workloadRef: (w) => workloadRef(w, notes),
     revisionHistoryLimit: same,
+    minReadySeconds: same,
     progressDeadlineSeconds: same,
     progressDeadlineAbort: same,
     paused: same,
@@ -285,7 +291,6 @@ export function translateArgoRollout(doc: Json, notes: Notes, deployments: Deplo
         blueGreen: (b) => blueGreen(b, "spec.strategy.blueGreen", notes),
       }),
   }, {
-    minReadySeconds: { severity: "dropped", message: "not supported; pods count as available once ready" },
     restartAt: { severity: "info", message: "use `sluice restart NAME` instead" },
   });
   return { apiVersion: API_GROUP_VERSION, kind: "Rollout", metadata: metadata(doc.metadata, notes), spec };

@@ -38,6 +38,7 @@ export function buildReplicaSet(rollout: Rollout, podHash: string, replicas: num
     },
     spec: {
       replicas,
+      minReadySeconds: rollout.spec.minReadySeconds,
       selector: {
         matchLabels: { ...(rollout.spec.selector.matchLabels ?? {}), [POD_TEMPLATE_HASH_LABEL]: podHash },
         ...(rollout.spec.selector.matchExpressions ? { matchExpressions: rollout.spec.selector.matchExpressions } : {}),

@@ -25,6 +25,7 @@ import { describeStep } from "../step-description.ts";
 import { availableOf, rolloutFloor } from "../traffic.ts";
 import { canaryReplicasForWeight, replicaRatio, weightFromPods } from "../weights.ts";
 import { scalePods } from "./pod-split.ts";
+import { dynamicStable, sideAvailability, stableReplicasFor, withinStableCapacity } from "./stable-share.ts";
 import { canaryScaleThrough, routingThrough } from "./steps-so-far.ts";
 import { rfc3339Seconds } from "../../util/rfc3339.ts";
 
@@ -41,12 +42,27 @@ function targetsAt(ctx: DecideContext, canary: CanaryStrategy, steps: CanaryStep
   let canaryReplicas = canaryReplicasForWeight(total, routing.canaryWeight);
   if (override && "replicas" in override) canaryReplicas = override.replicas;
   else if (override && "weight" in override) canaryReplicas = canaryReplicasForWeight(total, override.weight);
+  // With dynamicStableScale stable has no spare pods: the canary keeps at least the pods for its traffic share.
+  if (dynamicStable(canary)) canaryReplicas = Math.max(canaryReplicas, canaryReplicasForWeight(total, routing.canaryWeight));
   // A header or mirror route needs somewhere to send requests even at weight 0.
   if (canaryReplicas === 0 && (routing.headerRoutes.length > 0 || routing.mirrorRoutes.length > 0)) canaryReplicas = 1;
   // At 100% the canary alone serves production: setCanaryScale cannot take it below replicas - maxUnavailable.
   if (routing.canaryWeight === 100) canaryReplicas = Math.max(canaryReplicas, rolloutFloor(ctx.rollout));
-  return { canaryReplicas, stableReplicas: total, routing };
+  return { canaryReplicas, stableReplicas: stableReplicasFor(canary, total, routing.canaryWeight), routing };
 }
+
+/** The router's weight as seen, or undefined when it is not known. */
+const seenWeight = (ctx: DecideContext): number | undefined => (ctx.observed.routing?.ok ? ctx.observed.routing.canaryWeight : undefined);
+
+/**
+ * The weight the router is seen taking off the stable pods: it reaches the canary only through a canary Service
+ * that selects the canary's pods (pinned elsewhere, say to stable by a hand edit, it lands on stable after all).
+ */
+const seenOffStable = (ctx: DecideContext, canary: CanaryStrategy): number => (servicePinnedTo(ctx, canary.canaryService, ctx.currentHash) ? (seenWeight(ctx) ?? 0) : 0);
+
+/** `want`, held back (dynamicStableScale) so stable gets no more traffic than its available pods carry. */
+const withinStable = (ctx: DecideContext, canary: CanaryStrategy, want: DesiredRouting): DesiredRouting =>
+  withinStableCapacity(canary, ctx.rollout.spec.replicas, sideAvailability(ctx.rollout, ctx.observed), seenWeight(ctx), want);
 
 /** The router reports exactly `want` (always true without a router). */
 function routedAs(ctx: DecideContext, canary: CanaryStrategy, want: DesiredRouting): boolean {
@@ -109,23 +125,24 @@ function routedTargets(ctx: DecideContext, canary: CanaryStrategy, steps: Canary
   const canaryReady = ensureReplicas(ctx, ctx.currentHash, podsWanted) && podsWanted === t.canaryReplicas;
   // The step's traffic may go to the canary once it has the pods for it (more than enough while it shrinks).
   const enoughPods = availableOf(current) >= t.canaryReplicas;
-  ensureReplicas(ctx, stableHash, total);
+  // Stable keeps the pods for the larger of its shares now and after this step's route: it shrinks (dynamicStableScale)
+  // only once the router is seen sending the canary more; an unknown router counts as all traffic on stable.
+  ensureReplicas(ctx, stableHash, stableReplicasFor(canary, total, Math.min(seenOffStable(ctx, canary), t.routing.canaryWeight)));
   const seen = ctx.observed.routing;
-  const seenWeight = seen?.ok ? seen.canaryWeight : 100;
   // The canary Service may move to the new pods at once while it gets no traffic; otherwise once they can take its share.
-  const pinned = pinService(ctx, canary.canaryService, ctx.currentHash, canaryReplicasForWeight(total, seenWeight));
+  const pinned = pinService(ctx, canary.canaryService, ctx.currentHash, canaryReplicasForWeight(total, seenWeight(ctx) ?? 100));
   // Until the step's pods are there: the previous step's routing, never more canary weight than the router has
   // now (after a retry, a skip or a new revision the previous step's pods were never there), and nothing at
   // all to a canary without available pods.
   const previous = routingThrough(steps, index - 1);
   const hold: DesiredRouting =
     pinned && availableOf(current) > 0 ? { ...previous, canaryWeight: Math.min(previous.canaryWeight, t.routing.canaryWeight, seen?.ok ? seen.canaryWeight : 0) } : ALL_TO_STABLE;
-  route(ctx, canary, enoughPods && pinned ? t.routing : hold);
+  route(ctx, canary, withinStable(ctx, canary, enoughPods && pinned ? t.routing : hold));
   if (!canaryReady) return `waiting for canary pods: ${availableOf(current)}/${t.canaryReplicas} available`;
   if (!pinned) return `waiting for Service ${canary.canaryService} to select the canary pods`;
   if (seen && !seen.ok) return `waiting for the router: ${seen.problem.message}`;
   if (!routedAs(ctx, canary, t.routing)) return `waiting for the router to send ${t.routing.canaryWeight}% to the canary`;
-  if (!isAvailable(ctx, stableHash, total)) return `waiting for stable pods: ${availableOf(replicaSetFor(ctx, stableHash))}/${total} available`;
+  if (!isAvailable(ctx, stableHash, t.stableReplicas)) return `waiting for stable pods: ${availableOf(replicaSetFor(ctx, stableHash))}/${t.stableReplicas} available`;
   return "";
 }
 
@@ -203,7 +220,7 @@ function steady(ctx: DecideContext, canary: CanaryStrategy, steps: CanaryStep[])
   let ready: boolean;
   if (canary.trafficRouting) {
     ready = ensureReplicas(ctx, hash, total);
-    route(ctx, canary, ALL_TO_STABLE);
+    route(ctx, canary, withinStable(ctx, canary, ALL_TO_STABLE));
     retireOthers(ctx, [hash], canary.scaleDownDelaySeconds);
   } else {
     ready = scalePods(ctx, [{ hash, target: total }, ...intermediates(ctx, hash).map((h) => ({ hash: h, target: 0 }))]);
@@ -239,7 +256,8 @@ function aborted(ctx: DecideContext, canary: CanaryStrategy, stableHash: string)
   const total = ctx.rollout.spec.replicas;
   stopAnalysesExcept(ctx, []);
   if (canary.trafficRouting) {
-    route(ctx, canary, ALL_TO_STABLE, true);
+    // With dynamicStableScale stable may be below full size: traffic comes back as its pods become available.
+    route(ctx, canary, withinStable(ctx, canary, ALL_TO_STABLE), true);
     const stableReady = ensureReplicas(ctx, stableHash, total);
     const stablePinned = pinService(ctx, canary.stableService, stableHash, rolloutFloor(ctx.rollout));
     // Abort means stable gets all traffic first; the canary's pods go only once that is read back (and after the delay).
@@ -354,7 +372,7 @@ function promote(ctx: DecideContext, canary: CanaryStrategy, steps: CanaryStep[]
     }
   } else {
     const full = ensureReplicas(ctx, ctx.currentHash, total);
-    ensureReplicas(ctx, stableHash, total);
+    ensureReplicas(ctx, stableHash, stableReplicasFor(canary, total, seenOffStable(ctx, canary)));
     const pinned = pinService(ctx, canary.canaryService, ctx.currentHash, total);
     if (!full || !pinned) {
       s.message = `promoting: waiting for ${total} canary pods (${availableOf(replicaSetFor(ctx, ctx.currentHash))} available)`;

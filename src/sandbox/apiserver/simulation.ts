@@ -6,6 +6,7 @@
 import { isObject, objectField, type JsonObject } from "../../util/json.ts";
 import { metadataOf, nameOf, namespaceOf, uidOf } from "./store.ts";
 import { rfc3339Seconds } from "../../util/rfc3339.ts";
+import { availability, minReadySecondsOf } from "../workloads/replicaset-status.ts";
 
 export interface ReplicaSetChange {
   type: "ADDED" | "MODIFIED" | "DELETED";
@@ -80,12 +81,17 @@ function readyPodStatus(pod: JsonObject, now: string, ip: string): JsonObject {
 /**
  * Default simulator: on a spec change, status.replicas follows spec.replicas at once (pods
  * "created"), readiness drops to at most the desired count, and after `readyDelayMs` all desired
- * replicas are ready and available (and their Pods, if simulated, Running and Ready).
+ * replicas are ready (and their Pods, if simulated, Running and Ready). A Ready pod counts as available once
+ * it has been Ready for the ReplicaSet's spec.minReadySeconds, as kube's ReplicaSet controller counts it.
  */
 export class DelayedReadySimulator implements WorkloadSimulator {
   private readonly readyDelayMs: number;
   private readonly pods: boolean;
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Wake-ups for pods whose minReadySeconds are still running, by ReplicaSet uid. */
+  private readonly availableTimers = new Map<string, NodeJS.Timeout>();
+  /** Without Pod objects: when each ready pod of a ReplicaSet became Ready (ms), by uid. */
+  private readonly readySince = new Map<string, number[]>();
   private nextIp = 10;
 
   constructor(options: DelayedReadyOptions = {}) {
@@ -98,6 +104,7 @@ export class DelayedReadySimulator implements WorkloadSimulator {
     const uid = uidOf(rs);
     if (change.type === "DELETED" || metadataOf(rs)["deletionTimestamp"] !== undefined) {
       this.clear(uid);
+      this.readySince.delete(uid);
       return;
     }
     const desired = replicasOf(rs);
@@ -110,11 +117,12 @@ export class DelayedReadySimulator implements WorkloadSimulator {
     if (specChanged) {
       if (this.pods) this.reconcilePods(rs, desired, handle);
       const capped = Math.min(ready, desired);
+      this.readySince.set(uid, (this.readySince.get(uid) ?? []).slice(0, capped));
       handle.patchReplicaSetStatus(namespace, name, {
         replicas: desired,
         fullyLabeledReplicas: desired,
         readyReplicas: capped,
-        availableReplicas: capped,
+        availableReplicas: Math.min(capped, this.available(rs, handle)),
         observedGeneration: typeof generation === "number" ? generation : 1,
       });
     }
@@ -127,10 +135,47 @@ export class DelayedReadySimulator implements WorkloadSimulator {
       if (!current || uidOf(current) !== uid) return;
       const want = replicasOf(current);
       if (this.pods) this.markPodsReady(current, handle);
-      handle.patchReplicaSetStatus(namespace, name, { replicas: want, fullyLabeledReplicas: want, readyReplicas: want, availableReplicas: want });
+      const since = this.readySince.get(uid) ?? [];
+      this.readySince.set(uid, [...since, ...Array.from({ length: Math.max(0, want - since.length) }, () => Date.now())].slice(0, want));
+      handle.patchReplicaSetStatus(namespace, name, { replicas: want, fullyLabeledReplicas: want, readyReplicas: want, availableReplicas: this.available(current, handle) });
     }, this.readyDelayMs);
     timer.unref();
     this.timers.set(uid, timer);
+  }
+
+  /**
+   * Available pods of `rs` now; when some Ready pod is still within its minReadySeconds, a wake-up that writes
+   * the count again once it is not (nothing else would: no event marks the moment).
+   */
+  private available(rs: JsonObject, handle: WorkloadHandle): number {
+    const uid = uidOf(rs);
+    const { available, nextAt } = availability(this.readyTimes(rs, handle), minReadySecondsOf(rs), Date.now());
+    const pending = this.availableTimers.get(uid);
+    if (pending) clearTimeout(pending);
+    this.availableTimers.delete(uid);
+    if (nextAt !== undefined) {
+      const timer = setTimeout(() => {
+        this.availableTimers.delete(uid);
+        const current = handle.getReplicaSet(namespaceOf(rs), nameOf(rs));
+        if (!current || uidOf(current) !== uid) return;
+        const ready = statusNumber(current, "readyReplicas") ?? 0;
+        handle.patchReplicaSetStatus(namespaceOf(rs), nameOf(rs), { availableReplicas: Math.min(ready, this.available(current, handle)) });
+      }, Math.max(0, nextAt - Date.now()));
+      timer.unref();
+      this.availableTimers.set(uid, timer);
+    }
+    return available;
+  }
+
+  /** When each Ready pod became Ready: its Ready condition's lastTransitionTime, or (without Pods) as recorded. */
+  private readyTimes(rs: JsonObject, handle: WorkloadHandle): number[] {
+    if (!this.pods) return this.readySince.get(uidOf(rs)) ?? [];
+    return handle.listOwnedPods(namespaceOf(rs), uidOf(rs)).flatMap((pod) => {
+      const conditions = objectField(pod, "status")?.["conditions"];
+      const readyCondition = Array.isArray(conditions) ? conditions.filter(isObject).find((c) => c["type"] === "Ready" && c["status"] === "True") : undefined;
+      const since = Date.parse(String(readyCondition?.["lastTransitionTime"] ?? ""));
+      return Number.isFinite(since) ? [since] : [];
+    });
   }
 
   private reconcilePods(rs: JsonObject, desired: number, handle: WorkloadHandle): void {
@@ -154,11 +199,15 @@ export class DelayedReadySimulator implements WorkloadSimulator {
     const t = this.timers.get(uid);
     if (t) clearTimeout(t);
     this.timers.delete(uid);
+    const a = this.availableTimers.get(uid);
+    if (a) clearTimeout(a);
+    this.availableTimers.delete(uid);
   }
 
   stop(): void {
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of [...this.timers.values(), ...this.availableTimers.values()]) clearTimeout(t);
     this.timers.clear();
+    this.availableTimers.clear();
   }
 }
 

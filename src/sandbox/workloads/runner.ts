@@ -49,6 +49,8 @@ interface RunningPod {
   readonly labels: Record<string, string>;
   readonly process: PodProcess;
   ready: boolean;
+  /** When the pod became Ready (ms): minReadySeconds counts from here. */
+  readySince: number;
   stopping: boolean;
 }
 
@@ -62,6 +64,8 @@ interface ReplicaSetPods {
   failures: number;
   retryAt: number;
   retryTimer: NodeJS.Timeout | undefined;
+  /** Wakes the status write when a Ready pod's minReadySeconds run out. */
+  availableTimer: NodeJS.Timeout | undefined;
 }
 
 export class ProcessWorkloadRunner implements WorkloadSimulator {
@@ -91,7 +95,7 @@ export class ProcessWorkloadRunner implements WorkloadSimulator {
     let state = this.sets.get(uid);
     if (!state) {
       if (change.type === "DELETED") return;
-      state = { namespace: namespaceOf(rs), name: nameOf(rs), uid, pods: [], starting: 0, failures: 0, retryAt: 0, retryTimer: undefined };
+      state = { namespace: namespaceOf(rs), name: nameOf(rs), uid, pods: [], starting: 0, failures: 0, retryAt: 0, retryTimer: undefined, availableTimer: undefined };
       this.sets.set(uid, state);
     }
     this.reconcile(state);
@@ -143,6 +147,7 @@ export class ProcessWorkloadRunner implements WorkloadSimulator {
     this.stopped = true;
     for (const state of this.sets.values()) {
       if (state.retryTimer) clearTimeout(state.retryTimer);
+      if (state.availableTimer) clearTimeout(state.availableTimer);
       for (const pod of state.pods) this.stopPod(pod);
       state.pods = [];
     }
@@ -241,6 +246,7 @@ export class ProcessWorkloadRunner implements WorkloadSimulator {
       labels: templateLabels(rs),
       process: child,
       ready: false,
+      readySince: 0,
       stopping: false,
     };
     state.pods.push(pod);
@@ -266,6 +272,7 @@ export class ProcessWorkloadRunner implements WorkloadSimulator {
     const stored = handle.listOwnedPods(pod.namespace, state.uid).find((p) => nameOf(p) === pod.name);
     if (stored) handle.patchPodStatus(pod.namespace, pod.name, readyPodStatus(stored, pod.process.pid, nowIso()));
     pod.ready = true;
+    pod.readySince = Date.now();
     state.failures = 0;
     this.emit();
     this.reconcile(state);
@@ -299,13 +306,25 @@ export class ProcessWorkloadRunner implements WorkloadSimulator {
 
   private forget(state: ReplicaSetPods, handle: WorkloadHandle): void {
     if (state.retryTimer) clearTimeout(state.retryTimer);
+    if (state.availableTimer) clearTimeout(state.availableTimer);
     for (const pod of [...state.pods]) this.removePod(state, pod, handle);
     this.sets.delete(state.uid);
   }
 
   private writeStatus(state: ReplicaSetPods, rs: JsonObject, handle: WorkloadHandle): void {
-    const status = replicaSetStatusFor(rs, state.pods.length + state.starting, state.pods.filter((p) => p.ready).length);
+    const ready = state.pods.filter((p) => p.ready).map((p) => p.readySince);
+    const { status, nextAt } = replicaSetStatusFor(rs, state.pods.length + state.starting, ready, Date.now());
     // Only real changes: every status write comes back here as a ReplicaSet event.
     if (statusDiffers(rs, status)) handle.patchReplicaSetStatus(state.namespace, state.name, status);
+    if (state.availableTimer) clearTimeout(state.availableTimer);
+    state.availableTimer = undefined;
+    if (nextAt === undefined) return;
+    // A pod becomes available with no event of its own: look again when its minReadySeconds have passed.
+    state.availableTimer = setTimeout(() => {
+      state.availableTimer = undefined;
+      const current = handle.getReplicaSet(state.namespace, state.name);
+      if (current && this.sets.get(state.uid) === state) this.writeStatus(state, current, handle);
+    }, Math.max(0, nextAt - Date.now()));
+    state.availableTimer.unref();
   }
 }

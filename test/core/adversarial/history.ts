@@ -100,6 +100,9 @@ export const routedCanaryStrategy = fc.record({
   },
 }));
 
+/** The routed canary with dynamicStableScale: stable shrinks to its traffic share, and invariant (g) is in play. */
+export const dynamicStableCanaryStrategy = routedCanaryStrategy.map((s) => ({ canary: { ...s.canary, dynamicStableScale: true } }));
+
 export const podCanaryStrategy = fc.record({
   steps: fc.array(canaryStep.filter((s) => !("setHeaderRoute" in s) && !("setCanaryScale" in s)), { minLength: 1, maxLength: 6 }),
   maxSurge: surgeOrUnavailable,
