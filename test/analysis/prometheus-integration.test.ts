@@ -20,7 +20,7 @@ import { startAnalysisRunner, type AnalysisRunner } from "../../src/analysis/run
 import { PrometheusProvider } from "../../src/providers/prometheus.ts";
 import { literalArgs } from "../../src/providers/resolved-args.ts";
 import { prometheusInstalled, startPrometheus, type RunningPrometheus } from "../../src/sandbox/prometheus.ts";
-import { startEnv, type Env } from "../helpers/controller-env.ts";
+import { canaryRollout, startEnv, statusOf, type Env } from "../helpers/controller-env.ts";
 import { startDemoProcess, startLoad, type DemoProcess, type Load } from "./helpers/demo-fleet.ts";
 import { argsFor, shippedMetric } from "./helpers/templates.ts";
 
@@ -370,6 +370,36 @@ describe("analysis against a real Prometheus", { skip, timeout: 170_000 }, () =>
       // The controller's default address is the real Prometheus: only the arg can send this one to port 1.
       const nowhere = await env.waitFor("an Error measurement", async () => (await status("address-arg-nowhere"))?.metricResults?.[0]?.measurements?.find((m) => m.phase === "Error"));
       assert.match(nowhere.message ?? "", /Prometheus unreachable.*127\.0\.0\.1:1/);
+    });
+
+    it("a full canary whose template takes its Prometheus address from the Rollout's args passes, and aborts when the arg points nowhere", async () => {
+      // The controller decides; the runner above executes its runs, and its own default address is the real
+      // Prometheus, so the second revision can only fail through the arg.
+      const controller = await env.startController();
+      await env.kube.create({
+        apiVersion: API_GROUP_VERSION,
+        kind: "AnalysisTemplate",
+        metadata: { name: "error-rate-at", namespace: "default" },
+        spec: {
+          args: [{ name: "prometheus" }, { name: "pod-hash" }, { name: "window" }],
+          metrics: [errorRateMetric({ count: 1, consecutiveErrorLimit: 0, provider: { prometheus: { ...errorRateMetric({}).provider.prometheus, address: "{{args.prometheus}}" } } })],
+        },
+      });
+      const step = (address: string) => ({
+        analysis: { templates: [{ templateName: "error-rate-at" }], args: [{ name: "prometheus", value: address }, { name: "pod-hash", value: hash.good }, { name: "window", value: WINDOW }] },
+      });
+      await env.kube.create(canaryRollout("addr", [{ setWeight: 50 }, step(prometheus.url)], 1));
+      const first = await env.waitForPhase("addr", "Healthy");
+      await env.setImage("addr", "acme/addr:2");
+      const second = await env.waitForPhase("addr", "Healthy", 30_000, (st) => st.stableRS !== undefined && st.stableRS !== first.stableRS);
+      await env.kube.mergePatch({ apiVersion: API_GROUP_VERSION, kind: "Rollout", namespace: "default", name: "addr" }, { spec: { strategy: { canary: { steps: [{ setWeight: 50 }, step("http://127.0.0.1:1")] } }, template: { spec: { containers: [{ name: "app", image: "acme/addr:3" }] } } } });
+      const aborted = await env.waitFor("Aborted", async () => {
+        const st = statusOf(await env.rollout("addr"));
+        return st.phase === "Aborted" ? st : undefined;
+      }, 30_000);
+      assert.match(aborted.message ?? "", /Prometheus unreachable.*127\.0\.0\.1:1/);
+      assert.equal(statusOf(await env.rollout("addr")).stableRS, second.stableRS, "back on the revision the arg let through");
+      await controller.stop();
     });
 
     it("Prometheus stopped mid-run: Error measurements, then Failed after consecutiveErrorLimit", async () => {
