@@ -2,7 +2,7 @@
  * What must hold whatever fails and whenever the controller stops, written once. The property tests, the
  * adversarial world (test/core/adversarial/) and the chaos suite (test/chaos/) call these same checks:
  *
- *  (a) no Service that receives production traffic selects a ReplicaSet without available pods;
+ *  (a) no Service (or DestinationRule subset) that receives production traffic selects a ReplicaSet without available pods;
  *  (b) the pods behind production traffic never fall below spec.replicas - maxUnavailable because of sluice;
  *  (c) weights are integers in 0..100 and every route's weights sum to 100;
  *  (d) an abort reaches 100% stable in the first reconcile after it is decided, whatever the router reported;
@@ -21,7 +21,7 @@ import { gateId, revisionKey, stepGate } from "./gates.ts";
 import type { Observed } from "./observed.ts";
 import type { Action, Plan } from "./plan.ts";
 import type { DesiredRouting } from "./routing.ts";
-import { availableFor, rolloutFloor, servingAvailable, trafficPaths } from "./traffic.ts";
+import { availableFor, rolloutFloor, routedStableHash, servingAvailable, trafficPaths } from "./traffic.ts";
 
 export type InvariantName = "a" | "b" | "c" | "d" | "e" | "f";
 export type Violation = { invariant: InvariantName; message: string };
@@ -109,7 +109,7 @@ export function abortViolations(rollout: Rollout, observed: Observed, plan: Plan
   if (!plan.status.abort) return [];
   const { canary, blueGreen } = rollout.spec.strategy;
   const stable = plan.status.stableRS;
-  const stableSide = canary?.stableService ? observed.services[canary.stableService]?.podHash : undefined;
+  const stableSide = routedStableHash(rollout, observed);
   // A stable Service with no available pods cannot take the traffic: sending it there would be an outage too.
   const stableCanServe = stableSide === undefined || availableFor(observed, stableSide) > 0;
   if (canary?.trafficRouting && !allStable(observed) && stableCanServe) {

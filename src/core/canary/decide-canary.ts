@@ -22,6 +22,7 @@ import { retryIfRequested, startRevisionIfNew } from "../revision-start.ts";
 import { pinService, servicePinnedTo } from "../services.ts";
 import { ALL_TO_STABLE, type DesiredRouting } from "../routing.ts";
 import { describeStep } from "../step-description.ts";
+import { subsetsAsWanted, wantedSubsets } from "../subsets.ts";
 import { availableOf, rolloutFloor } from "../traffic.ts";
 import { canaryReplicasForWeight, replicaRatio, weightFromPods } from "../weights.ts";
 import { scalePods } from "./pod-split.ts";
@@ -48,7 +49,7 @@ function targetsAt(ctx: DecideContext, canary: CanaryStrategy, steps: CanaryStep
   return { canaryReplicas, stableReplicas: total, routing };
 }
 
-/** The router reports exactly `want` (always true without a router). */
+/** The router reports exactly `want`, by subset with the subsets pinned as wanted (always true without a router). */
 function routedAs(ctx: DecideContext, canary: CanaryStrategy, want: DesiredRouting): boolean {
   if (!canary.trafficRouting) return true;
   const seen = ctx.observed.routing;
@@ -57,7 +58,8 @@ function routedAs(ctx: DecideContext, canary: CanaryStrategy, want: DesiredRouti
     seen.ok &&
     seen.canaryWeight === want.canaryWeight &&
     // Routers name managed routes their own way (one per weighted rule, say), so compare presence, not names.
-    seen.managedRoutes.length > 0 === want.headerRoutes.length + want.mirrorRoutes.length > 0
+    seen.managedRoutes.length > 0 === want.headerRoutes.length + want.mirrorRoutes.length > 0 &&
+    subsetsAsWanted(ctx, canary, seen.subsets)
   );
 }
 
@@ -69,7 +71,7 @@ function routedAs(ctx: DecideContext, canary: CanaryStrategy, want: DesiredRouti
 function route(ctx: DecideContext, canary: CanaryStrategy, want: DesiredRouting, force = false): void {
   if (!canary.trafficRouting || routedAs(ctx, canary, want)) return;
   if (!force && ctx.observed.routing && !ctx.observed.routing.ok) return;
-  act(ctx, { kind: "Route", want });
+  act(ctx, { kind: "Route", want, ...wantedSubsets(ctx, canary) });
 }
 
 function recordWeights(ctx: DecideContext, canary: CanaryStrategy, stableHash: string | undefined): void {
