@@ -158,6 +158,10 @@ describe("canary through Istio by DestinationRule subsets, without stableService
       // While v1 is stable the stable subset never leaves it; v3's pods take it only after the canary had all traffic.
       if (s.canary === v2) assert.equal(s.stable, v1.stableRS, at);
     }
+    // Promotion: once v3 has had all the traffic, stable's subset carries weight again only pinned to v3.
+    const allOnV3 = samples.findIndex((s) => s.canary === v3 && s.canaryWeight === 100);
+    assert.ok(allOnV3 >= 0, "promotion sent all traffic to the canary subset first");
+    for (const s of samples.slice(allOnV3)) if (s.stableWeight > 0) assert.equal(s.stable, v3, `stable's subset re-pinned before it got traffic back: ${JSON.stringify(s)}`);
     const last = samples.at(-1);
     assert.deepEqual([last?.stable, last?.canary, last?.canaryWeight], [v3, v3, 0], "promoted: both subsets on the new stable, all traffic on stable's");
   });
