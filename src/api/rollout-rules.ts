@@ -50,14 +50,17 @@ function canaryProblems(spec: RolloutSpec): SpecProblem[] {
       message: `must differ from stableService (both are "${canary.stableService}"): each needs its own Service`,
     });
   }
-  if (router) {
+  const dr = canary.trafficRouting?.istio?.destinationRule;
+  // By DestinationRule subsets the route's host is the rule's and the subsets tell the versions apart (Argo's
+  // subset-level splitting): no Service is routed to, so none is required.
+  if (router && !dr) {
     for (const field of ["stableService", "canaryService"] as const) {
       if (!canary[field]) {
-        problems.push({ path: [...base, field], message: `is required with trafficRouting.${router}: the router sends traffic to it` });
+        const fix = router === "istio" ? "; or route by DestinationRule subsets with trafficRouting.istio.destinationRule" : "";
+        problems.push({ path: [...base, field], message: `is required with trafficRouting.${router}: the router sends traffic to it; set it to a Service selecting the app's pods${fix}` });
       }
     }
   }
-  const dr = canary.trafficRouting?.istio?.destinationRule;
   if (dr && dr.canarySubsetName === dr.stableSubsetName) {
     problems.push({
       path: [...base, "trafficRouting", "istio", "destinationRule", "canarySubsetName"],

@@ -67,7 +67,10 @@ async function run(rollout: Rollout, action: Action, deps: ExecuteDeps, plan: Pl
       return;
     case "Route": {
       if (!deps.router) throw new Error("the plan routes traffic but the Rollout has no router");
-      const problem = await deps.router.apply(rollout, action.want, { stablePodHash: plan.status.stableRS, canaryPodHash: plan.status.currentPodHash });
+      // By subset the action names the hashes decide() checked the plan with; otherwise the status's.
+      const stablePodHash = action.subsets ? action.subsets.stable : plan.status.stableRS;
+      const canaryPodHash = action.subsets ? action.subsets.canary : plan.status.currentPodHash;
+      const problem = await deps.router.apply(rollout, action.want, { ...(stablePodHash ? { stablePodHash } : {}), ...(canaryPodHash ? { canaryPodHash } : {}) });
       if (problem) throw new Error(problem.message);
       return;
     }

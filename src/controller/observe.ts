@@ -67,7 +67,7 @@ export function observedService(name: string, obj: KubeObject): ObservedService 
 export function observedRouting(seen: RouterReadBack | RouterProblem): ObservedRouting {
   return isRouterProblem(seen)
     ? { ok: false, problem: seen }
-    : { ok: true, canaryWeight: seen.weights.canary, managedRoutes: seen.managedRoutes };
+    : { ok: true, canaryWeight: seen.weights.canary, managedRoutes: seen.managedRoutes, ...(seen.subsets ? { subsets: seen.subsets } : {}) };
 }
 
 /** Services the strategy names, with the field that names each. */

@@ -2,7 +2,7 @@
  * What must hold whatever fails and whenever the controller stops, written once. The property tests, the
  * adversarial world (test/core/adversarial/) and the chaos suite (test/chaos/) call these same checks:
  *
- *  (a) no Service that receives production traffic selects a ReplicaSet without available pods;
+ *  (a) no Service (or DestinationRule subset) that receives production traffic selects a ReplicaSet without available pods;
  *  (b) the pods behind production traffic never fall below spec.replicas - maxUnavailable because of sluice;
  *  (c) weights are integers in 0..100 and every route's weights sum to 100;
  *  (d) an abort reaches 100% stable in the first reconcile after it is decided, whatever the router reported
@@ -25,7 +25,7 @@ import { gateId, revisionKey, stepGate } from "./gates.ts";
 import type { Observed } from "./observed.ts";
 import type { Action, Plan } from "./plan.ts";
 import { ALL_TO_STABLE, type DesiredRouting } from "./routing.ts";
-import { availableFor, rolloutFloor, servingAvailable, trafficPaths } from "./traffic.ts";
+import { availableFor, rolloutFloor, routedHash, routedStableHash, servingAvailable, trafficPaths } from "./traffic.ts";
 import { dynamicStable, sideAvailability, stableCapacity, withinStableCapacity } from "./canary/stable-share.ts";
 
 export type InvariantName = "a" | "b" | "c" | "d" | "e" | "f" | "g";
@@ -67,16 +67,17 @@ export function stateViolations(rollout: Rollout, state: Observed): Violation[] 
 function stableOverload(rollout: Rollout, state: Observed, unknownRouter: "skip" | "worst" = "skip"): { excess: number; violation: Violation } | undefined {
   const canary = rollout.spec.strategy.canary;
   const total = rollout.spec.replicas;
-  if (!canary || !dynamicStable(canary) || total <= 0 || !canary.stableService) return undefined;
+  if (!canary || !dynamicStable(canary) || total <= 0) return undefined;
   if (!state.routing?.ok && unknownRouter === "skip") return undefined;
-  const hash = state.services[canary.stableService]?.podHash;
+  // The stable side by Service pin or by DestinationRule subset.
+  const hash = routedHash(rollout, state, "stable");
   if (hash === undefined) return undefined;
   // An unknown router may be sending stable everything (as traffic.ts reads doubt).
   const weight = state.routing?.ok ? state.routing.canaryWeight : 0;
-  const share = 100 - weight + (canary.canaryService && state.services[canary.canaryService]?.podHash === hash ? weight : 0);
+  const share = 100 - weight + (routedHash(rollout, state, "canary") === hash ? weight : 0);
   const available = availableFor(state, hash);
   const capacity = stableCapacity(total, available);
-  return { excess: share - capacity, violation: { invariant: "g", message: `${hash} (the stable Service's pods) gets ${share}% of traffic with ${available}/${total} pods available (${capacity}%)` } };
+  return { excess: share - capacity, violation: { invariant: "g", message: `${hash} (the stable side's pods) gets ${share}% of traffic with ${available}/${total} pods available (${capacity}%)` } };
 }
 
 export function weightViolations(canaryWeight: number, where: string): Violation[] {
@@ -161,7 +162,7 @@ export function abortViolations(rollout: Rollout, observed: Observed, plan: Plan
   if (!plan.status.abort) return [];
   const { canary, blueGreen } = rollout.spec.strategy;
   const stable = plan.status.stableRS;
-  const stableSide = canary?.stableService ? observed.services[canary.stableService]?.podHash : undefined;
+  const stableSide = routedStableHash(rollout, observed);
   // A stable Service with no available pods cannot take the traffic: sending it there would be an outage too.
   const stableCanServe = stableSide === undefined || availableFor(observed, stableSide) > 0;
   if (canary?.trafficRouting && !allStable(observed) && stableCanServe) {

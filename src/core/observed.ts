@@ -30,10 +30,16 @@ export type ObservedService = {
 import type { RouterProblem } from "./router-problem.ts";
 export type { RouterProblem };
 
+/**
+ * Routing by DestinationRule subsets (Istio): the pod-template hash each subset's labels pin it to, as read
+ * back from the rule (what Istio routes by). undefined = not pinned: the subset selects every pod of the app.
+ */
+export type ObservedSubsets = { stable: string | undefined; canary: string | undefined };
+
 /** What the router reports the cluster does now (absent when the rollout has no router). */
 export type ObservedRouting =
-  /** managedRoutes: the header/mirror routes sluice added, as named in the router's objects. */
-  | { ok: true; canaryWeight: number; managedRoutes: string[] }
+  /** managedRoutes: the header/mirror routes sluice added, as named in the router's objects. subsets: when routing by subset. */
+  | { ok: true; canaryWeight: number; managedRoutes: string[]; subsets?: ObservedSubsets | undefined }
   | { ok: false; problem: RouterProblem };
 
 export type ObservedAnalysisRun = {

@@ -31,7 +31,12 @@ export function predict(state: Observed, action: Action): Observed {
     case "Route":
       return {
         ...state,
-        routing: { ok: true, canaryWeight: action.want.canaryWeight, managedRoutes: [...action.want.headerRoutes, ...action.want.mirrorRoutes].map((r) => r.name) },
+        routing: {
+          ok: true,
+          canaryWeight: action.want.canaryWeight,
+          managedRoutes: [...action.want.headerRoutes, ...action.want.mirrorRoutes].map((r) => r.name),
+          ...(action.subsets ? { subsets: action.subsets } : {}),
+        },
       };
     default:
       return state;

@@ -1,6 +1,7 @@
 /** The output of decide(): actions for execute() to carry out in order, the status to write, when to look again. */
 import type { RolloutAnalysis } from "../api/analysis-refs.ts";
 import type { PodMetadata, RolloutStatus } from "../api/rollout.ts";
+import type { ObservedSubsets } from "./observed.ts";
 import type { DesiredRouting } from "./routing.ts";
 
 export type AnalysisRole = "step" | "background" | "prePromotion" | "postPromotion";
@@ -24,7 +25,8 @@ export type Action =
   /** Record (or clear, with null) when a ReplicaSet is due to scale to zero; stored on the object so restarts keep it. */
   | { kind: "SetScaleDownDeadline"; name: string; deadline: string | null }
   | { kind: "DeleteReplicaSet"; name: string }
-  | { kind: "Route"; want: DesiredRouting }
+  /** subsets: routing by DestinationRule subsets, the hashes the router pins them to before it weights (src/core/subsets.ts). */
+  | { kind: "Route"; want: DesiredRouting; subsets?: ObservedSubsets | undefined }
   | { kind: "PinService"; service: string; podHash: string }
   /** spec.workloadRef's scaleDown: the Deployment the Rollout took its template from, down to `replicas`. */
   | { kind: "ScaleWorkload"; name: string; replicas: number }

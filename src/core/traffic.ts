@@ -1,10 +1,10 @@
 /**
- * Where production traffic goes, read from an observed state: which Services receive it and which pods they
- * select. decide() asks it before every change that could take pods away from traffic, and the invariant
+ * Where production traffic goes, read from an observed state: which Services (or, with Istio by subset, which
+ * DestinationRule subsets) receive it and which pods they select. decide() asks it before every change that could take pods away from traffic, and the invariant
  * checks (src/core/invariants.ts) ask it of every state a test world or the chaos suite reaches. An unknown
  * router state counts as "traffic everywhere it could be", so doubt never permits a scale-down.
  */
-import type { Rollout } from "../api/rollout.ts";
+import type { CanaryStrategy, Rollout } from "../api/rollout.ts";
 import type { Observed, ObservedReplicaSet } from "./observed.ts";
 import { availabilityFloor, fenceposts, unavailableOf, type Fenceposts } from "./scaling.ts";
 
@@ -26,6 +26,32 @@ export function availableFor(state: Observed, podHash: string | undefined): numb
 
 const pinOf = (state: Observed, service: string) => state.services[service]?.podHash;
 
+type Side = "stable" | "canary";
+
+/**
+ * One routed side of a canary: by DestinationRule subset, the hash the subset is read back pinned to (what Istio
+ * routes by; unpinned = every pod); by Service, its selector's pin. Subsets not read back (router state unknown)
+ * count as the Service the strategy names beside them, else every pod: doubt never permits a scale-down.
+ */
+function routedSide(canary: CanaryStrategy, state: Observed, side: Side): Omit<TrafficPath, "via"> & { name: string } | undefined {
+  const service = side === "stable" ? canary.stableService : canary.canaryService;
+  const rule = canary.trafficRouting?.istio?.destinationRule;
+  if (rule) {
+    const subsets = state.routing?.ok ? state.routing.subsets : undefined;
+    const podHash = subsets ? subsets[side] : service ? pinOf(state, service) : undefined;
+    return { name: `DestinationRule ${rule.name} subset ${side === "stable" ? rule.stableSubsetName : rule.canarySubsetName}`, service, podHash };
+  }
+  return service ? { name: `Service ${service}`, service, podHash: pinOf(state, service) } : undefined;
+}
+
+/** The hash one side of a routed canary selects in `state`, by Service or by subset (undefined: every pod, or no such side). */
+export function routedHash(rollout: Rollout, state: Observed, side: Side): string | undefined {
+  const canary = rollout.spec.strategy.canary;
+  return canary ? routedSide(canary, state, side)?.podHash : undefined;
+}
+
+export const routedStableHash = (rollout: Rollout, state: Observed): string | undefined => routedHash(rollout, state, "stable");
+
 /** The production paths of the rollout's traffic in `state`. */
 export function trafficPaths(rollout: Rollout, state: Observed): TrafficPath[] {
   const { canary, blueGreen } = rollout.spec.strategy;
@@ -39,13 +65,16 @@ export function trafficPaths(rollout: Rollout, state: Observed): TrafficPath[] {
   const routing = state.routing;
   const known = routing?.ok === true;
   const weight = known ? routing.canaryWeight : undefined;
+  const share = (side: Side, percent: number) => `${side}${weight === undefined ? ", router state unknown" : `, ${percent}%`}`;
   const paths: TrafficPath[] = [];
-  if (canary.stableService && (weight === undefined || weight < 100)) {
-    paths.push({ via: `Service ${canary.stableService} (stable${weight === undefined ? ", router state unknown" : `, ${100 - weight}%`})`, service: canary.stableService, podHash: pinOf(state, canary.stableService) });
+  const stable = routedSide(canary, state, "stable");
+  if (stable && (weight === undefined || weight < 100)) {
+    paths.push({ via: `${stable.name} (${share("stable", 100 - (weight ?? 0))})`, service: stable.service, podHash: stable.podHash });
   }
   const managedRoutes = known ? routing.managedRoutes.length > 0 : true;
-  if (canary.canaryService && (weight === undefined || weight > 0 || managedRoutes)) {
-    paths.push({ via: `Service ${canary.canaryService} (canary${weight === undefined ? ", router state unknown" : `, ${weight}%`})`, service: canary.canaryService, podHash: pinOf(state, canary.canaryService) });
+  const toCanary = routedSide(canary, state, "canary");
+  if (toCanary && (weight === undefined || weight > 0 || managedRoutes)) {
+    paths.push({ via: `${toCanary.name} (${share("canary", weight ?? 0)})`, service: toCanary.service, podHash: toCanary.podHash });
   }
   return paths;
 }

@@ -1,11 +1,9 @@
 /** What every router needs from the Rollout: its Services, its namespace, and how to own objects. */
 import type { Rollout } from "../api/rollout.ts";
 import type { TrafficRouting } from "../api/traffic-routing.ts";
-import { routerProblem, type OwnerReference, type RouterProblem } from "./types.ts";
+import { isRouterProblem, routerProblem, type OwnerReference, type RouterProblem } from "./types.ts";
 
-export type RoutedServices = {
-  rolloutName: string;
-  namespace: string;
+export type RoutedServices = RolloutRef & {
   stableService: string;
   canaryService: string;
 };
@@ -21,19 +19,32 @@ export function rolloutName(rollout: Rollout): string {
   return rollout.metadata.name ?? "";
 }
 
-/** The stable and canary Services; lint requires both with a router, but a router must not trust that. */
-export function routedServices(rollout: Rollout): RoutedServices | RouterProblem {
-  const canary = rollout.spec.strategy.canary;
+/** The canary Rollout a router serves: its name and namespace. */
+export type RolloutRef = { rolloutName: string; namespace: string };
+
+/** Routers only serve canary rollouts; lint refuses others, but a router must not trust that. */
+export function canaryRolloutRef(rollout: Rollout): RolloutRef | RouterProblem {
   const name = rolloutName(rollout);
   const namespace = rolloutNamespace(rollout);
-  if (!canary) return routerProblem("InvalidRollout", `Rollout ${namespace}/${name} has no canary strategy; traffic routers only serve canary rollouts`);
-  if (!canary.stableService || !canary.canaryService) {
+  if (!rollout.spec.strategy.canary) return routerProblem("InvalidRollout", `Rollout ${namespace}/${name} has no canary strategy; traffic routers only serve canary rollouts`);
+  return { rolloutName: name, namespace };
+}
+
+/**
+ * The stable and canary Services; lint requires both with a router (except Istio by DestinationRule subsets,
+ * which routes to no Service of its own), but a router must not trust that.
+ */
+export function routedServices(rollout: Rollout): RoutedServices | RouterProblem {
+  const ref = canaryRolloutRef(rollout);
+  if (isRouterProblem(ref)) return ref;
+  const canary = rollout.spec.strategy.canary;
+  if (!canary?.stableService || !canary.canaryService) {
     return routerProblem(
       "InvalidRollout",
-      `Rollout ${namespace}/${name} needs spec.strategy.canary.stableService and canaryService to route traffic`,
+      `Rollout ${ref.namespace}/${ref.rolloutName} needs spec.strategy.canary.stableService and canaryService to route traffic`,
     );
   }
-  return { rolloutName: name, namespace, stableService: canary.stableService, canaryService: canary.canaryService };
+  return { ...ref, stableService: canary.stableService, canaryService: canary.canaryService };
 }
 
 /** The router block of the given type, or a problem naming what is missing. */

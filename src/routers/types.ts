@@ -5,6 +5,7 @@
  */
 import type { Rollout } from "../api/rollout.ts";
 import type { RouterType } from "../api/traffic-routing.ts";
+import type { ObservedSubsets } from "../core/observed.ts";
 import type { DesiredRouting } from "../core/routing.ts";
 
 export { isRouterProblem, routerProblem, type RouterProblem, type RouterProblemCode } from "../core/router-problem.ts";
@@ -21,6 +22,8 @@ export type ObservedRouting = {
    * http routes; the header name for nginx). For display: apply is level-triggered and never needs them.
    */
   managedRoutes: string[];
+  /** Routing by DestinationRule subsets: the hashes the subsets select now, read back from the rule. */
+  subsets?: ObservedSubsets;
 };
 
 export interface TrafficRouter {

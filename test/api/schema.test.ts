@@ -132,6 +132,23 @@ test("cross-field rules report the field to fix", () => {
   ]);
 });
 
+test("Istio subset mode needs no stableService/canaryService; host mode and other routers still do, and say how to fix it", () => {
+  const messages = (doc: unknown) => {
+    const r = parseSluiceObject(doc);
+    return r.status === "invalid" ? r.errors.map((e) => `${e.path}: ${e.message}`) : [];
+  };
+  const destinationRule = { name: "dr", canarySubsetName: "canary", stableSubsetName: "stable" };
+  assert.deepEqual(messages(rollout({ canary: { trafficRouting: { istio: { virtualService: { name: "vs" }, destinationRule } }, steps: [{ setWeight: 10 }] } })), []);
+  // Still allowed beside the subsets.
+  assert.deepEqual(messages(rollout({ canary: { stableService: "a", canaryService: "b", trafficRouting: { istio: { virtualService: { name: "vs" }, destinationRule } } } })), []);
+  assert.deepEqual(messages(rollout({ canary: { stableService: "a", trafficRouting: { istio: { virtualService: { name: "vs" } } } } })), [
+    "spec.strategy.canary.canaryService: is required with trafficRouting.istio: the router sends traffic to it; set it to a Service selecting the app's pods; or route by DestinationRule subsets with trafficRouting.istio.destinationRule",
+  ]);
+  assert.deepEqual(messages(rollout({ canary: { canaryService: "b", trafficRouting: { smi: {} } } })), [
+    "spec.strategy.canary.stableService: is required with trafficRouting.smi: the router sends traffic to it; set it to a Service selecting the app's pods",
+  ]);
+});
+
 test("a metric is either a query with a condition or a compare", () => {
   const template = (metric: Record<string, unknown>) => ({
     apiVersion: "sluice.dev/v1alpha1",

@@ -90,6 +90,37 @@ test("dynamicStableScale abort: stable is scaled back up and traffic returns to 
   assert.ok(back.trace.some((t) => t.weight === 75 && t.phase === "Aborted"), "the abort held the weight while stable came up");
 });
 
+test("dynamicStableScale by Istio subsets without Services: stable shrinks and an abort holds the weight until stable is back, read through the subsets' pins", () => {
+  const rollout = makeRollout(
+    rolloutInput({
+      canary: {
+        trafficRouting: { istio: { virtualService: { name: "web" }, destinationRule: { name: "web", stableSubsetName: "stable", canarySubsetName: "canary" } } },
+        dynamicStableScale: true,
+        abortScaleDownDelaySeconds: 0,
+        steps: [{ setWeight: 75 }, { pause: {} }],
+      },
+    }),
+  );
+  const cluster = new SimulatedCluster("web", [], true);
+  cluster.subsets = { stable: undefined, canary: undefined };
+  const v1 = reconcileUntilSettled(rollout, cluster).rollout;
+  const v1Hash = v1.status?.stableRS ?? "";
+  const v2 = withImage(v1, "acme/web:2");
+  const paused = reconcileUntilSettled(v2, cluster);
+  assert.equal(cluster.routing?.canaryWeight, 75);
+  assert.equal(replicasOf(cluster, v1Hash), 1, "stable shrank to its 25% share: the canary subset is seen pinned to the canary");
+  cluster.readyAfterMs = 10_000;
+  const aborting: Rollout = { ...paused.rollout, status: { ...paused.rollout.status, abort: true } };
+  const first = decideThrough(aborting, cluster.observed(), new Date(cluster.now));
+  assert.ok(!first.actions.some((a) => a.kind === "Route"), "no traffic back to the stable subset before its pods are available");
+  assert.ok(first.actions.some((a) => a.kind === "ScaleReplicaSet" && a.name === `web-${v1Hash}` && a.replicas === 4));
+  cluster.apply(first, aborting);
+  const back = reconcileUntilSettled({ ...aborting, status: first.status }, cluster);
+  assert.equal(back.rollout.status?.phase, "Aborted");
+  assert.equal(cluster.routing?.canaryWeight, 0);
+  assert.equal(replicasOf(cluster, v1Hash), 4);
+});
+
 test("invariant (g): the stable Service's pods never carry more traffic than their available pods can", () => {
   const rollout = dynamic([{ setWeight: 75 }]);
   const state = (stableAvailable: number, canaryWeight: number) => ({

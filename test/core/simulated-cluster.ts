@@ -9,7 +9,7 @@ import { rolloutSchema } from "../../src/api/rollout.ts";
 import { promote as cliPromote } from "../../src/cli/actions/promote.ts";
 import { decideThrough } from "../../src/core/decide-through.ts";
 import { introducedBy } from "../../src/core/invariants.ts";
-import type { Observed, ObservedReplicaSet, RouterProblem } from "../../src/core/observed.ts";
+import type { Observed, ObservedReplicaSet, ObservedSubsets, RouterProblem } from "../../src/core/observed.ts";
 import type { Action, AnalysisRole, Plan } from "../../src/core/plan.ts";
 import { templateOf } from "../../src/core/rollout-template.ts";
 
@@ -22,6 +22,8 @@ export class SimulatedCluster {
   services: Record<string, { podHash?: string | undefined }> = {};
   routing: { canaryWeight: number; headerRoutes: string[]; mirrorRoutes: string[] } | undefined;
   routerProblem: RouterProblem | undefined;
+  /** Istio by DestinationRule subsets (set it to model one): the hashes the subsets are pinned to, as the router reads them back. */
+  subsets: ObservedSubsets | undefined;
   runs = new Map<string, SimRun>();
   missingReferences: Observed["missingReferences"] = [];
   events: Extract<Action, { kind: "Event" }>[] = [];
@@ -52,7 +54,7 @@ export class SimulatedCluster {
       routing: this.routerProblem
         ? { ok: false, problem: this.routerProblem }
         : this.routing
-          ? { ok: true, canaryWeight: this.routing.canaryWeight, managedRoutes: [...this.routing.headerRoutes, ...this.routing.mirrorRoutes] }
+          ? { ok: true, canaryWeight: this.routing.canaryWeight, managedRoutes: [...this.routing.headerRoutes, ...this.routing.mirrorRoutes], ...(this.subsets ? { subsets: { ...this.subsets } } : {}) }
           : undefined,
       analysisRuns: [...this.runs.values()].map((r) => ({ name: r.name, phase: r.phase, message: r.message, terminated: r.stopped, createdAt: r.createdAt })),
       missingReferences: this.missingReferences,
@@ -111,6 +113,7 @@ export class SimulatedCluster {
           break;
         case "Route":
           if (!this.routing) throw new Error("Route without a router");
+          if (this.subsets && action.subsets) this.subsets = { ...action.subsets };
           this.routing = {
             canaryWeight: action.want.canaryWeight,
             headerRoutes: action.want.headerRoutes.map((h) => h.name),

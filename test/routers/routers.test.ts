@@ -118,7 +118,7 @@ describe("Istio router shell", () => {
     assert.deepEqual(kube.writes.map((write) => write.kind), ["DestinationRule", "VirtualService"]);
     const rule = kube.find("DestinationRule", "shop", "checkout") as KubeObject & { spec: { subsets: { labels: Record<string, string> }[] } };
     assert.deepEqual(rule.spec.subsets.map((subset) => subset.labels["rollouts-pod-template-hash"]), ["aaa111", "bbb222", undefined]);
-    assert.deepEqual(await router.observe(rollout), { weights: { canary: 30, stable: 70 }, managedRoutes: [] });
+    assert.deepEqual(await router.observe(rollout), { weights: { canary: 30, stable: 70 }, managedRoutes: [], subsets: { stable: "aaa111", canary: "bbb222" } });
     await router.apply(rollout, routing(30), { stablePodHash: "aaa111", canaryPodHash: "bbb222" });
     assert.equal(kube.writes.length, 2, "nothing changed, nothing written");
   });
@@ -139,13 +139,67 @@ describe("Istio router shell", () => {
     failing.writes.push(...kube.writes);
     await assert.rejects(routerOf(rollout, failing).apply(rollout, routing(0), { stablePodHash: "aaa111", canaryPodHash: "ccc333" }));
     assert.deepEqual(failing.writes.slice(2).map((w) => w.kind), ["VirtualService"], "the weight went first");
-    assert.deepEqual(await routerOf(rollout, failing).observe(rollout), { weights: { canary: 0, stable: 100 }, managedRoutes: [] });
+    assert.deepEqual(await routerOf(rollout, failing).observe(rollout), { weights: { canary: 0, stable: 100 }, managedRoutes: [], subsets: { stable: "aaa111", canary: "bbb222" } });
     assert.equal((failing.find("DestinationRule", "shop", "checkout") as KubeObject & { spec: { subsets: { labels: Record<string, string> }[] } }).spec.subsets[1]?.labels["rollouts-pod-template-hash"], "bbb222", "the subset did not move while traffic reached it");
     // Without failures: weight 0, then the subset, then the weight asked for.
     await router.apply(rollout, routing(20), { stablePodHash: "aaa111", canaryPodHash: "ccc333" });
     assert.deepEqual(kube.writes.slice(2).map((w) => w.kind), ["VirtualService", "DestinationRule", "VirtualService"]);
     assert.equal(canarySubset(), "ccc333");
-    assert.deepEqual(await router.observe(rollout), { weights: { canary: 20, stable: 80 }, managedRoutes: [] });
+    assert.deepEqual(await router.observe(rollout), { weights: { canary: 20, stable: 80 }, managedRoutes: [], subsets: { stable: "aaa111", canary: "ccc333" } });
+  });
+
+  it("by subset with no stableService/canaryService: weights only the DestinationRule host's subsets and reads back their hashes", async () => {
+    const bare = rolloutWith({ istio: { virtualService: { name: "checkout" }, destinationRule: { name: "checkout", stableSubsetName: "stable", canarySubsetName: "canary" } } }, (raw) => {
+      const canary = raw.spec.strategy.canary;
+      if (canary) {
+        delete canary.stableService;
+        delete canary.canaryService;
+      }
+    });
+    const service = fixture("virtualservice-by-subset.yaml") as KubeObject & { spec: { http: unknown[] } };
+    // Another host's subset that happens to share the name "stable" is someone else's route.
+    service.spec.http.push({ name: "payments", route: [{ destination: { host: "payments.shop.svc.cluster.local", subset: "stable" }, weight: 100 }] });
+    const kube = new FakeKube([service, fixture("destinationrule.yaml")]);
+    const router = routerOf(bare, kube);
+    assert.equal(await router.apply(bare, routing(30), { stablePodHash: "aaa111", canaryPodHash: "bbb222" }), undefined);
+    assert.deepEqual(await router.observe(bare), { weights: { canary: 30, stable: 70 }, managedRoutes: [], subsets: { stable: "aaa111", canary: "bbb222" } });
+    const written = kube.find("VirtualService", "shop", "checkout") as KubeObject & { spec: { http: { name: string; route: unknown[] }[] } };
+    assert.deepEqual(written.spec.http.find((route) => route.name === "payments")?.route, [{ destination: { host: "payments.shop.svc.cluster.local", subset: "stable" }, weight: 100 }]);
+    assert.deepEqual(written.spec.http.find((route) => route.name === "fallback")?.route, [
+      { destination: { host: "checkout", subset: "stable" }, weight: 70 },
+      { destination: { host: "checkout", subset: "canary" }, weight: 30 },
+    ]);
+  });
+
+  it("by subset, promotion: the stable subset is re-pinned to the new version before the canary weight drops to 0", async () => {
+    type Rule = KubeObject & { spec: { subsets: { labels: Record<string, string> }[] } };
+    const seenAtWeights: { canaryWeight: number; stable: string | undefined; canary: string | undefined }[] = [];
+    class Recording extends FakeKube {
+      override async replace(object: KubeObject): Promise<KubeObject> {
+        const stored = await super.replace(object);
+        if (object.kind === "VirtualService") {
+          const rule = this.find("DestinationRule", "shop", "checkout") as Rule;
+          const weights = (await routerOf(rollout, this).observe(rollout)) as { weights: { canary: number } };
+          seenAtWeights.push({ canaryWeight: weights.weights.canary, stable: rule.spec.subsets[0]?.labels["rollouts-pod-template-hash"], canary: rule.spec.subsets[1]?.labels["rollouts-pod-template-hash"] });
+        }
+        return stored;
+      }
+    }
+    const kube = new Recording([fixture("virtualservice-by-subset.yaml"), fixture("destinationrule.yaml")]);
+    const router = routerOf(rollout, kube);
+    await router.apply(rollout, routing(100), { stablePodHash: "aaa111", canaryPodHash: "bbb222" });
+    // Promoted: bbb222 is the stable version now, and traffic returns to the stable subset.
+    await router.apply(rollout, routing(0), { stablePodHash: "bbb222", canaryPodHash: "bbb222" });
+    assert.deepEqual(seenAtWeights, [
+      { canaryWeight: 100, stable: "aaa111", canary: "bbb222" },
+      { canaryWeight: 0, stable: "bbb222", canary: "bbb222" },
+    ]);
+  });
+
+  it("observe by subset reports a missing DestinationRule: without it nobody knows which pods the subsets reach", async () => {
+    const kube = new FakeKube([fixture("virtualservice-by-subset.yaml")]);
+    const seen = await routerOf(rollout, kube).observe(rollout);
+    assert.equal((seen as { code?: string }).code, "ObjectNotFound");
   });
 
   it("stops at a DestinationRule problem before touching the VirtualService", async () => {

@@ -105,7 +105,7 @@ describe("routers against the sandbox API server", () => {
     });
     const router = routerOf(rollout);
     assert.equal(await router.apply(rollout, routing(40, { headerRoutes: [testers] }), { stablePodHash: "s1", canaryPodHash: "c2" }), undefined);
-    assert.deepEqual(await router.observe(rollout), { weights: { canary: 40, stable: 60 }, managedRoutes: ["sluice-checkout-testers"] });
+    assert.deepEqual(await router.observe(rollout), { weights: { canary: 40, stable: 60 }, managedRoutes: ["sluice-checkout-testers"], subsets: { stable: "s1", canary: "c2" } });
     const version = (await stored("networking.istio.io/v1", "VirtualService", "checkout")).metadata.resourceVersion;
     await router.apply(rollout, routing(40, { headerRoutes: [testers] }), { stablePodHash: "s1", canaryPodHash: "c2" });
     assert.equal((await stored("networking.istio.io/v1", "VirtualService", "checkout")).metadata.resourceVersion, version, "no write when nothing changed");

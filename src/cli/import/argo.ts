@@ -154,15 +154,6 @@ function trafficRouting(value: unknown, path: string, notes: Notes): Json | unde
 
 function canary(value: unknown, path: string, notes: Notes): Json {
   const source = asRecord(value);
-  const subsetMode = asRecord(asRecord(source.trafficRouting).istio).destinationRule !== undefined;
-  if (subsetMode) {
-    for (const field of ["stableService", "canaryService"]) {
-      if (source[field] === undefined) {
-        // Argo routes subset mode through the DestinationRule alone; sluice also pins a Service to each version.
-        notes.dropped(`${path}.${field}`, `Argo's Istio subset mode needs no ${field}; sluice does (a Service it pins to the ${field === "stableService" ? "stable" : "canary"} version, beside the subsets): create one selecting the app's pods and set ${field}`);
-      }
-    }
-  }
   const maxTrafficWeight = Number(asRecord(source.trafficRouting).maxTrafficWeight ?? 100);
   const weightScale = maxTrafficWeight > 0 ? 100 / maxTrafficWeight : 1;
   return translateFields(source, path, notes, {

@@ -22,7 +22,8 @@ import { retryIfRequested, startRevisionIfNew } from "../revision-start.ts";
 import { pinService, servicePinnedTo } from "../services.ts";
 import { ALL_TO_STABLE, type DesiredRouting } from "../routing.ts";
 import { describeStep } from "../step-description.ts";
-import { availableOf, rolloutFloor } from "../traffic.ts";
+import { subsetsAsWanted, wantedSubsets } from "../subsets.ts";
+import { availableOf, rolloutFloor, routedHash } from "../traffic.ts";
 import { canaryReplicasForWeight, replicaRatio, weightFromPods } from "../weights.ts";
 import { scalePods } from "./pod-split.ts";
 import { dynamicStable, sideAvailability, stableReplicasFor, withinStableCapacity } from "./stable-share.ts";
@@ -55,16 +56,17 @@ function targetsAt(ctx: DecideContext, canary: CanaryStrategy, steps: CanaryStep
 const seenWeight = (ctx: DecideContext): number | undefined => (ctx.observed.routing?.ok ? ctx.observed.routing.canaryWeight : undefined);
 
 /**
- * The weight the router is seen taking off the stable pods: it reaches the canary only through a canary Service
- * that selects the canary's pods (pinned elsewhere, say to stable by a hand edit, it lands on stable after all).
+ * The weight the router is seen taking off the stable pods: it reaches the canary only through a canary side (its
+ * Service, or its DestinationRule subset) that selects the canary's pods (pinned elsewhere, say to stable by a
+ * hand edit, it lands on stable after all).
  */
-const seenOffStable = (ctx: DecideContext, canary: CanaryStrategy): number => (servicePinnedTo(ctx, canary.canaryService, ctx.currentHash) ? (seenWeight(ctx) ?? 0) : 0);
+const seenOffStable = (ctx: DecideContext): number => (routedHash(ctx.rollout, ctx.observed, "canary") === ctx.currentHash ? (seenWeight(ctx) ?? 0) : 0);
 
 /** `want`, held back (dynamicStableScale) so stable gets no more traffic than its available pods carry. */
 const withinStable = (ctx: DecideContext, canary: CanaryStrategy, want: DesiredRouting): DesiredRouting =>
   withinStableCapacity(canary, ctx.rollout.spec.replicas, sideAvailability(ctx.rollout, ctx.observed), seenWeight(ctx), want);
 
-/** The router reports exactly `want` (always true without a router). */
+/** The router reports exactly `want`, by subset with the subsets pinned as wanted (always true without a router). */
 function routedAs(ctx: DecideContext, canary: CanaryStrategy, want: DesiredRouting): boolean {
   if (!canary.trafficRouting) return true;
   const seen = ctx.observed.routing;
@@ -73,7 +75,8 @@ function routedAs(ctx: DecideContext, canary: CanaryStrategy, want: DesiredRouti
     seen.ok &&
     seen.canaryWeight === want.canaryWeight &&
     // Routers name managed routes their own way (one per weighted rule, say), so compare presence, not names.
-    seen.managedRoutes.length > 0 === want.headerRoutes.length + want.mirrorRoutes.length > 0
+    seen.managedRoutes.length > 0 === want.headerRoutes.length + want.mirrorRoutes.length > 0 &&
+    subsetsAsWanted(ctx, canary, seen.subsets)
   );
 }
 
@@ -85,7 +88,7 @@ function routedAs(ctx: DecideContext, canary: CanaryStrategy, want: DesiredRouti
 function route(ctx: DecideContext, canary: CanaryStrategy, want: DesiredRouting, force = false): void {
   if (!canary.trafficRouting || routedAs(ctx, canary, want)) return;
   if (!force && ctx.observed.routing && !ctx.observed.routing.ok) return;
-  act(ctx, { kind: "Route", want });
+  act(ctx, { kind: "Route", want, ...wantedSubsets(ctx, canary) });
 }
 
 function recordWeights(ctx: DecideContext, canary: CanaryStrategy, stableHash: string | undefined): void {
@@ -127,7 +130,7 @@ function routedTargets(ctx: DecideContext, canary: CanaryStrategy, steps: Canary
   const enoughPods = availableOf(current) >= t.canaryReplicas;
   // Stable keeps the pods for the larger of its shares now and after this step's route: it shrinks (dynamicStableScale)
   // only once the router is seen sending the canary more; an unknown router counts as all traffic on stable.
-  ensureReplicas(ctx, stableHash, stableReplicasFor(canary, total, Math.min(seenOffStable(ctx, canary), t.routing.canaryWeight)));
+  ensureReplicas(ctx, stableHash, stableReplicasFor(canary, total, Math.min(seenOffStable(ctx), t.routing.canaryWeight)));
   const seen = ctx.observed.routing;
   // The canary Service may move to the new pods at once while it gets no traffic; otherwise once they can take its share.
   const pinned = pinService(ctx, canary.canaryService, ctx.currentHash, canaryReplicasForWeight(total, seenWeight(ctx) ?? 100));
@@ -372,7 +375,7 @@ function promote(ctx: DecideContext, canary: CanaryStrategy, steps: CanaryStep[]
     }
   } else {
     const full = ensureReplicas(ctx, ctx.currentHash, total);
-    ensureReplicas(ctx, stableHash, stableReplicasFor(canary, total, seenOffStable(ctx, canary)));
+    ensureReplicas(ctx, stableHash, stableReplicasFor(canary, total, seenOffStable(ctx)));
     const pinned = pinService(ctx, canary.canaryService, ctx.currentHash, total);
     if (!full || !pinned) {
       s.message = `promoting: waiting for ${total} canary pods (${availableOf(replicaSetFor(ctx, ctx.currentHash))} available)`;

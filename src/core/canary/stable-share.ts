@@ -8,7 +8,7 @@
 import type { CanaryStrategy, Rollout } from "../../api/rollout.ts";
 import type { Observed } from "../observed.ts";
 import type { DesiredRouting } from "../routing.ts";
-import { availableFor } from "../traffic.ts";
+import { availableFor, routedHash } from "../traffic.ts";
 
 export const dynamicStable = (canary: CanaryStrategy): boolean => canary.dynamicStableScale && canary.trafficRouting !== undefined;
 
@@ -39,13 +39,13 @@ export function withinStableCapacity(canary: CanaryStrategy, total: number, avai
 }
 
 /**
- * The available pods behind each side's Service, which is where the router's weights land (after a promotion
- * the stable Service already selects the new pods). A canary Service on stable's pods adds nothing to the canary.
+ * The available pods behind each side (its Service, or its DestinationRule subset), which is where the router's
+ * weights land (after a promotion the stable side already selects the new pods). A canary side on stable's pods
+ * adds nothing to the canary.
  */
 export function sideAvailability(rollout: Rollout, state: Observed): { stable: number; canary: number } {
-  const canary = rollout.spec.strategy.canary;
-  const pin = (service: string | undefined) => (service ? state.services[service]?.podHash : undefined);
-  const stableSide = pin(canary?.stableService) ?? rollout.status?.stableRS;
-  const canarySide = pin(canary?.canaryService);
+  // By Service pin, or by DestinationRule subset (Istio subset mode needs no Services).
+  const stableSide = routedHash(rollout, state, "stable") ?? rollout.status?.stableRS;
+  const canarySide = routedHash(rollout, state, "canary");
   return { stable: availableFor(state, stableSide), canary: canarySide === undefined || canarySide === stableSide ? 0 : availableFor(state, canarySide) };
 }

@@ -24,19 +24,20 @@ import { virtualServiceSchema, type IstioHTTPRoute, type IstioRouteDestination, 
  * A validated copy of the VirtualService with its user routes (managed ones set aside) and the routes among
  * them that sluice weights: what both the builder and the read-back start from.
  */
-export function weightedVirtualService(current: unknown, rollout: Rollout) {
-  const target = istioTarget(rollout);
+export function weightedVirtualService(current: unknown, rollout: Rollout, ruleHost?: string) {
+  const target = istioTarget(rollout, ruleHost);
   if (isRouterProblem(target)) return target;
   const service = validatedCopy(virtualServiceSchema, current, target.what);
   if (isRouterProblem(service)) return service;
-  const userRoutes = (service.spec.http ?? []).filter((route) => !isManagedName(target.services.rolloutName, route.name));
+  const userRoutes = (service.spec.http ?? []).filter((route) => !isManagedName(target.rollout.rolloutName, route.name));
   const weighted = targetRoutes(userRoutes, target);
   if (isRouterProblem(weighted)) return weighted;
   return { target, service, userRoutes, weighted };
 }
 
-export function buildVirtualService(current: unknown, rollout: Rollout, want: DesiredRouting): VirtualService | RouterProblem {
-  const prepared = weightedVirtualService(current, rollout);
+/** ruleHost: the DestinationRule's host when routing by subset (only its destinations are weighted). */
+export function buildVirtualService(current: unknown, rollout: Rollout, want: DesiredRouting, ruleHost?: string): VirtualService | RouterProblem {
+  const prepared = weightedVirtualService(current, rollout, ruleHost);
   if (isRouterProblem(prepared)) return prepared;
   const { target, service, userRoutes, weighted } = prepared;
 
@@ -85,7 +86,7 @@ function routeSettings(route: IstioHTTPRoute): IstioHTTPRoute {
 
 function headerHttpRoute(entry: WeightedRoute, position: number, headerRoute: HeaderRoute, target: IstioTarget): IstioHTTPRoute {
   return {
-    name: managedRouteName(target.services.rolloutName, headerRoute.name, position),
+    name: managedRouteName(target.rollout.rolloutName, headerRoute.name, position),
     match: headerRouteMatches(entry.route.match, headerRoute.match),
     route: [{ destination: canaryDestinationLike(entry.stable.destination, target.mode) }],
     ...routeSettings(entry.route),
@@ -95,7 +96,7 @@ function headerHttpRoute(entry: WeightedRoute, position: number, headerRoute: He
 function mirrorHttpRoute(entry: WeightedRoute, position: number, mirrorRoute: MirrorRoute, target: IstioTarget): IstioHTTPRoute {
   const match = mirrorRouteMatches(entry.route.match, mirrorRoute.match);
   return {
-    name: managedRouteName(target.services.rolloutName, mirrorRoute.name, position),
+    name: managedRouteName(target.rollout.rolloutName, mirrorRoute.name, position),
     ...(match ? { match } : {}),
     route: structuredClone(entry.route.route ?? []),
     mirror: canaryDestinationLike(entry.stable.destination, target.mode),

@@ -1,35 +1,43 @@
 /** Recognising the stable and canary destinations of a VirtualService http route. */
 import type { Rollout } from "../../api/rollout.ts";
 import { describeObject } from "../kube-object.ts";
-import { routedServices, rolloutNamespace, routingOf, type RoutedServices } from "../rollout-refs.ts";
+import { canaryRolloutRef, routedServices, rolloutNamespace, routingOf, type RolloutRef } from "../rollout-refs.ts";
 import { isRouterProblem, routerProblem, type RouterProblem } from "../types.ts";
 import type { IstioDestination, IstioHTTPRoute, IstioRouteDestination } from "./schema.ts";
 
-/** How destinations are told apart: by Service host, or by DestinationRule subset of one host. */
+/**
+ * How destinations are told apart: by Service host, or by DestinationRule subset of one host (the rule's:
+ * undefined while it is not read, then any destination with the subset's name counts).
+ */
 export type DestinationMode =
   | { by: "host"; stable: string; canary: string; namespace: string }
-  | { by: "subset"; stable: string; canary: string };
+  | { by: "subset"; stable: string; canary: string; host: string | undefined; namespace: string };
 
 export type IstioTarget = {
-  services: RoutedServices;
+  rollout: RolloutRef;
   mode: DestinationMode;
   /** http route names from trafficRouting.istio.virtualService.routes; undefined = every route naming stable. */
   routeNames: string[] | undefined;
   what: string;
 };
 
-export function istioTarget(rollout: Rollout): IstioTarget | RouterProblem {
-  const services = routedServices(rollout);
-  if (isRouterProblem(services)) return services;
+/** By subset no Service is needed (the route's host is the DestinationRule's); by host both Services are. */
+export function istioTarget(rollout: Rollout, ruleHost?: string): IstioTarget | RouterProblem {
   const routing = routingOf(rollout, "istio");
   if (isRouterProblem(routing)) return routing;
+  const ref = canaryRolloutRef(rollout);
+  if (isRouterProblem(ref)) return ref;
   const namespace = rolloutNamespace(rollout);
   const rule = routing.destinationRule;
-  const mode: DestinationMode = rule
-    ? { by: "subset", stable: rule.stableSubsetName, canary: rule.canarySubsetName }
-    : { by: "host", stable: services.stableService, canary: services.canaryService, namespace };
+  let mode: DestinationMode;
+  if (rule) mode = { by: "subset", stable: rule.stableSubsetName, canary: rule.canarySubsetName, host: ruleHost, namespace };
+  else {
+    const services = routedServices(rollout);
+    if (isRouterProblem(services)) return services;
+    mode = { by: "host", stable: services.stableService, canary: services.canaryService, namespace };
+  }
   const routeNames = routing.virtualService.routes && routing.virtualService.routes.length > 0 ? routing.virtualService.routes : undefined;
-  return { services, mode, routeNames, what: describeObject("VirtualService", namespace, routing.virtualService.name) };
+  return { rollout: ref, mode, routeNames, what: describeObject("VirtualService", namespace, routing.virtualService.name) };
 }
 
 /** Istio accepts a short name or the FQDN (`svc.ns.svc.cluster.local`, any cluster domain). */
@@ -37,12 +45,18 @@ function hostIs(host: string, service: string, namespace: string): boolean {
   return host === service || host === `${service}.${namespace}` || host === `${service}.${namespace}.svc` || host.startsWith(`${service}.${namespace}.svc.`);
 }
 
+/** Two spellings of one host: the DestinationRule may write `web` where the route writes `web.shop.svc.cluster.local`. */
+function sameHost(host: string, ruleHost: string, namespace: string): boolean {
+  const [service = ruleHost, ruleNamespace = namespace] = ruleHost.split(".");
+  return host === ruleHost || hostIs(host, service, ruleNamespace);
+}
+
 /**
- * By subset, the subset name decides (both subsets share the DestinationRule's host); by host, the
+ * By subset, the subset name of the DestinationRule's host decides (both subsets share it); by host, the
  * Service name does, and a destination with a subset is someone else's split, not ours.
  */
 export function isDestination(destination: IstioDestination, mode: DestinationMode, side: "stable" | "canary"): boolean {
-  if (mode.by === "subset") return destination.subset === mode[side];
+  if (mode.by === "subset") return destination.subset === mode[side] && (mode.host === undefined || sameHost(destination.host, mode.host, mode.namespace));
   return destination.subset === undefined && hostIs(destination.host, mode[side], mode.namespace);
 }
 

@@ -10,8 +10,8 @@ import { virtualServiceSchema } from "./schema.ts";
  * A lone destination without a weight takes 100; with two destinations Istio requires explicit weights,
  * so a missing one reads as 0. Target routes that disagree are reported, not averaged.
  */
-export function readVirtualServiceWeights(current: unknown, rollout: Rollout): RoutedWeights | RouterProblem {
-  const prepared = weightedVirtualService(current, rollout);
+export function readVirtualServiceWeights(current: unknown, rollout: Rollout, ruleHost?: string): RoutedWeights | RouterProblem {
+  const prepared = weightedVirtualService(current, rollout, ruleHost);
   if (isRouterProblem(prepared)) return prepared;
   const { target, weighted } = prepared;
 

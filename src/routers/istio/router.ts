@@ -10,12 +10,10 @@ import { ALL_TO_STABLE, type DesiredRouting } from "../../core/routing.ts";
 import type { Logger } from "pino";
 import { conflictRetryFor, withConflictRetry, writeIfChanged } from "../kube-write.ts";
 import { rolloutNamespace, routingOf } from "../rollout-refs.ts";
-import { isRouterProblem, type KubeObject, type ObservedRouting, type RouterContext, type RouterKubeClient, type RouterProblem, type TrafficRouter } from "../types.ts";
+import { isRouterProblem, type ObservedRouting, type RouterContext, type RouterKubeClient, type RouterProblem, type TrafficRouter } from "../types.ts";
 import { buildVirtualService } from "./build.ts";
-import { buildDestinationRule } from "./destination-rule.ts";
+import { buildDestinationRule, readDestinationRule } from "./destination-rule.ts";
 import { readVirtualServiceManagedRoutes, readVirtualServiceWeights } from "./read.ts";
-import { destinationRuleSchema } from "./schema.ts";
-import { POD_TEMPLATE_HASH_LABEL } from "../../api/group.ts";
 
 export type IstioRouterOptions = {
   /** networking.istio.io/v1 (Istio 1.22+); v1beta1 for older control planes. */
@@ -31,13 +29,6 @@ function podHashes(rollout: Rollout, context: RouterContext | undefined): Router
   return { ...(stablePodHash ? { stablePodHash } : {}), ...(canaryPodHash ? { canaryPodHash } : {}) };
 }
 
-/** The pod-template hash the DestinationRule's canary subset selects now. */
-function canarySubsetHash(rule: KubeObject | undefined, subsetName: string | undefined): string | undefined {
-  const parsed = destinationRuleSchema.safeParse(rule);
-  if (!parsed.success) return undefined;
-  return parsed.data.spec.subsets?.find((subset) => subset.name === subsetName)?.labels?.[POD_TEMPLATE_HASH_LABEL];
-}
-
 export function istioRouter(client: RouterKubeClient, options: IstioRouterOptions = {}): TrafficRouter {
   const apiVersion = options.apiVersion ?? "networking.istio.io/v1";
 
@@ -46,26 +37,33 @@ export function istioRouter(client: RouterKubeClient, options: IstioRouterOption
     if (isRouterProblem(routing)) return routing;
     const namespace = rolloutNamespace(rollout);
     const ruleName = routing.destinationRule?.name;
+    // By subset only the DestinationRule host's destinations are weighted (known once the rule is read).
+    let ruleHost: string | undefined;
     const weigh = (wanted: DesiredRouting) =>
       withConflictRetry(async () => {
         const current = await client.get({ apiVersion, kind: "VirtualService", namespace, name: routing.virtualService.name });
-        const desired = buildVirtualService(current, rollout, wanted);
+        const desired = buildVirtualService(current, rollout, wanted, ruleHost);
         if (isRouterProblem(desired)) return desired;
         await writeIfChanged(client, current, desired);
         return undefined;
       }, conflictRetryFor(rollout, `VirtualService ${namespace}/${routing.virtualService.name}`, options.log));
     if (ruleName) {
+      const ruleRef = { apiVersion, kind: "DestinationRule", namespace, name: ruleName };
       const hashes = podHashes(rollout, context);
-      const rule = await client.get({ apiVersion, kind: "DestinationRule", namespace, name: ruleName });
-      const subsetMoves = canarySubsetHash(rule, routing.destinationRule?.canarySubsetName) !== hashes.canaryPodHash;
+      const seen = readDestinationRule(await client.get(ruleRef), rollout);
+      if (!isRouterProblem(seen)) ruleHost = seen.host;
+      // The stable subset moves only at promotion, once the canary subset has all the traffic (the core routes
+      // 100% before it records the new stable), so only the canary subset can move under traffic.
+      const subsetMoves = isRouterProblem(seen) || seen.subsets.canary !== hashes.canaryPodHash;
       if (subsetMoves && (await sendsToCanary(rollout))) {
         const drained = await weigh(ALL_TO_STABLE);
         if (drained) return drained;
       }
       const problem = await withConflictRetry(async () => {
-        const current = await client.get({ apiVersion, kind: "DestinationRule", namespace, name: ruleName });
-        const desired = buildDestinationRule(current, rollout, podHashes(rollout, context));
+        const current = await client.get(ruleRef);
+        const desired = buildDestinationRule(current, rollout, hashes);
         if (isRouterProblem(desired)) return desired;
+        ruleHost = desired.spec.host;
         await writeIfChanged(client, current, desired);
         return undefined;
       }, conflictRetryFor(rollout, `DestinationRule ${namespace}/${ruleName}`, options.log));
@@ -74,13 +72,18 @@ export function istioRouter(client: RouterKubeClient, options: IstioRouterOption
     return weigh(want);
   }
 
+  /** The weights, the managed routes and, by subset, the hashes the subsets select (read from the DestinationRule). */
   async function observe(rollout: Rollout): Promise<ObservedRouting | RouterProblem> {
     const routing = routingOf(rollout, "istio");
     if (isRouterProblem(routing)) return routing;
-    const current = await client.get({ apiVersion, kind: "VirtualService", namespace: rolloutNamespace(rollout), name: routing.virtualService.name });
-    const weights = readVirtualServiceWeights(current, rollout);
+    const namespace = rolloutNamespace(rollout);
+    const ruleName = routing.destinationRule?.name;
+    const rule = ruleName ? readDestinationRule(await client.get({ apiVersion, kind: "DestinationRule", namespace, name: ruleName }), rollout) : undefined;
+    if (isRouterProblem(rule)) return rule;
+    const current = await client.get({ apiVersion, kind: "VirtualService", namespace, name: routing.virtualService.name });
+    const weights = readVirtualServiceWeights(current, rollout, rule?.host);
     if (isRouterProblem(weights)) return weights;
-    return { weights, managedRoutes: readVirtualServiceManagedRoutes(current, rollout) };
+    return { weights, managedRoutes: readVirtualServiceManagedRoutes(current, rollout), ...(rule ? { subsets: rule.subsets } : {}) };
   }
 
   /** The canary subset gets traffic now (by weight or a managed route), or the VirtualService cannot tell. */

@@ -83,25 +83,35 @@ const canaryStep = fc.oneof(
 
 const surgeOrUnavailable = fc.constantFrom<number | string>(0, 1, 2, "25%", "50%");
 
-export const routedCanaryStrategy = fc.record({
-  steps: fc.array(canaryStep, { minLength: 1, maxLength: 6 }),
-  background: fc.boolean(),
-  scaleDownDelaySeconds: fc.constantFrom(0, 30),
-  abortScaleDownDelaySeconds: fc.constantFrom(0, 30),
-}).map(({ steps, background, scaleDownDelaySeconds, abortScaleDownDelaySeconds }) => ({
-  canary: {
-    stableService: "s",
-    canaryService: "c",
-    trafficRouting: { gatewayAPI: { httpRoute: "r" } },
-    steps: steps as never,
-    scaleDownDelaySeconds,
-    abortScaleDownDelaySeconds,
-    ...(background ? { analysis } : {}),
-  },
-}));
+/** A canary through a router: by default Gateway API with its two Services. */
+const routedCanary = (routing: Record<string, unknown> = { stableService: "s", canaryService: "c", trafficRouting: { gatewayAPI: { httpRoute: "r" } } }) =>
+  fc.record({
+    steps: fc.array(canaryStep, { minLength: 1, maxLength: 6 }),
+    background: fc.boolean(),
+    scaleDownDelaySeconds: fc.constantFrom(0, 30),
+    abortScaleDownDelaySeconds: fc.constantFrom(0, 30),
+  }).map(({ steps, background, scaleDownDelaySeconds, abortScaleDownDelaySeconds }) => ({
+    canary: {
+      ...routing,
+      steps: steps as never,
+      scaleDownDelaySeconds,
+      abortScaleDownDelaySeconds,
+      ...(background ? { analysis } : {}),
+    },
+  }));
+
+export const routedCanaryStrategy = routedCanary();
+
+/** Argo's Istio subset-level splitting: no Services at all, the DestinationRule's subsets are the traffic paths. */
+export const subsetCanaryStrategy = routedCanary({
+  trafficRouting: { istio: { virtualService: { name: "vs" }, destinationRule: { name: "dr", stableSubsetName: "stable", canarySubsetName: "canary" } } },
+});
 
 /** The routed canary with dynamicStableScale: stable shrinks to its traffic share, and invariant (g) is in play. */
 export const dynamicStableCanaryStrategy = routedCanaryStrategy.map((s) => ({ canary: { ...s.canary, dynamicStableScale: true } }));
+
+/** Subsets without Services and dynamicStableScale: stable's capacity is read through the stable subset's pin. */
+export const dynamicStableSubsetStrategy = subsetCanaryStrategy.map((s) => ({ canary: { ...s.canary, dynamicStableScale: true } }));
 
 export const podCanaryStrategy = fc.record({
   steps: fc.array(canaryStep.filter((s) => !("setHeaderRoute" in s) && !("setCanaryScale" in s)), { minLength: 1, maxLength: 6 }),

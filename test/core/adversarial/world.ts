@@ -9,7 +9,7 @@
  */
 import type { AnalysisPhase } from "../../../src/api/analysis-run.ts";
 import type { Rollout } from "../../../src/api/rollout.ts";
-import type { Observed, ObservedAnalysisRun, ObservedReplicaSet, RouterProblem } from "../../../src/core/observed.ts";
+import type { Observed, ObservedAnalysisRun, ObservedReplicaSet, ObservedSubsets, RouterProblem } from "../../../src/core/observed.ts";
 import type { Action } from "../../../src/core/plan.ts";
 import { routerProblem } from "../../../src/core/router-problem.ts";
 
@@ -41,6 +41,8 @@ export class World {
   replicaSets = new Map<string, WorldReplicaSet>();
   services: Record<string, { podHash?: string | undefined }> = {};
   routing: { canaryWeight: number; managedRoutes: string[] } | undefined;
+  /** Istio by DestinationRule subsets: the hash each subset's labels pin it to (undefined = not pinned yet). */
+  subsets: ObservedSubsets | undefined;
   /** What the router reports instead of weights (someone edited the route by hand), until sluice writes it. */
   routerProblem: RouterProblem | undefined;
   runs = new Map<string, WorldRun>();
@@ -57,6 +59,7 @@ export class World {
     for (const s of options.services) this.services[s] = {};
     this.routing = options.withRouter ? { canaryWeight: 0, managedRoutes: [] } : undefined;
     this.workload = options.workload ? { ...options.workload } : undefined;
+    this.subsets = rollout.spec.strategy.canary?.trafficRouting?.istio?.destinationRule ? { stable: undefined, canary: undefined } : undefined;
     this.snapshot = this.trueState();
   }
 
@@ -87,7 +90,7 @@ export class World {
     return {
       replicaSets: [...this.replicaSets.values()].map((rs) => this.replicaSetView(rs)),
       services: Object.fromEntries(Object.entries(this.services).map(([name, s]) => [name, { name, podHash: s.podHash }])),
-      routing: this.routing === undefined ? undefined : this.routerProblem ? { ok: false, problem: this.routerProblem } : { ok: true, canaryWeight: this.routing.canaryWeight, managedRoutes: [...this.routing.managedRoutes] },
+      routing: this.routing === undefined ? undefined : this.routerProblem ? { ok: false, problem: this.routerProblem } : { ok: true, canaryWeight: this.routing.canaryWeight, managedRoutes: [...this.routing.managedRoutes], ...(this.subsets ? { subsets: { ...this.subsets } } : {}) },
       analysisRuns: [...this.runs.values()].map((r): ObservedAnalysisRun => ({ name: r.name, phase: r.phase, message: r.message, terminated: r.terminated })),
       missingReferences: [],
       // Its pods were ready long before; scaling down removes ready pods at once.
@@ -172,6 +175,13 @@ export class World {
       }
       case "Route":
         if (!this.routing) throw new Error("Route without a router");
+        if (this.subsets && action.subsets) {
+          // As the Istio router does: a canary subset that moves while it gets traffic first gets none, then the
+          // subsets are pinned, then the weight asked for is written (src/routers/istio/router.ts).
+          const sendsToCanary = this.routerProblem !== undefined || this.routing.canaryWeight > 0 || this.routing.managedRoutes.length > 0;
+          if (this.subsets.canary !== action.subsets.canary && sendsToCanary) this.routing = { canaryWeight: 0, managedRoutes: [] };
+          this.subsets = { stable: action.subsets.stable, canary: action.subsets.canary ?? action.subsets.stable };
+        }
         // The router rewrites every rule it manages: a hand edit is overwritten.
         this.routing = { canaryWeight: action.want.canaryWeight, managedRoutes: [...action.want.headerRoutes, ...action.want.mirrorRoutes].map((r) => r.name) };
         this.routerProblem = undefined;

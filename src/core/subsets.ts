@@ -1,0 +1,27 @@
+/**
+ * Istio routing by DestinationRule subsets (Argo's subset-level splitting): no Service is routed to; the
+ * router pins each subset to a ReplicaSet's pod-template hash and reads back which hash it selects. The core
+ * says which hashes (on each Route action, so the plan can be checked before it runs) and counts a step's
+ * routing as done only once the subsets are read back pinned so.
+ */
+import type { CanaryStrategy } from "../api/rollout.ts";
+import type { DecideContext } from "./context.ts";
+import type { ObservedSubsets } from "./observed.ts";
+
+export const routesBySubset = (canary: CanaryStrategy | undefined): boolean => canary?.trafficRouting?.istio?.destinationRule !== undefined;
+
+/**
+ * Stable's subset on the stable ReplicaSet, the canary's on the current one (the stable one itself when there is
+ * no canary, so it is never empty). The router moves the canary subset only while it gets no traffic, and the
+ * stable one only changes after promotion has sent all traffic to the canary.
+ */
+export function wantedSubsets(ctx: DecideContext, canary: CanaryStrategy): { subsets: ObservedSubsets } | undefined {
+  if (!routesBySubset(canary)) return undefined;
+  return { subsets: { stable: ctx.status.stableRS, canary: ctx.currentHash } };
+}
+
+/** True without subsets; with them, once the router reads them back pinned as wanted. */
+export function subsetsAsWanted(ctx: DecideContext, canary: CanaryStrategy, seen: ObservedSubsets | undefined): boolean {
+  const wanted = wantedSubsets(ctx, canary);
+  return wanted === undefined || (seen?.stable === wanted.subsets.stable && seen?.canary === wanted.subsets.canary);
+}
