@@ -114,9 +114,9 @@ describe("process workload runner", () => {
   });
 
   it("a pod relabelled in place (ephemeral metadata) keeps its process and its labels while the runner scales its ReplicaSet", async () => {
-    server.create(replicaSet("web-ccc", "ccc", 1));
-    await waitFor("1 ready replica", () => (status(server, "web-ccc")["readyReplicas"] === 1 ? true : undefined));
-    const [before] = runner.pods().filter((p) => p.replicaSet === "web-ccc");
+    server.create(replicaSet("web-relabel", "relabel", 1));
+    await waitFor("1 ready replica", () => (status(server, "web-relabel")["readyReplicas"] === 1 ? true : undefined));
+    const [before] = runner.pods().filter((p) => p.replicaSet === "web-relabel");
     assert.ok(before);
     const podType = server.registry.find("", "v1", "pods");
     assert.ok(podType);
@@ -124,14 +124,14 @@ describe("process workload runner", () => {
     assert.ok(pod);
     const metadata = pod["metadata"] as JsonObject;
     server.service.writeAsController(podType, { ...structuredClone(pod), metadata: { ...metadata, labels: { ...(metadata["labels"] as JsonObject), role: "stable" } } });
-    scale(server, "web-ccc", 2);
-    await waitFor("2 ready replicas", () => (status(server, "web-ccc")["readyReplicas"] === 2 ? true : undefined));
+    scale(server, "web-relabel", 2);
+    await waitFor("2 ready replicas", () => (status(server, "web-relabel")["readyReplicas"] === 2 ? true : undefined));
     const after = runner.pods().find((p) => p.name === before.name);
     assert.equal(after?.pid, before.pid, "the same process: nothing restarted");
     assert.equal(after?.labels["role"], "stable", "the runner reports the stored labels");
     const stored = server.store.get("pods", "default", before.name)?.["metadata"] as JsonObject;
     assert.equal((stored["labels"] as JsonObject)["role"], "stable", "not reverted by the runner's writes");
-    scale(server, "web-ccc", 0);
+    scale(server, "web-relabel", 0);
   });
 
   it("marks pods Ready only after their health check passes", async () => {
