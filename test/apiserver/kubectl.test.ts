@@ -174,7 +174,18 @@ test("kubectl conformance", { timeout: 50_000 }, async (t) => {
     const specSchema = crdVersion.schema.openAPIV3Schema.properties.spec.properties;
     const defaulted = Object.entries(specSchema).filter(([key, s]) => s.default !== undefined && !(key in subject.spec("x")));
     assert.ok(defaulted.length > 0, "the CRD has spec defaults to check");
-    for (const [key, s] of defaulted) assert.deepEqual(obj.spec[key], s.default, `default of spec.${key}`);
+    // As kube-apiserver defaults: an object's default, then the defaults of its own properties inside it.
+    type Node = { default?: unknown; properties?: Record<string, Node> };
+    const withInnerDefaults = (node: Node, value: unknown): unknown => {
+      if (typeof value !== "object" || value === null || Array.isArray(value) || !node.properties) return value;
+      const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+      for (const [k, p] of Object.entries(node.properties)) {
+        if (out[k] === undefined && p.default !== undefined) out[k] = structuredClone(p.default);
+        if (out[k] !== undefined) out[k] = withInnerDefaults(p, out[k]);
+      }
+      return out;
+    };
+    for (const [key, s] of defaulted) assert.deepEqual(obj.spec[key], withInnerDefaults(s as Node, s.default), `default of spec.${key}`);
   });
 
   await t.test("patch --type merge, patch --subresource status, wait --for=jsonpath", async () => {
