@@ -7,11 +7,11 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { API_GROUP_VERSION, POD_TEMPLATE_HASH_LABEL } from "../../src/api/group.ts";
+import { POD_TEMPLATE_HASH_LABEL } from "../../src/api/group.ts";
 import type { KubeObject } from "../../src/kube/kube-client.ts";
 import { routerFor } from "../../src/routers/router-for.ts";
 import { allThirdPartyCrdFiles } from "../../src/sandbox/crds/index.ts";
-import { startEnv, statusOf, type Env } from "../helpers/controller-env.ts";
+import { rolloutManifest, startEnv, statusOf, type Env } from "../helpers/controller-env.ts";
 
 const ISTIO = "networking.istio.io/v1";
 
@@ -94,24 +94,16 @@ describe("canary through Istio by DestinationRule subsets, without stableService
 
   test("each weight reaches the subset pinned to its version's available pods; abort → 100/0 on stable; the next revision promotes", { timeout: 90_000 }, async () => {
     for (const obj of userObjects()) await env.kube.create(obj);
-    await env.kube.create({
-      apiVersion: API_GROUP_VERSION,
-      kind: "Rollout",
-      metadata: { name: "shop", namespace: "default" },
-      spec: {
-        replicas: 2,
-        selector: { matchLabels: { app: "shop" } },
-        template: { metadata: { labels: { app: "shop" } }, spec: { containers: [{ name: "app", image: "acme/shop:1" }] } },
-        strategy: {
-          canary: {
-            trafficRouting: { istio: { virtualService: { name: "shop", routes: ["primary"] }, destinationRule: { name: "shop", stableSubsetName: "stable", canarySubsetName: "canary" } } },
-            abortScaleDownDelaySeconds: 0,
-            scaleDownDelaySeconds: 0,
-            steps: [{ setWeight: 20 }, { pause: { duration: 1 } }, { setWeight: 60 }, { pause: {} }],
-          },
+    await env.kube.create(
+      rolloutManifest("shop", {
+        canary: {
+          trafficRouting: { istio: { virtualService: { name: "shop", routes: ["primary"] }, destinationRule: { name: "shop", stableSubsetName: "stable", canarySubsetName: "canary" } } },
+          abortScaleDownDelaySeconds: 0,
+          scaleDownDelaySeconds: 0,
+          steps: [{ setWeight: 20 }, { pause: { duration: 1 } }, { setWeight: 60 }, { pause: {} }],
         },
-      },
-    });
+      }),
+    );
     const v1 = await env.waitForPhase("shop", "Healthy", 20_000);
     const first = await current();
     assert.deepEqual([first.stable, first.canary], [v1.stableRS, v1.stableRS], "no canary yet: both subsets select the stable pods");
