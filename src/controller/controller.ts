@@ -27,6 +27,7 @@ import { Leadership, type ShardConfig } from "./leadership.ts";
 import { createMetrics, type ControllerMetrics } from "./metrics.ts";
 import { ReconcileWorkers } from "./reconcile-workers.ts";
 import { WorkQueue } from "./work-queue.ts";
+import { Notifier, type NotifierOptions } from "./notifications/notifier.ts";
 
 export type ControllerOptions = {
   kc: KubeConfig;
@@ -45,6 +46,11 @@ export type ControllerOptions = {
   /** The router for a Rollout, given the controller's own client (so its requests are counted and retried alike) and logger. */
   routerFor?: (rollout: Rollout, kube: KubeClient, options: { log: Logger }) => TrafficRouter | undefined;
   now?: () => Date;
+  /**
+   * Rollout notifications (default on; they cost nothing until a Rollout carries the subscribe annotation).
+   * `controllerNamespace`: its sluice-notifications ConfigMap serves every namespace.
+   */
+  notifications?: { controllerNamespace?: string | undefined; policy?: NotifierOptions["policy"]; queueLimit?: number | undefined } | false;
 };
 
 export type RunningController = {
@@ -121,8 +127,11 @@ export async function startController(options: ControllerOptions): Promise<Runni
     analysis = new AnalysisLifecycle({ kc, kube, view, leadership, namespace: options.namespace, log, prometheusAddress: options.analysis?.prometheusAddress, now: options.now });
   }
 
+  // Reads only (ConfigMaps, Secrets), so the unfenced client: a notification is never an API write.
+  const notifier = options.notifications === false ? undefined : new Notifier({ kube, log, metrics: metrics.notifications, ...options.notifications });
+
   // queue → workers → reconcile → fenced writes.
-  const workers = new ReconcileWorkers({ queue, kube, view, leadership, metrics, log, now, routerFor: options.routerFor });
+  const workers = new ReconcileWorkers({ queue, kube, view, leadership, metrics, log, now, routerFor: options.routerFor, notifier });
 
   const servers = await startServers({ metricsAddr: options.metricsAddr, healthAddr: options.healthAddr, registry: metrics.registry, state: { synced: () => view.hasSynced() } });
   const workerCount = Math.max(1, options.workers ?? 2);
@@ -151,6 +160,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
       queue.shutDown();
       leadership.endAll("shutting down");
       await workers.drained();
+      await notifier?.close();
       await analysis?.close();
       await leadership.stop();
       await view.stop();

@@ -42,6 +42,17 @@ export function createMetrics() {
     },
     apiRequests: new Counter({ name: "sluice_kube_api_requests_total", help: "Kubernetes API requests by verb, kind and HTTP code (0 = no response).", labelNames: ["verb", "kind", "code"] as const, registers: [registry] }),
     isLeader: new Gauge({ name: "sluice_leader", help: "1 when this instance is the leader (or leader election is off); sharded, when it holds any shard.", registers: [registry] }),
+    notifications: {
+      sent: new Counter({ name: "sluice_notifications_sent_total", help: "Notifications delivered, by receiver type and event.", labelNames: ["receiver_type", "event"] as const, registers: [registry] }),
+      failed: new Counter({
+        name: "sluice_notifications_failed_total",
+        help: "Notifications given up on after their retries (reason: timeout, connection, http_5xx, http_4xx, config).",
+        labelNames: ["receiver_type", "event", "reason"] as const,
+        registers: [registry],
+      }),
+      dropped: new Counter({ name: "sluice_notifications_dropped_total", help: "Notifications dropped, oldest first, because the delivery queue was full.", registers: [registry] }),
+      queueDepth: new Gauge({ name: "sluice_notifications_queue_depth", help: "Notifications waiting for delivery.", registers: [registry] }),
+    },
     shardsHeld: new Gauge({ name: "sluice_shards_held", help: "Shards of the Rollouts this instance holds (1 unsharded when leading).", registers: [registry] }),
   };
 }

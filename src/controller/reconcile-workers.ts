@@ -15,6 +15,8 @@ import type { Leadership } from "./leadership.ts";
 import type { ControllerMetrics } from "./metrics.ts";
 import { reconcile, type ReconcileDeps } from "./reconcile.ts";
 import type { WorkQueue } from "./work-queue.ts";
+import { notificationsOf } from "./notifications/events.ts";
+import type { Notifier } from "./notifications/notifier.ts";
 
 export type WorkerOptions = {
   queue: WorkQueue;
@@ -25,6 +27,8 @@ export type WorkerOptions = {
   log: Logger;
   now: () => Date;
   routerFor: ((rollout: Rollout, kube: KubeClient, options: { log: Logger }) => TrafficRouter | undefined) | undefined;
+  /** Rollout notifications (off when undefined); fed after each successful status write, never awaited. */
+  notifier?: Notifier | undefined;
 };
 
 export class ReconcileWorkers {
@@ -50,7 +54,7 @@ export class ReconcileWorkers {
 
   /** What one reconcile writes with: a client (and the Events and router built on it) fenced by one term. */
   private depsFor(guard: WriteGuard): ReconcileDeps {
-    const { kube, view, routerFor, log, now, metrics } = this.o;
+    const { kube, view, routerFor, log, now, metrics, notifier } = this.o;
     const fenced = new FencedKube(kube, guard);
     return {
       kube: fenced,
@@ -66,6 +70,7 @@ export class ReconcileWorkers {
         if (weight !== undefined) metrics.canaryWeight.set(labels, weight);
         if (previous?.currentStepIndex !== rollout.status?.currentStepIndex) metrics.stepTransitions.inc(labels);
       },
+      ...(notifier ? { onWritten: (rollout, actions, previous, status) => notifier.notify(rollout, notificationsOf(rollout, actions, previous, status)) } : {}),
     };
   }
 

@@ -35,6 +35,11 @@ export type ReconcileDeps = {
    * version, and from the API server otherwise.
    */
   rolloutWrites?: Map<string, string>;
+  /**
+   * Called once the status write succeeded, with the plan's actions and the status before and after
+   * (notifications/events.ts says why then). Must return at once: delivery happens elsewhere.
+   */
+  onWritten?: (rollout: Rollout, actions: readonly Action[], previous: RolloutStatus | undefined, status: RolloutStatus) => void;
 };
 
 export type ReconcileResult = { requeueAfterMs?: number | undefined };
@@ -160,6 +165,7 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Recon
   if (wrote) {
     log.info({ phase: plan.status.phase, step: plan.status.currentStepIndex, message: plan.status.message }, "status");
     deps.onStatus?.({ ...rollout, status: plan.status }, rollout.status);
+    deps.onWritten?.(rollout, plan.actions, rollout.status, plan.status);
   }
   if (statusFirst) await carryOut(plan.actions.filter((a) => a.kind !== "Event"));
   // Nothing watches the router's object: while a rollout is under way, read it back now and then, so a hand

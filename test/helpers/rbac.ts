@@ -24,6 +24,7 @@ const RESOURCES: Record<string, [group: string, resource: string]> = {
   Service: ["", "services"],
   Pod: ["", "pods"],
   Secret: ["", "secrets"],
+  ConfigMap: ["", "configmaps"],
   Event: ["", "events"],
   Lease: ["coordination.k8s.io", "leases"],
   HTTPRoute: ["gateway.networking.k8s.io", "httproutes"],

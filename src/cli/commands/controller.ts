@@ -24,6 +24,7 @@ type ControllerArgs = {
   "log-format": string;
   "prometheus-address"?: string | undefined;
   "run-analysis": boolean;
+  "notifications-namespace": string;
 };
 
 export const controllerCommand: CommandModule<object, ControllerArgs> = {
@@ -49,6 +50,7 @@ export const controllerCommand: CommandModule<object, ControllerArgs> = {
       .option("health-addr", { type: "string", default: ":8091", describe: "host:port serving /healthz and /readyz (empty = off)" })
       .option("prometheus-address", { type: "string", describe: "Prometheus for analysis metrics that name no address, e.g. http://prometheus.monitoring:9090" })
       .option("run-analysis", { type: "boolean", default: true, describe: "Execute AnalysisRuns in this process (--no-run-analysis when something else does)" })
+      .option("notifications-namespace", { type: "string", default: process.env.POD_NAMESPACE ?? "sluice-system", describe: "Namespace whose sluice-notifications ConfigMap serves Rollouts in every namespace" })
       .option("log-level", { type: "string", default: "info", choices: ["trace", "debug", "info", "warn", "error"] })
       .option("log-format", { type: "string", default: "json", choices: ["json", "pretty"] }),
   handler: async (args) => {
@@ -72,6 +74,7 @@ export const controllerCommand: CommandModule<object, ControllerArgs> = {
       log,
       routerFor,
       analysis: args["run-analysis"] ? { prometheusAddress: args["prometheus-address"] } : false,
+      notifications: { controllerNamespace: args["notifications-namespace"] },
     });
     await new Promise<void>((resolve) => {
       const shutdown = (signal: string) => {
