@@ -10,6 +10,7 @@ import { describeObject, parseSluiceObject, type SluiceObject } from "../../api/
 import { durationToMs } from "../../api/duration.ts";
 import { templateReferenceProblems, type TemplateLookup } from "../../api/template-references.ts";
 import { overlapWarning } from "../../analysis/query-ranges.ts";
+import { notificationProblems } from "./notification-problems.ts";
 
 export type LintFinding = { location: string; object: string; path: string; message: string };
 
@@ -48,6 +49,7 @@ export function lintDocuments(docs: ManifestDocument[], options: { clusterLookup
       for (const message of doc.syntaxErrors) findings.push({ location, object: "YAML", path: "", message });
       continue;
     }
+    for (const p of notificationProblems(doc.content)) findings.push({ location, object: describeObject(doc.content), path: p.path, message: p.message });
     const result = parseSluiceObject(doc.content);
     if (result.status === "foreign") foreign++;
     else if (result.status === "invalid") {

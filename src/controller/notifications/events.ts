@@ -41,9 +41,13 @@ const BY_REASON: Readonly<Record<string, NotificationEvent>> = {
  */
 export function failedMetrics(message: string): Notification["metrics"] {
   const found: NonNullable<Notification["metrics"]> = [];
-  for (const m of message.matchAll(/metric "([^"]+)" (?:failed|errored)(?:: [^;]*?last: (.+?) does not meet (?:success|failure) condition \((.+?)\))?(?=;|$|, metric )/g)) {
-    found.push({ metric: m[1] ?? "", value: m[2], condition: m[3] });
-  }
+  const starts = [...message.matchAll(/metric "([^"]+)" (?:failed|errored)/g)];
+  starts.forEach((start, i) => {
+    // Each metric's part of the message runs to the next metric's name.
+    const part = message.slice(start.index, starts[i + 1]?.index ?? message.length);
+    const last = /last: (.+?) does not meet (?:success|failure) condition \((.*)\)(?:;|,|$)/.exec(part);
+    found.push({ metric: start[1] ?? "", value: last?.[1], condition: last?.[2] });
+  });
   return found;
 }
 

@@ -1,0 +1,60 @@
+/** The pure mapping from a reconcile's Event actions and status change to notifications. */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { RolloutStatus } from "../../../src/api/rollout.ts";
+import { typedRollout } from "../../../src/cli/rollout-access.ts";
+import type { Action } from "../../../src/core/plan.ts";
+import { failedMetrics, notificationsOf } from "../../../src/controller/notifications/events.ts";
+import { canaryRollout } from "../../helpers/controller-env.ts";
+
+const rollout = typedRollout(canaryRollout("web", [{ setWeight: 20 }, { pause: {} }]));
+const status: RolloutStatus = { phase: "Progressing", currentPodHash: "abc123", currentStepIndex: 1, canary: { weights: { canary: 20, stable: 80 } } };
+const event = (reason: string, message: string): Action => ({ kind: "Event", type: "Normal", reason, message });
+
+test("each Event reason maps to its notification event with the rollout, revision, 1-based step and weights", () => {
+  const cases: [string, string][] = [
+    ["NewRevision", "rollout-started"],
+    ["RolloutRetried", "rollout-started"],
+    ["StepCompleted", "step-completed"],
+    ["RolloutPaused", "paused"],
+    ["InconclusiveAnalysis", "paused"],
+    ["RolloutPromoted", "promoted"],
+    ["RolloutAborted", "aborted"],
+  ];
+  for (const [reason, expected] of cases) {
+    const [n, ...rest] = notificationsOf(rollout, [event(reason, "why")], status, status);
+    assert.equal(rest.length, 0, reason);
+    assert.equal(n?.event, expected, reason);
+    assert.deepEqual(n?.rollout, { namespace: "default", name: "web" });
+    assert.equal(n?.revision, "abc123");
+    assert.equal(n?.step, 2);
+    assert.deepEqual(n?.weights, { canary: 20, stable: 80 });
+  }
+  assert.match(notificationsOf(rollout, [event("InconclusiveAnalysis", "analysis x is inconclusive")], status, status)[0]?.message ?? "", /^inconclusive analysis: /);
+});
+
+test("reasons that concern nobody outside (scale-downs, routing problems) and non-Event actions notify nobody", () => {
+  const actions: Action[] = [event("WorkloadScaledDown", "x"), event("TrafficRoutingProblem", "y"), { kind: "DeleteReplicaSet", name: "web-1" }];
+  assert.deepEqual(notificationsOf(rollout, actions, status, status), []);
+});
+
+test("an abort by a failed analysis is analysis-failed (with the metric, value and condition) and aborted", () => {
+  const message = `analysis web-abc-2 failed: metric "smoke" failed: 1 failed measurement(s), limit 0; last: "fail" does not meet success condition (result == 'pass'); sending all traffic back to stable`;
+  const [failed, aborted] = notificationsOf(rollout, [event("RolloutAborted", message)], status, { ...status, phase: "Aborted" });
+  assert.equal(failed?.event, "analysis-failed");
+  assert.deepEqual(failed?.metrics, [{ metric: "smoke", value: `"fail"`, condition: "result == 'pass'" }]);
+  assert.equal(aborted?.event, "aborted");
+  assert.equal(aborted?.metrics, undefined);
+});
+
+test("failedMetrics reads a metric without a condition (errored) too", () => {
+  assert.deepEqual(failedMetrics(`analysis a errored: metric "latency" errored: cannot reach Prometheus`), [{ metric: "latency", value: undefined, condition: undefined }]);
+});
+
+test("completed is the status reaching Healthy from a rollout under way, not a first reconcile nor staying Healthy", () => {
+  const healthy: RolloutStatus = { ...status, phase: "Healthy", message: "healthy" };
+  assert.deepEqual(notificationsOf(rollout, [], status, healthy).map((n) => n.event), ["completed"]);
+  assert.deepEqual(notificationsOf(rollout, [], undefined, healthy), []);
+  assert.deepEqual(notificationsOf(rollout, [], {}, healthy), []);
+  assert.deepEqual(notificationsOf(rollout, [], healthy, healthy), []);
+});
