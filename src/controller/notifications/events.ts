@@ -32,7 +32,6 @@ const BY_REASON: Readonly<Record<string, NotificationEvent>> = {
   RolloutPaused: "paused",
   InconclusiveAnalysis: "paused",
   RolloutPromoted: "promoted",
-  RolloutAborted: "aborted",
 };
 
 /**
@@ -61,22 +60,48 @@ export function notificationsOf(rollout: Rollout, actions: readonly Action[], pr
   const out: Notification[] = [];
   for (const action of actions) {
     if (action.kind !== "Event") continue;
-    const event = BY_REASON[action.reason];
-    if (!event) continue;
-    if (event === "aborted" && /^analysis \S+ (failed|errored)/.test(action.message)) {
-      out.push({ ...base, event: "analysis-failed", message: action.message, metrics: failedMetrics(action.message) });
+    // decideThrough joins a step's StepCompleted into the Event of what came next ("completed step 1/2 (...);
+    // paused at ..."): each joined step is a step-completed of its own, numbered as it was.
+    const { completed, rest } = splitCompletedSteps(action.message);
+    for (const step of completed) out.push({ ...base, event: "step-completed", step: step.step ?? base.step, message: step.message });
+    // A StepCompleted in a form not recognised above still notifies, with its whole message.
+    if (action.reason === "StepCompleted" && completed.length === 0) out.push({ ...base, event: "step-completed", message: action.message });
+    // The abort itself is notified from the phase below; its Event says when an analysis caused it.
+    if (action.reason === "RolloutAborted" && /^analysis \S+ (failed|errored)/.test(rest)) {
+      out.push({ ...base, event: "analysis-failed", message: rest, metrics: failedMetrics(rest) });
     }
-    out.push({ ...base, event, message: pausedWhy(action) ?? action.message });
+    const event = action.reason === "StepCompleted" ? undefined : BY_REASON[action.reason];
+    if (event && rest !== "") out.push({ ...base, event, message: pausedWhy(action, rest) });
+  }
+  // aborted is the phase becoming Aborted: an abort by the user or by the progress deadline has no Event of its
+  // own, and one by analysis reaches the phase a reconcile after its Event; so each abort is notified once.
+  if (status.phase === "Aborted" && previous?.phase !== "Aborted") {
+    out.push({ ...base, event: "aborted", message: status.message ?? "aborted" });
   }
   // completed has no Kubernetes Event of its own (one would add an API write per revision): it is the status
-  // reaching Healthy from a rollout under way. A Rollout's first reconcile (no phase yet) completes nothing.
-  if (status.phase === "Healthy" && previous?.phase !== undefined && previous.phase !== "Healthy") {
+  // reaching Healthy from a rollout under way (Progressing or Paused), a first deployment included.
+  if (status.phase === "Healthy" && (previous?.phase === "Progressing" || previous?.phase === "Paused")) {
     out.push({ ...base, event: "completed", message: status.message ?? `revision ${status.currentPodHash ?? ""} is stable and healthy` });
   }
   return out;
 }
 
 /** A pause says why: the Event's message already does ("paused at step 2/3", "... is inconclusive ..."). */
-function pausedWhy(action: EventAction): string | undefined {
-  return action.reason === "InconclusiveAnalysis" ? `inconclusive analysis: ${action.message}` : undefined;
+function pausedWhy(action: EventAction, message: string): string {
+  return action.reason === "InconclusiveAnalysis" ? `inconclusive analysis: ${message}` : message;
+}
+
+/** A step's StepCompleted message (src/core/canary/decide-canary.ts stepLabel). */
+const COMPLETED_STEP = /^(?:completed|skipped \(promoted\)) (?:step (\d+)\/\d+ \(.*\)|promotion)$/;
+
+/** The leading completed-step parts of an Event message, and what is left of it. */
+export function splitCompletedSteps(message: string): { completed: { message: string; step: number | undefined }[]; rest: string } {
+  const parts = message.split("; ");
+  const completed: { message: string; step: number | undefined }[] = [];
+  while (parts.length > 0) {
+    const match = COMPLETED_STEP.exec(parts[0] ?? "");
+    if (!match) break;
+    completed.push({ message: parts.shift() ?? "", step: match[1] === undefined ? undefined : Number(match[1]) });
+  }
+  return { completed, rest: parts.join("; ") };
 }

@@ -15,11 +15,9 @@ test("each Event reason maps to its notification event with the rollout, revisio
   const cases: [string, string][] = [
     ["NewRevision", "rollout-started"],
     ["RolloutRetried", "rollout-started"],
-    ["StepCompleted", "step-completed"],
     ["RolloutPaused", "paused"],
     ["InconclusiveAnalysis", "paused"],
     ["RolloutPromoted", "promoted"],
-    ["RolloutAborted", "aborted"],
   ];
   for (const [reason, expected] of cases) {
     const [n, ...rest] = notificationsOf(rollout, [event(reason, "why")], status, status);
@@ -33,27 +31,48 @@ test("each Event reason maps to its notification event with the rollout, revisio
   assert.match(notificationsOf(rollout, [event("InconclusiveAnalysis", "analysis x is inconclusive")], status, status)[0]?.message ?? "", /^inconclusive analysis: /);
 });
 
+test("a StepCompleted, alone or joined into the next Event by decideThrough, is a step-completed numbered as the step it completed", () => {
+  const alone = notificationsOf(rollout, [event("StepCompleted", "completed step 1/2 (set weight 20%)")], status, status);
+  assert.deepEqual(alone.map((n) => [n.event, n.step, n.message]), [["step-completed", 1, "completed step 1/2 (set weight 20%)"]]);
+  const joined = notificationsOf(rollout, [event("RolloutPaused", "completed step 1/2 (set weight 20%); paused at step 2/2 (pause)")], status, status);
+  assert.deepEqual(joined.map((n) => [n.event, n.step, n.message]), [
+    ["step-completed", 1, "completed step 1/2 (set weight 20%)"],
+    ["paused", 2, "paused at step 2/2 (pause)"],
+  ]);
+  const promoted = notificationsOf(rollout, [event("RolloutPromoted", "skipped (promoted) step 2/2 (pause); completed promotion; revision abc is now stable (was def)")], status, status);
+  assert.deepEqual(promoted.map((n) => n.event), ["step-completed", "step-completed", "promoted"]);
+  assert.equal(promoted[2]?.message, "revision abc is now stable (was def)");
+});
+
 test("reasons that concern nobody outside (scale-downs, routing problems) and non-Event actions notify nobody", () => {
   const actions: Action[] = [event("WorkloadScaledDown", "x"), event("TrafficRoutingProblem", "y"), { kind: "DeleteReplicaSet", name: "web-1" }];
   assert.deepEqual(notificationsOf(rollout, actions, status, status), []);
 });
 
-test("an abort by a failed analysis is analysis-failed (with the metric, value and condition) and aborted", () => {
+test("an abort by a failed analysis is analysis-failed (with the metric, value and condition); aborted is the phase becoming Aborted, once", () => {
   const message = `analysis web-abc-2 failed: metric "smoke" failed: 1 failed measurement(s), limit 0; last: "fail" does not meet success condition (result == 'pass'); sending all traffic back to stable`;
-  const [failed, aborted] = notificationsOf(rollout, [event("RolloutAborted", message)], status, { ...status, phase: "Aborted" });
+  const [failed, aborted] = notificationsOf(rollout, [event("RolloutAborted", message)], status, { ...status, phase: "Aborted", message: "aborted: analysis failed" });
   assert.equal(failed?.event, "analysis-failed");
   assert.deepEqual(failed?.metrics, [{ metric: "smoke", value: `"fail"`, condition: "result == 'pass'" }]);
   assert.equal(aborted?.event, "aborted");
+  assert.equal(aborted?.message, "aborted: analysis failed");
   assert.equal(aborted?.metrics, undefined);
+  // The Event a reconcile before the phase: analysis-failed then, aborted with the phase.
+  assert.deepEqual(notificationsOf(rollout, [event("RolloutAborted", message)], status, status).map((n) => n.event), ["analysis-failed"]);
+  const byUser = { ...status, phase: "Aborted" as const, message: "aborted by user" };
+  assert.deepEqual(notificationsOf(rollout, [], status, byUser).map((n) => n.event), ["aborted"]);
+  assert.deepEqual(notificationsOf(rollout, [], byUser, byUser), []);
 });
 
 test("failedMetrics reads a metric without a condition (errored) too", () => {
   assert.deepEqual(failedMetrics(`analysis a errored: metric "latency" errored: cannot reach Prometheus`), [{ metric: "latency", value: undefined, condition: undefined }]);
 });
 
-test("completed is the status reaching Healthy from a rollout under way, not a first reconcile nor staying Healthy", () => {
+test("completed is the status reaching Healthy from Progressing or Paused, not a first reconcile, a recovery from Degraded nor staying Healthy", () => {
   const healthy: RolloutStatus = { ...status, phase: "Healthy", message: "healthy" };
   assert.deepEqual(notificationsOf(rollout, [], status, healthy).map((n) => n.event), ["completed"]);
+  assert.deepEqual(notificationsOf(rollout, [], { ...status, phase: "Paused" }, healthy).map((n) => n.event), ["completed"]);
+  assert.deepEqual(notificationsOf(rollout, [], { ...status, phase: "Degraded" }, healthy), []);
   assert.deepEqual(notificationsOf(rollout, [], undefined, healthy), []);
   assert.deepEqual(notificationsOf(rollout, [], {}, healthy), []);
   assert.deepEqual(notificationsOf(rollout, [], healthy, healthy), []);
