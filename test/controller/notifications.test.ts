@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { after, before, test } from "node:test";
+import { API_GROUP_VERSION } from "../../src/api/group.ts";
 import type { RunningController } from "../../src/controller/controller.ts";
 import { createLogger } from "../../src/kube/logger.ts";
 import { canaryRollout, startEnv, type Env } from "../helpers/controller-env.ts";
@@ -112,6 +113,21 @@ test("an aborted rollout notifies `aborted`; NAME:event narrows what a receiver 
   // Give any other (unwanted) notification the time to arrive before checking there was none.
   await new Promise((r) => setTimeout(r, 500));
   assert.deepEqual(eventsFor("shop"), ["aborted"]);
+});
+
+test("a failed analysis notifies analysis-failed with the metric, value and condition, then aborted", { timeout: 60_000 }, async () => {
+  await env.kube.create({ apiVersion: API_GROUP_VERSION, kind: "AnalysisTemplate", metadata: { name: "smoke", namespace: "default" }, spec: { metrics: [{ name: "smoke", successCondition: "result == 'pass'", provider: { web: { url: "http://127.0.0.1:1/" } } }] } });
+  await env.kube.create(subscribed("pay", "team:analysis-failed|aborted", [{ setWeight: 50 }, { analysis: { templates: [{ templateName: "smoke" }] } }]));
+  await env.waitForPhase("pay", "Healthy");
+  await env.setImage("pay", "acme/pay:2");
+  // The test plays the AnalysisRun (the environment's controller runs none): it fails as the runner reports it.
+  const run = await env.waitFor("the step's AnalysisRun", async () => (await env.kube.list(API_GROUP_VERSION, "AnalysisRun", "default")).find((r) => r.metadata.name.startsWith("pay-")));
+  await env.kube.replaceStatus({ ...run, status: { phase: "Failed", message: `metric "smoke" failed: 1 failed measurement(s), limit 0; last: "fail" does not meet success condition (result == 'pass')` } }, "analysisruns");
+  await waitForEvents("pay", ["analysis-failed", "aborted"]);
+  const failed = bodiesFor("pay").find((r) => r.body.event === "analysis-failed");
+  assert.deepEqual(failed?.body.metrics, [{ metric: "smoke", value: `"fail"`, condition: "result == 'pass'" }]);
+  assert.match(String(failed?.body.message), /^analysis pay-\w+-\d+ failed: metric "smoke" failed/);
+  assert.deepEqual(eventsFor("pay").sort(), ["aborted", "analysis-failed"]);
 });
 
 test("a receiver answering 500 twice, then 200, is retried and the notification delivered", { timeout: 60_000 }, async () => {
