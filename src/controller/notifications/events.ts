@@ -24,11 +24,13 @@ export type Notification = {
 
 type EventAction = Extract<Action, { kind: "Event" }>;
 
-/** Kubernetes Event reason → notification event. Reasons not listed (scale-downs, routing problems) notify nobody. */
+/**
+ * Kubernetes Event reason → notification event. StepCompleted, RolloutAborted and the phases are read below;
+ * reasons not listed (scale-downs, routing problems) notify nobody.
+ */
 const BY_REASON: Readonly<Record<string, NotificationEvent>> = {
   NewRevision: "rollout-started",
   RolloutRetried: "rollout-started",
-  StepCompleted: "step-completed",
   RolloutPaused: "paused",
   InconclusiveAnalysis: "paused",
   RolloutPromoted: "promoted",
@@ -70,7 +72,7 @@ export function notificationsOf(rollout: Rollout, actions: readonly Action[], pr
     if (action.reason === "RolloutAborted" && /^analysis \S+ (failed|errored)/.test(rest)) {
       out.push({ ...base, event: "analysis-failed", message: rest, metrics: failedMetrics(rest) });
     }
-    const event = action.reason === "StepCompleted" ? undefined : BY_REASON[action.reason];
+    const event = BY_REASON[action.reason];
     if (event && rest !== "") out.push({ ...base, event, message: pausedWhy(action, rest) });
   }
   // aborted is the phase becoming Aborted: an abort by the user or by the progress deadline has no Event of its
