@@ -15,12 +15,18 @@ import { canaryRollout } from "../../helpers/controller-env.ts";
 let server: Server;
 let base = "";
 const bodies: unknown[] = [];
+let badAttempts = 0;
 before(async () => {
   server = createServer((req, res) => {
     if (req.url === "/hang") return;
     let text = "";
     req.on("data", (c: Buffer) => (text += c.toString("utf8")));
     req.on("end", () => {
+      if (req.url === "/bad") {
+        badAttempts++;
+        res.writeHead(400).end();
+        return;
+      }
       bodies.push(JSON.parse(text));
       res.end();
     });
@@ -76,4 +82,16 @@ test("a subscribed receiver missing from the ConfigMap is a failure counted with
   await notifier.close();
   assert.equal((await metrics.notifications.failed.get()).values.find((v) => v.labels.reason === "config")?.value, 1);
   assert.match(lines.join(""), /no receiver named nobody in ConfigMap sluice-notifications of namespace default; define it or fix annotation notifications.sluice.dev\/subscribe/);
+});
+
+test("a 4xx is not retried: one attempt, counted as http_4xx", async () => {
+  const metrics = createMetrics();
+  const notifier = new Notifier({ kube: kubeWith(configMap(`- {name: hook, webhook: {url: "${base}/bad"}}`)), log: pino({ level: "silent" }), metrics: metrics.notifications, policy: { minDelayMs: 10, maxDelayMs: 10 } });
+  notifier.notify(subscribedRollout("hook"), [notification]);
+  const failed = async () => (await metrics.notifications.failed.get()).values.find((v) => v.labels.reason === "http_4xx")?.value;
+  for (let i = 0; i < 100 && (await failed()) === undefined; i++) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 100));
+  await notifier.close();
+  assert.equal(await failed(), 1);
+  assert.equal(badAttempts, 1);
 });
