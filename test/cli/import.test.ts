@@ -212,7 +212,13 @@ test("Flagger check webhooks: pre-rollout after the start gate and before any we
       - { name: notify, type: post-rollout, url: "http://chat/" }`))));
   assert.match(text, /timeoutSeconds: 90\n/);
   assert.match(text, /NOT TRANSLATED: spec\.analysis\.webhooks\[0\]\.retries: each interval makes one call/);
-  assert.match(text, /NOT TRANSLATED: spec\.analysis\.webhooks\[1\]: a notification after the release/);
+  // A post-rollout hook is a notification: a receiver subscribed to completed and aborted, with its ConfigMap.
+  assert.match(text, /note: spec\.analysis\.webhooks\[1\]: becomes notification receiver "webhook-notify" \(ConfigMap sluice-notifications\), subscribed to completed and aborted/);
+  const docs = lintDocuments(splitManifest("out.yaml", text));
+  assert.deepEqual(docs.findings, []);
+  const out = splitManifest("out.yaml", text).map((d) => d.content as { kind?: string; metadata?: { annotations?: Record<string, string> }; data?: Record<string, string> });
+  assert.equal(out.find((o) => o.kind === "Rollout")?.metadata?.annotations?.["notifications.sluice.dev/subscribe"], "webhook-notify:completed|aborted");
+  assert.equal(out.find((o) => o.kind === "ConfigMap")?.data?.receivers, "- name: webhook-notify\n  webhook:\n    url: http://chat/\n");
 });
 
 test("a Flagger A/B test that the router cannot express says why and falls back to blue-green", () => {

@@ -8,7 +8,9 @@
  *   metrics (failures count toward the threshold), `pre-rollout` hooks once before any traffic reaches the
  *   canary (an analysis step first; in blue-green, in the pre-promotion analysis), `rollback` hooks every
  *   interval with a 2xx answer failing the analysis (which aborts, as Flagger's rollback does).
- * - Notifications (post-rollout, event) have no gate to map onto: reported with what to use instead.
+ * - Notifications become notification receivers (src/controller/notifications/): `post-rollout` hooks, which
+ *   Flagger calls after the release is promoted or rolled back and whose failure it only logs, are subscribed
+ *   to `completed` and `aborted`; `event` hooks, called for every Flagger event, to every event.
  */
 import { durationToMs } from "../../api/duration.ts";
 import { asArray, asRecord, duration, type Json, type Notes } from "./notes.ts";
@@ -17,8 +19,11 @@ export type Gates = { beforeStart: boolean; beforeEachIncrease: boolean; beforeP
 
 export type ReleaseShape = "canary" | "ab-test" | "blue-green";
 
-/** The web metrics the check hooks became: `everyInterval` beside the metrics, `beforeTraffic` once first. */
-export type HookMetrics = { everyInterval: Json[]; beforeTraffic: Json[] };
+/**
+ * What the hooks became: web metrics `everyInterval` beside the metrics and `beforeTraffic` once first, and
+ * notification `receivers` with the events each is subscribed to (undefined = all).
+ */
+export type HookMetrics = { everyInterval: Json[]; beforeTraffic: Json[]; receivers: { receiver: Json; events: string[] | undefined }[] };
 
 export type WebhookContext = {
   shape: ReleaseShape;
@@ -32,10 +37,8 @@ export type WebhookContext = {
   failureLimit: number;
 };
 
-const NOT_RUN: Record<string, string> = {
-  "post-rollout": "a notification after the release (Flagger only logs its failure): watch sluice's Kubernetes Events (or `sluice status NAME` in the pipeline) instead",
-  event: "a notification per event: watch sluice's Kubernetes Events instead",
-};
+/** Notification hooks: the sluice notification events each type is subscribed to (undefined = all). */
+const NOTIFY_TYPES: Record<string, string[] | undefined> = { "post-rollout": ["completed", "aborted"], event: undefined };
 
 const GATE_TYPES = ["confirm-rollout", "confirm-traffic-increase", "confirm-promotion"] as const;
 const CHECK_TYPES = ["rollout", "pre-rollout", "rollback"] as const;
@@ -46,7 +49,7 @@ const FLAGGER_DEFAULT_TIMEOUT_SECONDS = 10;
 export function translateWebhooks(analysis: Json, context: WebhookContext, notes: Notes): { gates: Gates; hooks: HookMetrics } {
   const { shape, target } = context;
   const gates: Gates = { beforeStart: false, beforeEachIncrease: false, beforePromotion: false };
-  const hooks: HookMetrics = { everyInterval: [], beforeTraffic: [] };
+  const hooks: HookMetrics = { everyInterval: [], beforeTraffic: [], receivers: [] };
   const taken = new Set<string>();
   asArray(analysis.webhooks).forEach((given, i) => {
     const path = `spec.analysis.webhooks[${i}]`;
@@ -58,8 +61,19 @@ export function translateWebhooks(analysis: Json, context: WebhookContext, notes
       if (type === "pre-rollout" && shape !== "blue-green") hooks.beforeTraffic.push(metric);
       else hooks.everyInterval.push(metric);
       notes.info(path, hookNote(type, shape, String(metric.name)));
+    } else if (type in NOTIFY_TYPES) {
+      const events = NOTIFY_TYPES[type];
+      const receiver = { name: uniqueName(`webhook-${String(hook.name ?? type)}`, taken), webhook: { url: String(hook.url ?? "") } };
+      hooks.receivers.push({ receiver, events });
+      for (const key of Object.keys(hook)) {
+        if (!["name", "type", "url", "metadata", "timeout", "muteAlert"].includes(key)) notes.dropped(`${path}.${key}`, "no sluice equivalent");
+      }
+      notes.info(
+        path,
+        `becomes notification receiver "${receiver.name}" (ConfigMap sluice-notifications), subscribed to ${events ? events.join(" and ") : "every event"}${type === "post-rollout" ? ", as Flagger calls it after the release is promoted or rolled back" : ""}; it receives sluice's notification JSON (event, rollout, revision, step, weights, message), not Flagger's payload, so its metadata is not sent; a failed delivery is retried and logged, never blocks the rollout`,
+      );
     } else if (!(GATE_TYPES as readonly string[]).includes(type)) {
-      notes.dropped(path, NOT_RUN[type] ?? `webhook type "${type}" has no sluice equivalent`);
+      notes.dropped(path, `webhook type "${type}" has no sluice equivalent`);
     } else if (type === "confirm-promotion") {
       gates.beforePromotion = true;
       notes.info(path, shape === "blue-green" ? `confirm-promotion becomes autoPromotionEnabled: false; ${approve}` : `confirm-promotion becomes a pause before promotion; ${approve}`);

@@ -6,7 +6,10 @@
  * run as background analysis. Flagger reads the pod template from a Deployment (targetRef); sluice keeps it in
  * the Rollout, so the Deployment must be among the inputs (and is replaced by the Rollout).
  */
+import { stringify } from "yaml";
 import { durationToMs, formatDuration } from "../../api/duration.ts";
+import { NOTIFICATIONS_CONFIGMAP, RECEIVERS_KEY } from "../../controller/notifications/receivers.ts";
+import { SUBSCRIBE_ANNOTATION } from "../../controller/notifications/subscriptions.ts";
 import { API_GROUP_VERSION } from "../../api/group.ts";
 import { ROUTER_CAPABILITIES, ROUTERS_WITH } from "../../api/router-capabilities.ts";
 import type { RouterType } from "../../api/traffic-routing.ts";
@@ -288,7 +291,12 @@ export function translateFlaggerCanary(doc: Json, notes: Notes, deployments: Dep
   const rollout: Json = {
     apiVersion: API_GROUP_VERSION,
     kind: "Rollout",
-    metadata: { name: targetName, namespace, ...(asRecord(deployment.metadata).labels ? { labels: asRecord(deployment.metadata).labels } : {}) },
+    metadata: {
+      name: targetName,
+      namespace,
+      ...(asRecord(deployment.metadata).labels ? { labels: asRecord(deployment.metadata).labels } : {}),
+      ...(hooks.receivers.length > 0 ? { annotations: { [SUBSCRIBE_ANNOTATION]: hooks.receivers.map((r) => `${String(r.receiver.name)}${r.events ? `:${r.events.join("|")}` : ""}`).join(",") } } : {}),
+    },
     spec: {
       replicas: deploymentSpec.replicas ?? 1,
       selector: deploymentSpec.selector,
@@ -314,6 +322,16 @@ export function translateFlaggerCanary(doc: Json, notes: Notes, deployments: Dep
       metadata: { name: templateName, namespace },
       spec: { ...(usesCanaryHash ? { args: [{ name: CANARY_HASH_ARG }] } : {}), metrics },
     });
+  }
+  if (hooks.receivers.length > 0) {
+    // One ConfigMap per namespace: applying it replaces one already there, so the note says to merge.
+    objects.push({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: NOTIFICATIONS_CONFIGMAP, namespace },
+      data: { [RECEIVERS_KEY]: stringify(hooks.receivers.map((r) => r.receiver)) },
+    });
+    notes.info("spec.analysis.webhooks", `the notification receivers are in ConfigMap ${namespace}/${NOTIFICATIONS_CONFIGMAP}; if the namespace has one already, add them to its receivers instead of applying this one`);
   }
   if (hooks.beforeTraffic.length > 0) {
     objects.push({ apiVersion: API_GROUP_VERSION, kind: "AnalysisTemplate", metadata: { name: preRolloutTemplate, namespace }, spec: { metrics: hooks.beforeTraffic } });
