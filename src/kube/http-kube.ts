@@ -14,6 +14,7 @@
  */
 import { HttpMethod, RequestContext, type KubeConfig } from "@kubernetes/client-node";
 import { getGlobalDispatcher, type Dispatcher } from "undici";
+import { withSharedConnections } from "./shared-connections.ts";
 import { ConflictError, describe, KubeRequestError, statusBodyMessage, type KubeClient, type RequestObserver } from "./kube-client.ts";
 import type { KubeObject, ObjectRef } from "./kube-object.ts";
 
@@ -29,7 +30,9 @@ export class HttpKube implements KubeClient {
   private readonly discovered = new Map<string, Promise<Map<string, Resource>>>();
 
   constructor(kc: KubeConfig, observe?: RequestObserver) {
-    this.kc = kc;
+    // Shared connections for every user of this client, not only the controller: client-node hands out a new
+    // Agent (so a new connection, kept open) per request, and a client of 10,000 writes ran out of file handles.
+    this.kc = withSharedConnections(kc);
     this.observe = observe;
   }
 
