@@ -14,10 +14,16 @@ export const routesBySubset = (canary: CanaryStrategy | undefined): boolean => c
  * Stable's subset on the stable ReplicaSet, the canary's on the current one (the stable one itself when there is
  * no canary, so it is never empty). The router moves the canary subset only while it gets no traffic, and the
  * stable one only changes after promotion has sent all traffic to the canary.
+ *
+ * An abort only takes traffic back: the canary subset stays on the pods it selects now. Re-pointed (a new
+ * revision or a revert landed during the abort), the router would first send it nothing, all at once, which a
+ * stable still scaling up (dynamicStableScale) cannot carry, and then send the rest to pods that may not exist.
  */
 export function wantedSubsets(ctx: DecideContext, canary: CanaryStrategy): { subsets: ObservedSubsets } | undefined {
   if (!routesBySubset(canary)) return undefined;
-  return { subsets: { stable: ctx.status.stableRS, canary: ctx.currentHash } };
+  const seen = ctx.observed.routing?.ok ? ctx.observed.routing.subsets?.canary : undefined;
+  const canarySubset = ctx.status.abort && seen !== undefined ? seen : ctx.currentHash;
+  return { subsets: { stable: ctx.status.stableRS, canary: canarySubset } };
 }
 
 /** True without subsets; with them, once the router reads them back pinned as wanted. */

@@ -168,6 +168,14 @@ export class World {
         }
         return;
       }
+      case "SetPodMetadata":
+      case "SetMinReadySeconds": {
+        // Neither changes which pods serve here (the world's availability is its pod delays, its traffic paths
+        // are pod-template hashes), but each is a write: the ReplicaSet's resourceVersion moves, as on a cluster.
+        const rs = this.byName(action.name);
+        if (rs) rs.writes++;
+        return;
+      }
       case "DeleteReplicaSet": {
         const rs = this.byName(action.name);
         if (rs) this.replicaSets.delete(rs.podHash);
@@ -203,6 +211,9 @@ export class World {
         if (run) run.terminated = true;
         return;
       }
+      case "DeleteAnalysisRun":
+        this.runs.delete(action.name); // NotFound: the executor treats it as done
+        return;
       case "ScaleWorkload":
         if (!this.workload) throw new Error(`scale of Deployment ${action.name}, which the Rollout does not reference`);
         if (action.name !== this.workload.name) throw new Error(`scale of Deployment ${action.name}; the Rollout references ${this.workload.name}`);
@@ -210,6 +221,9 @@ export class World {
         return;
       case "Event":
         return;
+      default:
+        // A new kind of action must get a meaning here, or the world silently ignores it (as it once did deletes of runs).
+        throw new Error(`the adversarial world cannot apply ${(action satisfies never as Action).kind}`);
     }
   }
 
