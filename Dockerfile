@@ -5,7 +5,7 @@ WORKDIR /app
 ENV NODE_ENV=production
 # The controller's memory profile (bench/scale.ts, 10,000 Rollouts through three canary cycles: 636 MiB RSS with
 # V8's defaults, under 400 MiB with these): 16 MiB semi-spaces (the young generation grew to 128 MiB with the defaults), and
-# an old generation bounded to what the caches need. deploy/controller.yaml sets the same.
+# an old generation bounded to what the caches need. deploy/base/controller-deployment.yaml sets the same.
 ENV NODE_OPTIONS="--max-old-space-size=320 --max-semi-space-size=16"
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force

@@ -4,7 +4,7 @@
  * AnalysisRun to Failed at once and times, per Rollout, from its run's Failed write being acknowledged to the
  * canary ReplicaSet scaled to 0 (0% canary: without a router the pods are the split), as seen by a watch on the
  * ReplicaSets. The API server and the controller are separate processes; the controller runs with the
- * NODE_OPTIONS deploy/controller.yaml ships.
+ * NODE_OPTIONS deploy/base/controller-deployment.yaml ships.
  *
  * Run: node bench/reaction.ts [--rollouts 1000] [--node-defaults]   (V8's own sizing instead of the shipped NODE_OPTIONS)
  */

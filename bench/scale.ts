@@ -7,7 +7,7 @@
  * every size would take the default run of three sizes past 10 minutes).
  *
  * Run: node bench/scale.ts [--rollouts 1000,5000,10000] [--cycles 3] [--idle-seconds 30] [--soak] [--node-defaults | --controller-node-flags="--max-old-space-size=256"]
- *   The controller runs with the NODE_OPTIONS deploy/controller.yaml ships (its V8 memory profile) unless
+ *   The controller runs with the NODE_OPTIONS deploy/base/controller-deployment.yaml ships (its V8 memory profile) unless
  *   --node-defaults (V8's own sizing, as `sluice controller` runs from a shell) or --controller-node-flags.
  *   --soak: 20 cycles of 1,000 Rollouts, for the memory slope (RSS after the last within 10% of after the first).
  */

@@ -79,12 +79,12 @@ export function cpuSeconds(pid: number): number {
 }
 
 /**
- * The controller's NODE_OPTIONS as shipped (deploy/controller.yaml; the Dockerfile sets the same, a test keeps
+ * The controller's NODE_OPTIONS as shipped (deploy/base/controller-deployment.yaml; the Dockerfile sets the same, a test keeps
  * them equal): the benches measure the controller as a user deploys it unless told otherwise.
  */
 export function shippedControllerNodeOptions(): string[] {
-  const text = readFileSync(join(root, "deploy", "controller.yaml"), "utf8");
+  const text = readFileSync(join(root, "deploy", "base", "controller-deployment.yaml"), "utf8");
   const match = /- name: NODE_OPTIONS\s+value: "([^"]*)"/.exec(text);
-  if (!match?.[1]) throw new Error("deploy/controller.yaml sets no NODE_OPTIONS for the controller");
+  if (!match?.[1]) throw new Error("deploy/base/controller-deployment.yaml sets no NODE_OPTIONS for the controller");
   return match[1].split(" ").filter(Boolean);
 }

@@ -160,7 +160,7 @@ test("a receiver that never answers does not slow the rollout, and its failures 
   await env.waitFor("timeouts counted", async () => ((await counter("sluice_notifications_failed_total", { receiver_type: "webhook", reason: "timeout" })) > 0 ? true : undefined), 30_000);
 });
 
-test("the receivers' URL and token never appear in the controller's logs; its requests are allowed by deploy/controller.yaml", async () => {
+test("the receivers' URL and token never appear in the controller's logs; its requests are allowed by deploy/rbac/cluster-role.yaml", async () => {
   const text = logLines.join("");
   assert.match(text, /"receiver":"dead"/, "deliveries are logged (by receiver name)");
   assert.match(text, /notification not delivered/);

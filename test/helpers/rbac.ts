@@ -1,5 +1,5 @@
 /**
- * Checks that every request the controller made is allowed by the ClusterRole in deploy/controller.yaml,
+ * Checks that every request the controller made is allowed by the ClusterRole in deploy/rbac/cluster-role.yaml,
  * so least privilege is tested, not hoped for.
  */
 import assert from "node:assert/strict";
@@ -35,9 +35,9 @@ const RESOURCES: Record<string, [group: string, resource: string]> = {
 };
 
 function clusterRoleRules(): Rule[] {
-  const docs = parseAllDocuments(readFileSync(join(REPO_ROOT, "deploy", "controller.yaml"), "utf8"));
+  const docs = parseAllDocuments(readFileSync(join(REPO_ROOT, "deploy", "rbac", "cluster-role.yaml"), "utf8"));
   const role = (Array.isArray(docs) ? docs : [docs]).map((d) => d.toJS() as { kind?: string; rules?: Rule[] }).find((d) => d.kind === "ClusterRole");
-  assert.ok(role?.rules, "deploy/controller.yaml has a ClusterRole");
+  assert.ok(role?.rules, "deploy/rbac/cluster-role.yaml has a ClusterRole");
   return role.rules;
 }
 
@@ -58,6 +58,6 @@ export async function assertRequestsAllowedByRbac(metrics: ControllerMetrics): P
     const allowed = rules.some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb));
     if (!allowed) denied.push(`${verb} ${resource}${group ? `.${group}` : ""}`);
   }
-  assert.deepEqual(denied, [], "requests the ClusterRole in deploy/controller.yaml does not allow");
+  assert.deepEqual(denied, [], "requests the ClusterRole in deploy/rbac/cluster-role.yaml does not allow");
   return seen.length;
 }

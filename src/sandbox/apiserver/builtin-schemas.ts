@@ -77,6 +77,13 @@ const MODEL_BY_KIND: Record<string, string> = {
   "networking.k8s.io/Ingress": "V1Ingress",
   "coordination.k8s.io/Lease": "V1Lease",
   "apiextensions.k8s.io/CustomResourceDefinition": "V1CustomResourceDefinition",
+  "/ServiceAccount": "V1ServiceAccount",
+  "apps/StatefulSet": "V1StatefulSet",
+  "policy/PodDisruptionBudget": "V1PodDisruptionBudget",
+  "rbac.authorization.k8s.io/Role": "V1Role",
+  "rbac.authorization.k8s.io/ClusterRole": "V1ClusterRole",
+  "rbac.authorization.k8s.io/RoleBinding": "V1RoleBinding",
+  "rbac.authorization.k8s.io/ClusterRoleBinding": "V1ClusterRoleBinding",
 };
 
 const shared = new Map<string, StructuralSchema>();

@@ -331,6 +331,48 @@ export function builtinResourceTypes(): ResourceType[] {
         defaultTemplate(spec);
       },
     }),
+    // What an install (deploy/) creates besides the controller's own kinds: stored, defaulted and printed as the
+    // real server does, with nothing run for them (no StatefulSet controller, no eviction API).
+    builtin({
+      group: "", version: "v1", kind: "ServiceAccount", plural: "serviceaccounts", namespaced: true, shortNames: ["sa"],
+      printer: printer([{ name: "Secrets", type: "integer" }], (o) => [Array.isArray(o["secrets"]) ? o["secrets"].length : 0]),
+    }),
+    builtin({
+      group: "apps", version: "v1", kind: "StatefulSet", plural: "statefulsets", namespaced: true, shortNames: ["sts"], categories: ["all"],
+      status: true, scale: true, generation: true,
+      printer: printer([{ name: "Ready", type: "string" }], (o) => [`${num(objectField(o, "status")?.["readyReplicas"])}/${num(objectField(o, "spec")?.["replicas"])}`]),
+      defaulter: (o) => {
+        const spec = ensureObject(o, "spec");
+        spec["replicas"] ??= 1;
+        spec["podManagementPolicy"] ??= "OrderedReady";
+        spec["updateStrategy"] ??= { type: "RollingUpdate", rollingUpdate: { partition: 0 } };
+        spec["revisionHistoryLimit"] ??= 10;
+        spec["persistentVolumeClaimRetentionPolicy"] ??= { whenDeleted: "Retain", whenScaled: "Retain" };
+        defaultTemplate(spec);
+        ensureObject(o, "status")["replicas"] ??= 0;
+      },
+    }),
+    builtin({
+      group: "policy", version: "v1", kind: "PodDisruptionBudget", plural: "poddisruptionbudgets", namespaced: true, shortNames: ["pdb"], status: true, generation: true,
+      printer: printer(
+        [{ name: "Min Available", type: "string" }, { name: "Max Unavailable", type: "string" }, { name: "Allowed Disruptions", type: "integer" }],
+        (o) => {
+          const spec = objectField(o, "spec") ?? {};
+          return [String(spec["minAvailable"] ?? "N/A"), String(spec["maxUnavailable"] ?? "N/A"), num(objectField(o, "status")?.["disruptionsAllowed"])];
+        },
+      ),
+    }),
+    ...(["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"] as const).map((kind) =>
+      builtin({
+        group: "rbac.authorization.k8s.io", version: "v1", kind, plural: `${kind.toLowerCase()}s`, namespaced: !kind.startsWith("Cluster"),
+        printer: kind.endsWith("Binding")
+          ? printer([{ name: "Role", type: "string" }], (o) => {
+              const ref = objectField(o, "roleRef") ?? {};
+              return [`${stringField(ref, "kind") ?? ""}/${stringField(ref, "name") ?? ""}`];
+            })
+          : { columns: [NAME_COLUMN, { name: "Created At", type: "date" }], cells: (o) => [stringField(meta(o), "name") ?? "", stringField(meta(o), "creationTimestamp") ?? null] },
+      }),
+    ),
     builtin({
       group: "discovery.k8s.io", version: "v1", kind: "EndpointSlice", plural: "endpointslices", namespaced: true,
     }),
