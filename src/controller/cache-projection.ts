@@ -5,7 +5,7 @@
  * (reconcile reads the Rollout fresh, the runner reads its run fresh). Kept: metadata (without managedFields
  * and kubectl's last-applied copy; of a ReplicaSet only its name, labels, annotations and version), a ReplicaSet's
  * replicas and ready/available counts, an AnalysisRun's
- * `spec.terminate` and status phase and message, a Deployment's replicas, selector, template and counts. Rollouts, Services and templates are kept whole: their specs
+ * `spec.terminate` and status phase and message (and, of a failed run, its failing metrics' latest value and condition), a Deployment's replicas, selector, template and counts. Rollouts, Services and templates are kept whole: their specs
  * are read from the cache (which Rollouts name a Service or template, the templates' metrics).
  *
  * client-node's ListWatch stores the object it received and then hands that same object to the `add` and
@@ -13,6 +13,7 @@
  * transform hook; a trimmed copy would leave the full object cached.)
  */
 import type { KubernetesObject } from "@kubernetes/client-node";
+import { trimToFailedMetrics } from "./failed-metrics.ts";
 
 const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 
@@ -40,8 +41,10 @@ export function trimForCache(kind: string, obj: KubernetesObject): void {
     keepOnly(loose.status, ["readyReplicas", "availableReplicas"]);
   }
   if (kind === "AnalysisRun") {
-    keepOnly(loose.spec, ["terminate"]);
-    keepOnly(loose.status, ["phase", "message"]);
+    // A failed run keeps its failing metrics' value and condition: decide() names them in the abort's Event.
+    trimToFailedMetrics(loose);
+    keepOnly(loose.spec, ["terminate", "metrics"]);
+    keepOnly(loose.status, ["phase", "message", "metricResults"]);
   }
   // Deployments are watched for workloadRef: their template (the Rollout's revision), replicas and counts.
   if (kind === "Deployment") {

@@ -13,6 +13,7 @@ import type { Observed, ObservedAnalysisRun, ObservedReplicaSet, ObservedRouting
 import { isRouterProblem, type KubeObject, type ObservedRouting as RouterReadBack, type RouterProblem, type TrafficRouter } from "../routers/types.ts";
 import type { ClusterView } from "./cluster-view.ts";
 import { parsePodMetadataAnnotation } from "./build/pod-metadata.ts";
+import { failedMetricsOf } from "./failed-metrics.ts";
 import { POD_METADATA_ANNOTATION, REVISION_ANNOTATION, SCALE_DOWN_DEADLINE_ANNOTATION } from "./labels.ts";
 
 const replicaSetFields = z.looseObject({
@@ -52,7 +53,15 @@ const runFields = z.looseObject({
 export function observedAnalysisRun(obj: KubeObject): ObservedAnalysisRun | undefined {
   const run = runFields.safeParse(obj);
   if (!run.success) return undefined;
-  return { name: run.data.metadata.name, phase: run.data.status?.phase, message: run.data.status?.message, terminated: run.data.spec?.terminate, ...(run.data.metadata.creationTimestamp ? { createdAt: run.data.metadata.creationTimestamp } : {}) };
+  const failedMetrics = failedMetricsOf(obj);
+  return {
+    name: run.data.metadata.name,
+    phase: run.data.status?.phase,
+    message: run.data.status?.message,
+    terminated: run.data.spec?.terminate,
+    ...(run.data.metadata.creationTimestamp ? { createdAt: run.data.metadata.creationTimestamp } : {}),
+    ...(failedMetrics.length > 0 ? { failedMetrics } : {}),
+  };
 }
 
 const serviceFields = z.looseObject({ spec: z.looseObject({ selector: z.record(z.string(), z.string()).optional() }).optional() });

@@ -4,7 +4,7 @@
  * releases that gate (or the user aborts), anything else keeps it waiting.
  */
 import type { RolloutAnalysis } from "../api/analysis-refs.ts";
-import { describeFailure, ensureAnalysis } from "./analysis-runs.ts";
+import { describeFailure, ensureAnalysis, failureDetails } from "./analysis-runs.ts";
 import { act, nowIso, type DecideContext } from "./context.ts";
 import { endGate, holdAt, isReleased } from "./gates.ts";
 import type { AnalysisRole } from "./plan.ts";
@@ -25,7 +25,7 @@ export function analysisGate(ctx: DecideContext, name: string, role: AnalysisRol
     return { open: true };
   }
   if (outcome.state === "failed") {
-    abortWith(ctx, describeFailure(name, outcome.run), nowIso(ctx));
+    abortWith(ctx, describeFailure(name, outcome.run), nowIso(ctx), failureDetails(name, outcome.run));
     return { open: false, phase: "Progressing", message: ctx.status.message ?? "" };
   }
   if (outcome.state === "inconclusive") {

@@ -7,7 +7,7 @@ import type { RolloutStatus } from "../api/rollout.ts";
 import { act, type DecideContext } from "./context.ts";
 import { backgroundRound } from "./gates.ts";
 import type { ObservedAnalysisRun } from "./observed.ts";
-import type { AnalysisRole } from "./plan.ts";
+import type { AnalysisRole, EventDetails } from "./plan.ts";
 
 const ROLE_SUFFIX: Record<Exclude<AnalysisRole, "step">, string> = { background: "bg", prePromotion: "pre", postPromotion: "post" };
 
@@ -70,4 +70,9 @@ export function stopAnalysesExcept(ctx: DecideContext, wanted: string[]): void {
 
 export function describeFailure(name: string, run: ObservedAnalysisRun): string {
   return `analysis ${name} ${run.phase === "Error" ? "errored" : "failed"}${run.message ? `: ${run.message}` : ""}`;
+}
+
+/** The same failure as data, for the abort's Event: which run, and the metrics that failed it. */
+export function failureDetails(name: string, run: ObservedAnalysisRun): EventDetails {
+  return { failedAnalysis: { run: name, phase: run.phase === "Error" ? "Error" : "Failed", metrics: run.failedMetrics ?? [] } };
 }

@@ -49,7 +49,10 @@ function joinEvents(earlier: readonly Action[], later: readonly Action[]): Actio
   const nextAt = later.findIndex((a) => a.kind === "Event");
   const next = later[nextAt];
   if (!completed || !isNormalEvent(completed) || completed.reason !== "StepCompleted" || !next || !isNormalEvent(next)) return [...earlier, ...later];
-  const joined: Action = { ...next, message: `${completed.message}; ${next.message}` };
+  // The details keep the parts apart: the steps done, and what the later Event says of its own.
+  const completedSteps = [...(completed.details?.completedSteps ?? []), ...(next.details?.completedSteps ?? [])];
+  const rest = next.details?.completedSteps ? (next.details.rest ?? "") : next.message;
+  const joined: Action = { ...next, message: `${completed.message}; ${next.message}`, details: { ...next.details, completedSteps, rest } };
   return [...earlier.slice(0, at), joined, ...earlier.slice(at + 1), ...later.slice(0, nextAt), ...later.slice(nextAt + 1)];
 }
 

@@ -1,6 +1,7 @@
 /** What observe() read from the cluster for one Rollout: the only input of decide() besides the spec and the clock. */
 import type { AnalysisPhase } from "../api/analysis-run.ts";
 import type { PodMetadata } from "../api/rollout.ts";
+import type { FailedMetric } from "./plan.ts";
 
 export type ObservedReplicaSet = {
   name: string;
@@ -50,6 +51,8 @@ export type ObservedAnalysisRun = {
   terminated?: boolean | undefined;
   /** metadata.creationTimestamp: the order in which old runs are let go (run history limits). */
   createdAt?: string | undefined;
+  /** A Failed or Error run: its deciding metrics that failed or errored, as the runner stored them. */
+  failedMetrics?: FailedMetric[] | undefined;
 };
 
 export type Observed = {

@@ -42,7 +42,26 @@ export type Action =
   | { kind: "StopAnalysis"; name: string }
   /** A finished run of an earlier revision beyond spec.analysis's history limits. */
   | { kind: "DeleteAnalysisRun"; name: string }
-  | { kind: "Event"; type: "Normal" | "Warning"; reason: string; message: string };
+  /** details: the same facts as the message, as data, for readers other than people (notifications). */
+  | { kind: "Event"; type: "Normal" | "Warning"; reason: string; message: string; details?: EventDetails | undefined };
+
+/** A metric that failed (or errored) a run: its latest value as stored, and the condition it was judged by, as text. */
+export type FailedMetric = { metric: string; value: string | undefined; condition: string | undefined };
+
+/** A canary step an Event reports done (1-based, as `sluice get` numbers it), and its words. */
+export type CompletedStep = { step: number; message: string };
+
+export type EventDetails = {
+  /**
+   * The steps the Event reports done, in order: a StepCompleted's own, and those decideThrough joined in front
+   * of the Event of what came next (src/core/decide-through.ts).
+   */
+  completedSteps?: CompletedStep[] | undefined;
+  /** With completedSteps: what the Event says besides them ("" for a StepCompleted alone). */
+  rest?: string | undefined;
+  /** An abort by an analysis: the run and the metrics that failed or errored it. */
+  failedAnalysis?: { run: string; phase: "Failed" | "Error"; metrics: FailedMetric[] } | undefined;
+};
 
 export type Plan = {
   actions: Action[];

@@ -1,5 +1,6 @@
 /** What both strategies do when the template changes or an aborted revision is retried. */
 import { act, type DecideContext } from "./context.ts";
+import type { EventDetails } from "./plan.ts";
 import { endControllerPauses } from "./gates.ts";
 
 /** Reset the per-revision status when the template hash differs from the one the status is about. */
@@ -36,9 +37,9 @@ export function retryIfRequested(ctx: DecideContext): void {
   act(ctx, { kind: "Event", type: "Normal", reason: "RolloutRetried", message: `retrying revision ${ctx.currentHash} from the start` });
 }
 
-export function abortWith(ctx: DecideContext, reason: string, timestamp: string): void {
+export function abortWith(ctx: DecideContext, reason: string, timestamp: string, details?: EventDetails): void {
   ctx.status.abort = true;
   ctx.status.abortedAt = timestamp;
   ctx.status.message = `aborted: ${reason}`;
-  act(ctx, { kind: "Event", type: "Warning", reason: "RolloutAborted", message: `${reason}; sending all traffic back to stable` });
+  act(ctx, { kind: "Event", type: "Warning", reason: "RolloutAborted", message: `${reason}; sending all traffic back to stable`, ...(details ? { details } : {}) });
 }

@@ -115,14 +115,17 @@ test("an aborted rollout notifies `aborted`; NAME:event narrows what a receiver 
   assert.deepEqual(eventsFor("shop"), ["aborted"]);
 });
 
-test("a failed analysis notifies analysis-failed with the metric, value and condition, then aborted", { timeout: 60_000 }, async () => {
+test("a failed analysis notifies analysis-failed with the metric, value and condition (from the run's status, not its message), then aborted", { timeout: 60_000 }, async () => {
   await env.kube.create({ apiVersion: API_GROUP_VERSION, kind: "AnalysisTemplate", metadata: { name: "smoke", namespace: "default" }, spec: { metrics: [{ name: "smoke", successCondition: "result == 'pass'", provider: { web: { url: "http://127.0.0.1:1/" } } }] } });
   await env.kube.create(subscribed("pay", "team:analysis-failed|aborted", [{ setWeight: 50 }, { analysis: { templates: [{ templateName: "smoke" }] } }]));
   await env.waitForPhase("pay", "Healthy");
   await env.setImage("pay", "acme/pay:2");
   // The test plays the AnalysisRun (the environment's controller runs none): it fails as the runner reports it.
   const run = await env.waitFor("the step's AnalysisRun", async () => (await env.kube.list(API_GROUP_VERSION, "AnalysisRun", "default")).find((r) => r.metadata.name.startsWith("pay-")));
-  await env.kube.replaceStatus({ ...run, status: { phase: "Failed", message: `metric "smoke" failed: 1 failed measurement(s), limit 0; last: "fail" does not meet success condition (result == 'pass')` } }, "analysisruns");
+  const why = `"fail" does not meet success condition (result == 'pass')`;
+  const measurement = { phase: "Failed", value: `"fail"`, startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(), message: why };
+  const metricResults = [{ name: "smoke", phase: "Failed", measurements: [measurement], count: 1, successful: 0, failed: 1, inconclusive: 0, error: 0, consecutiveError: 0, consecutiveSuccess: 0, message: `1 failed measurement(s), limit 0; last: ${why}` }];
+  await env.kube.replaceStatus({ ...run, status: { phase: "Failed", message: `metric "smoke" failed: 1 failed measurement(s), limit 0; last: ${why}`, metricResults } }, "analysisruns");
   await waitForEvents("pay", ["analysis-failed", "aborted"]);
   const failed = bodiesFor("pay").find((r) => r.body.event === "analysis-failed");
   assert.deepEqual(failed?.body.metrics, [{ metric: "smoke", value: `"fail"`, condition: "result == 'pass'" }]);

@@ -117,7 +117,8 @@ test("a timed pause survives a restart: the pause start is in status and the wak
 
 test("a failing step analysis aborts: all traffic to stable first, canary scaled down after abortScaleDownDelaySeconds", () => {
   const { cluster, rollout: v1 } = healthyOnV1(routed([{ setWeight: 20 }, analysisStep, { setWeight: 60 }]));
-  cluster.script = () => ({ phase: "Failed", message: "metric error-rate failed 2 of 2: 0.061 > 0.01", afterMs: 30_000 });
+  const failedMetrics = [{ metric: "error-rate", value: "0.061", condition: "max 0.01" }];
+  cluster.script = () => ({ phase: "Failed", message: "metric error-rate failed 2 of 2: 0.061 > 0.01", afterMs: 30_000, failedMetrics });
   const v2 = withImage(v1, "acme/web:2");
   const v2Hash = podTemplateHash(templateOf(v2));
   const aborted = reconcileUntilSettled(v2, cluster);
@@ -133,7 +134,9 @@ test("a failing step analysis aborts: all traffic to stable first, canary scaled
   assert.ok(toStable >= 0 && scaledDown > toStable);
   const deadline = cluster.log.find((a) => a.kind === "SetScaleDownDeadline" && a.deadline !== null);
   assert.ok(deadline, "the canary waited abortScaleDownDelaySeconds");
-  assert.ok(cluster.events.some((e) => e.type === "Warning" && e.reason === "RolloutAborted"));
+  const abortEvent = cluster.events.find((e) => e.type === "Warning" && e.reason === "RolloutAborted");
+  // The abort's Event carries the failure as data: the run and its failed metrics, as observed.
+  assert.deepEqual(abortEvent?.details?.failedAnalysis, { run: [...cluster.runs.keys()][0], phase: "Failed", metrics: failedMetrics });
   assert.equal(cluster.runs.size, 1, "exactly one AnalysisRun");
 });
 

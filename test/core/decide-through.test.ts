@@ -36,6 +36,10 @@ test("the scale-down that completes a setWeight step also completes it, and the 
   assert.equal(scale, `scale web-${stable} to 1`);
   assert.match(event ?? "", /^Event RolloutPaused: completed step 1\/2 \(set weight 50%\); paused at step 2\/2 \(pause 1s\) until 2026-11-23T\d\d:\d\d:\d\dZ$/);
   assert.deepEqual(more, []);
+  // The joined Event keeps its parts apart as data: the step done, and what the pause's Event says.
+  const joined = second.plan.actions.find((a) => a.kind === "Event");
+  assert.equal(joined?.kind === "Event" ? joined.details?.completedSteps?.map((c) => `${c.step}: ${c.message}`).join() : undefined, "1: completed step 1/2 (set weight 50%)");
+  assert.match(joined?.kind === "Event" ? (joined.details?.rest ?? "") : "", /^paused at step 2\/2 \(pause 1s\) until /);
   assert.equal(second.plan.status.phase, "Paused");
   // Written after the scale-down: the pause's clock starts once the split it pauses on is there.
   assert.notEqual(second.plan.statusFirst, true);

@@ -10,12 +10,16 @@ import { promote as cliPromote } from "../../src/cli/actions/promote.ts";
 import { decideThrough } from "../../src/core/decide-through.ts";
 import { introducedBy } from "../../src/core/invariants.ts";
 import type { Observed, ObservedReplicaSet, ObservedSubsets, RouterProblem } from "../../src/core/observed.ts";
-import type { Action, AnalysisRole, Plan } from "../../src/core/plan.ts";
+import type { Action, AnalysisRole, FailedMetric, Plan } from "../../src/core/plan.ts";
 import { templateOf } from "../../src/core/rollout-template.ts";
 
-export type RunScript = (name: string, role: AnalysisRole) => { phase: AnalysisPhase; message?: string; afterMs?: number };
+/** failedMetrics: what observe() reads of a run that failed (src/controller/failed-metrics.ts). */
+export type RunScript = (name: string, role: AnalysisRole) => { phase: AnalysisPhase; message?: string; afterMs?: number; failedMetrics?: FailedMetric[] };
 
-type SimRun = { name: string; role: AnalysisRole; phase: AnalysisPhase; message?: string | undefined; endsAt: number; final: AnalysisPhase; stopped: boolean; createdAt: string };
+type SimRun = {
+  name: string; role: AnalysisRole; phase: AnalysisPhase; message?: string | undefined; endsAt: number; final: AnalysisPhase; stopped: boolean; createdAt: string;
+  failedMetrics?: FailedMetric[] | undefined;
+};
 
 export class SimulatedCluster {
   replicaSets = new Map<string, ObservedReplicaSet & { readyAt: number }>();
@@ -56,7 +60,10 @@ export class SimulatedCluster {
         : this.routing
           ? { ok: true, canaryWeight: this.routing.canaryWeight, managedRoutes: [...this.routing.headerRoutes, ...this.routing.mirrorRoutes], ...(this.subsets ? { subsets: { ...this.subsets } } : {}) }
           : undefined,
-      analysisRuns: [...this.runs.values()].map((r) => ({ name: r.name, phase: r.phase, message: r.message, terminated: r.stopped, createdAt: r.createdAt })),
+      analysisRuns: [...this.runs.values()].map((r) => ({
+        name: r.name, phase: r.phase, message: r.message, terminated: r.stopped, createdAt: r.createdAt,
+        ...(r.failedMetrics && (r.phase === "Failed" || r.phase === "Error") ? { failedMetrics: r.failedMetrics } : {}),
+      })),
       missingReferences: this.missingReferences,
     };
   }
@@ -132,6 +139,7 @@ export class SimulatedCluster {
           this.runs.set(action.name, {
             name: action.name, role: action.role, phase: "Running", message: outcome.message,
             endsAt: this.now + (outcome.afterMs ?? 0), final: outcome.phase, stopped: false, createdAt: new Date(this.now).toISOString(),
+            failedMetrics: outcome.failedMetrics,
           });
           break;
         }

@@ -18,7 +18,7 @@ export type Notification = {
   step: number | undefined;
   weights: { canary: number; stable: number } | undefined;
   message: string;
-  /** analysis-failed only: what the analysis measured, as its failure message states it. */
+  /** analysis-failed only: the metrics that failed the run, their latest value and condition (src/controller/failed-metrics.ts). */
   metrics?: { metric: string; value: string | undefined; condition: string | undefined }[] | undefined;
 };
 
@@ -36,22 +36,6 @@ const BY_REASON: Readonly<Record<string, NotificationEvent>> = {
   RolloutPromoted: "promoted",
 };
 
-/**
- * The metrics an analysis failure message names (src/core/analysis-runs.ts describeFailure, with the run's
- * message): `metric "NAME" failed: ... last: VALUE does not meet success condition (COND)`.
- */
-export function failedMetrics(message: string): Notification["metrics"] {
-  const found: NonNullable<Notification["metrics"]> = [];
-  const starts = [...message.matchAll(/metric "([^"]+)" (?:failed|errored)/g)];
-  starts.forEach((start, i) => {
-    // Each metric's part of the message runs to the next metric's name.
-    const part = message.slice(start.index, starts[i + 1]?.index ?? message.length);
-    const last = /last: (.+?) does not meet (?:success|failure) condition \((.*)\)(?:;|,|$)/.exec(part);
-    found.push({ metric: start[1] ?? "", value: last?.[1], condition: last?.[2] });
-  });
-  return found;
-}
-
 export function notificationsOf(rollout: Rollout, actions: readonly Action[], previous: RolloutStatus | undefined, status: RolloutStatus): Notification[] {
   const base = {
     rollout: { namespace: rollout.metadata.namespace ?? "default", name: rollout.metadata.name ?? "" },
@@ -63,15 +47,15 @@ export function notificationsOf(rollout: Rollout, actions: readonly Action[], pr
   for (const action of actions) {
     if (action.kind !== "Event") continue;
     // decideThrough joins a step's StepCompleted into the Event of what came next ("completed step 1/2 (...);
-    // paused at ..."): each joined step is a step-completed of its own, numbered as it was.
-    const { completed, rest } = splitCompletedSteps(action.message);
-    for (const step of completed) out.push({ ...base, event: "step-completed", step: step.step ?? base.step, message: step.message });
-    // A StepCompleted in a form not recognised above still notifies, with its whole message.
+    // paused at ..."): the Event's details list each step done, a step-completed of its own, numbered as it was.
+    const completed = action.details?.completedSteps ?? [];
+    for (const step of completed) out.push({ ...base, event: "step-completed", step: step.step, message: step.message });
+    // A StepCompleted without details (none is made so) still notifies, with its whole message.
     if (action.reason === "StepCompleted" && completed.length === 0) out.push({ ...base, event: "step-completed", message: action.message });
+    const rest = completed.length > 0 ? (action.details?.rest ?? "") : action.message;
     // The abort itself is notified from the phase below; its Event says when an analysis caused it.
-    if (action.reason === "RolloutAborted" && /^analysis \S+ (failed|errored)/.test(rest)) {
-      out.push({ ...base, event: "analysis-failed", message: rest, metrics: failedMetrics(rest) });
-    }
+    const failed = action.details?.failedAnalysis;
+    if (action.reason === "RolloutAborted" && failed) out.push({ ...base, event: "analysis-failed", message: rest, metrics: failed.metrics });
     const event = BY_REASON[action.reason];
     if (event && rest !== "") out.push({ ...base, event, message: pausedWhy(action, rest) });
   }
@@ -91,19 +75,4 @@ export function notificationsOf(rollout: Rollout, actions: readonly Action[], pr
 /** A pause says why: the Event's message already does ("paused at step 2/3", "... is inconclusive ..."). */
 function pausedWhy(action: EventAction, message: string): string {
   return action.reason === "InconclusiveAnalysis" ? `inconclusive analysis: ${message}` : message;
-}
-
-/** A step's StepCompleted message (src/core/canary/decide-canary.ts stepLabel). */
-const COMPLETED_STEP = /^(?:completed|skipped \(promoted\)) (?:step (\d+)\/\d+ \(.*\)|promotion)$/;
-
-/** The leading completed-step parts of an Event message, and what is left of it. */
-export function splitCompletedSteps(message: string): { completed: { message: string; step: number | undefined }[]; rest: string } {
-  const parts = message.split("; ");
-  const completed: { message: string; step: number | undefined }[] = [];
-  while (parts.length > 0) {
-    const match = COMPLETED_STEP.exec(parts[0] ?? "");
-    if (!match) break;
-    completed.push({ message: parts.shift() ?? "", step: match[1] === undefined ? undefined : Number(match[1]) });
-  }
-  return { completed, rest: parts.join("; ") };
 }

@@ -319,7 +319,10 @@ export function decideCanary(ctx: DecideContext, canary: CanaryStrategy): void {
     if (s.abort) return aborted(ctx, canary, stableHash);
     if (result?.done) {
       // A timed pause running out was announced by its RolloutPaused Event ("until ..."): no second Event for it.
-      if (!("announced" in result)) act(ctx, { kind: "Event", type: "Normal", reason: "StepCompleted", message: `${skipped ? "skipped (promoted)" : "completed"} ${stepLabel(index, steps)}` });
+      if (!("announced" in result)) {
+        const message = `${skipped ? "skipped (promoted)" : "completed"} ${stepLabel(index, steps)}`;
+        act(ctx, { kind: "Event", type: "Normal", reason: "StepCompleted", message, details: { completedSteps: [{ step: index + 1, message }], rest: "" } });
+      }
       index++;
       completed = true;
     } else if (result) blocked = result;
