@@ -3,7 +3,8 @@
  * (the queries return the counters themselves), then the judge on the requests since the previous look: the
  * differences (counts/counter-deltas.ts), exact, with no extrapolation and no request counted twice. The
  * counters and the judge's state travel in the measurement's metadata (`counters`, `requestState`), so a
- * restarted runner goes on with them.
+ * restarted runner goes on with them; so do the requests each side served over the looks (`served`, for the
+ * release report).
  *
  * Phases: Failed as soon as the evidence that the canary is worse reaches 1/α (at any look: anytime-valid).
  * Until the last look, Running: no evidence either way is a verdict yet. The last look is Successful with at
@@ -14,6 +15,7 @@ import type { QueryResult, ResolvedArgs } from "../providers/types.ts";
 import type { CumulativeBucket } from "./counts/bucket-counts.ts";
 import { deltaOf, type SideCounters } from "./counts/counter-deltas.ts";
 import { abortsAt, DEFAULT_LEVELS, judgeRequests, parseRequestState, serializeRequestState, type RequestJudgeSettings, type RequestJudgeState, type RequestJudgement } from "./counts/judge-counts.ts";
+import { addServed, emptyServed, parseServed, serializeServed, type Served } from "./counts/served.ts";
 import { requestAlpha, type RunBudget } from "./false-abort-budget.ts";
 import { sameHashMessage } from "./measure-compare.ts";
 import { describeFailure, errorMeasurement, type MeasureInput } from "./measure-threshold.ts";
@@ -44,6 +46,16 @@ function sideExtras(args: ResolvedArgs, side: "canary" | "stable", hash: string)
 function previousState(previous: RequestsInput["previous"]): RequestJudgeState | undefined {
   const text = previous?.requestState;
   return text === undefined ? undefined : parseRequestState(text);
+}
+
+/**
+ * The totals so far: none before the first look; a previous look without them (taken before sluice kept
+ * them) or with damaged ones starts them again, marked partial: the requests before are not known.
+ */
+function previousServed(previous: RequestsInput["previous"]): Served {
+  if (previous === undefined) return emptyServed();
+  const parsed = previous.served === undefined ? undefined : parseServed(previous.served);
+  return parsed ?? { ...emptyServed(), partial: true };
 }
 
 type Counters = { canary: SideCounters; stable: SideCounters };
@@ -179,6 +191,9 @@ export async function measureRequests(input: RequestsInput): Promise<Measurement
       ? judgeRequests(settings, { canary: canary.look, stable: stable.look }, previous)
       : judgeRequests(settings, { canary: { requests: 0 }, stable: { requests: 0 } }, previous); // a starting point: nothing to judge
 
+  const servedBefore = previousServed(input.previous);
+  const served = canary.kind === "look" && stable.kind === "look" ? addServed(servedBefore, { canary: canary.look, stable: stable.look }) : servedBefore;
+
   const phase: Measurement["phase"] = judged.verdict === "High" ? "Failed" : !input.final ? "Running" : judged.verdict === "Pass" ? "Successful" : "Inconclusive";
   const metadata: Record<string, string> = {
     classification: judged.verdict === "High" ? "High" : judged.verdict === "Pass" ? "Pass" : "NoData",
@@ -190,6 +205,7 @@ export async function measureRequests(input: RequestsInput): Promise<Measurement
     stableRequests: String(Math.round(judged.stableRequests)),
     counters: JSON.stringify(counters),
     requestState: serializeRequestState(judged.state),
+    served: serializeServed(served),
   };
   return {
     phase,

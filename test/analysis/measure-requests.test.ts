@@ -236,3 +236,49 @@ test("one hash for both sides (a promoted canary, from the Rollout's status) is 
   assert.equal(m.phase, "Error");
   assert.match(m.message ?? "", /^canary and stable have the same pod-template hash "c1": nothing to compare/);
 });
+
+test("served: each side's requests, errors and histogram summed over the judged looks, carried look to look; a starting point adds none; a previous look without them is partial", async () => {
+  const { parseServed } = await import("../../src/analysis/counts/served.ts");
+  const provider = new CountingProvider();
+  const canary = growing([90, 9, 1]);
+  const stable = growing([895, 95, 10]);
+  provider.answer = (side) => (side === "canary" ? canary() : stable());
+  const t0 = Date.parse("2026-12-01T10:00:00Z");
+  const first = await look(provider, latencyMetric(), new Date(t0), undefined, false);
+  assert.deepEqual(parseServed(first.metadata?.served ?? ""), { canary: { requests: 0 }, stable: { requests: 0 }, looks: 0 }, "the first look counts nothing");
+  const second = await look(provider, latencyMetric(), new Date(t0 + 30_000), first, false);
+  const third = await look(provider, latencyMetric(), new Date(t0 + 60_000), second, false);
+  const served = parseServed(third.metadata?.served ?? "");
+  assert.equal(served?.looks, 2);
+  assert.equal(served?.canary.requests, 200);
+  assert.deepEqual(served?.canary.histogram?.buckets, [{ le: 0.1, count: 180 }, { le: 0.25, count: 198 }, { le: Number.POSITIVE_INFINITY, count: 200 }], "+Inf survives the JSON");
+  assert.equal(served?.stable.requests, 2000);
+  assert.equal(served?.partial, undefined);
+
+  // Errors: requests and failed requests per side.
+  const errorsProvider = new CountingProvider();
+  const one = (v: number): QueryResult => ({ resultType: "vector", series: [{ labels: {}, points: [[0, v]] }] });
+  let looks = 0;
+  errorsProvider.answer = (side, query) => (query.includes("5..") ? one(looks * (side === "canary" ? 2 : 9)) : one(looks * (side === "canary" ? 1000 : 9000)));
+  const errorsMetric = metricSchema.parse({
+    name: "errors",
+    interval: "30s",
+    count: 3,
+    provider: { prometheus: {} },
+    compare: { requests: { errors: 'sum(x_total{h="{{podTemplateHash}}", code=~"5.."})', requests: 'sum(x_total{h="{{podTemplateHash}}"})' } },
+  });
+  let previous = await look(errorsProvider, errorsMetric, new Date(t0), undefined, false);
+  for (let i = 1; i <= 2; i++) {
+    looks = i;
+    previous = await look(errorsProvider, errorsMetric, new Date(t0 + i * 30_000), previous, false);
+  }
+  assert.deepEqual(parseServed(previous.metadata?.served ?? ""), { canary: { requests: 2000, errors: 4 }, stable: { requests: 18000, errors: 18 }, looks: 2 });
+
+  // A previous look from before sluice kept the totals: they start again, marked partial; damaged text too.
+  const { served: _dropped, ...older } = second.metadata ?? {};
+  const after = await look(provider, latencyMetric(), new Date(t0 + 90_000), { ...second, metadata: older }, false);
+  assert.equal(parseServed(after.metadata?.served ?? "")?.partial, true);
+  assert.equal(parseServed(after.metadata?.served ?? "")?.canary.requests, 200, "only the requests since that look (the counters moved two looks' worth)");
+  assert.equal(parseServed("{not json"), undefined);
+  assert.equal(parseServed(JSON.stringify({ canary: { requests: "NaN" }, stable: { requests: 1 }, looks: 1 })), undefined, "a count that is not a number is no count");
+});
