@@ -28,6 +28,19 @@ export function revisionRunPrefix(rolloutName: string | undefined, podHash: stri
   return `${(rolloutName ?? "rollout").slice(0, 200)}-${podHash}`;
 }
 
+/**
+ * The role of `name` when it is a run of this revision's attempt (`retryCount`, as runName numbers them), else
+ * undefined: the inverse of runName, so the runs of one attempt are found by name after a restart.
+ */
+export function roleOfRun(name: string, rolloutName: string | undefined, podHash: string, retryCount: number | undefined): AnalysisRole | undefined {
+  const prefix = `${revisionRunPrefix(rolloutName, podHash)}${retryCount ? `-r${retryCount}` : ""}-`;
+  if (podHash === "" || !name.startsWith(prefix)) return undefined;
+  const suffix = name.slice(prefix.length);
+  if (/^\d+$/.test(suffix)) return "step";
+  const role = (Object.keys(ROLE_SUFFIX) as Exclude<AnalysisRole, "step">[]).find((r) => new RegExp(`^${ROLE_SUFFIX[r]}(-\\d+)?$`).test(suffix));
+  return role;
+}
+
 export function analysisRunName(ctx: DecideContext, role: AnalysisRole, stepIndex?: number): string {
   return runName(ctx.rollout.metadata.name, { ...ctx.status, currentPodHash: ctx.currentHash }, role, stepIndex);
 }

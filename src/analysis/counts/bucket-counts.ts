@@ -93,3 +93,24 @@ export function beyondHighestBound(h: Histogram): number {
   const highest = bounds[bounds.length - 1];
   return h.total > 0 && highest !== undefined ? slowerThan(h, highest) / h.total : 0;
 }
+
+/**
+ * The q-quantile as Prometheus' histogram_quantile estimates it: linear within the bucket the rank falls in (from
+ * 0 for the first bucket); undefined without requests. In the +Inf bucket there is no upper edge: the answer is
+ * the highest finite bound, marked `aboveHighestBucket` (the true value is larger, by an unknown amount).
+ */
+export function interpolatedQuantile(h: Histogram, q: number): { value: number; aboveHighestBucket?: true } | undefined {
+  if (!(h.total > 0)) return undefined;
+  const rank = q * h.total;
+  let lower = 0;
+  let below = 0;
+  for (const b of h.buckets) {
+    if (b.count >= rank && b.count > below) {
+      if (!Number.isFinite(b.le)) return { value: lower, aboveHighestBucket: true };
+      return { value: lower + ((b.le - lower) * (rank - below)) / (b.count - below) };
+    }
+    if (Number.isFinite(b.le)) lower = b.le;
+    below = b.count;
+  }
+  return { value: lower, aboveHighestBucket: true };
+}
