@@ -171,6 +171,13 @@ export const rolloutStatusSchema = z.strictObject({
   abortedAt: z.iso.datetime().optional(),
   promoteFull: z.boolean().optional(),
   restartedAt: z.iso.datetime().optional(),
+  /**
+   * When the current revision (this attempt of it) was first seen serving production traffic: a canary weight
+   * read back above 0 on the canary's pods (or, without a router, a canary pod available), or the active
+   * Service selecting it. Set once; a new revision or a retry clears it. Its setting is the rollout-started
+   * notification ("... now serves real traffic").
+   */
+  servingSince: z.iso.datetime().optional(),
   /** Times `retry` restarted an aborted revision; part of AnalysisRun names so a retry never reuses a failed run. */
   retryCount: z.int().min(0).optional(),
   conditions: z.array(condition()).optional(),

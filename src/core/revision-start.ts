@@ -1,5 +1,5 @@
 /** What both strategies do when the template changes or an aborted revision is retried. */
-import { act, type DecideContext } from "./context.ts";
+import { act, nowIso, type DecideContext } from "./context.ts";
 import type { EventDetails } from "./plan.ts";
 import { endControllerPauses } from "./gates.ts";
 
@@ -14,6 +14,7 @@ export function startRevisionIfNew(ctx: DecideContext, stableHash: string, first
   s.abortedAt = undefined;
   s.promoteFull = undefined;
   s.retryCount = undefined;
+  s.servingSince = undefined;
   s.releasedGates = undefined;
   s.canary = { weights: s.canary?.weights };
   s.blueGreen = { activeSelector: s.blueGreen?.activeSelector, previewSelector: s.blueGreen?.previewSelector };
@@ -27,6 +28,7 @@ export function retryIfRequested(ctx: DecideContext): void {
   const s = ctx.status;
   if (s.abortedAt === undefined || s.abort) return;
   s.retryCount = (s.retryCount ?? 0) + 1;
+  s.servingSince = undefined;
   s.releasedGates = undefined;
   s.promoteFull = undefined;
   s.abortedAt = undefined;
@@ -42,4 +44,13 @@ export function abortWith(ctx: DecideContext, reason: string, timestamp: string,
   ctx.status.abortedAt = timestamp;
   ctx.status.message = `aborted: ${reason}`;
   act(ctx, { kind: "Event", type: "Warning", reason: "RolloutAborted", message: `${reason}; sending all traffic back to stable`, ...(details ? { details } : {}) });
+}
+
+/**
+ * The current revision serves production traffic now (`serving`): record since when, once per attempt. Read
+ * back, never assumed from what sluice asked for: a weight the router reports, pods that are available, a
+ * Service that selects them.
+ */
+export function markServing(ctx: DecideContext, serving: boolean): void {
+  if (serving) ctx.status.servingSince ??= nowIso(ctx);
 }

@@ -91,7 +91,11 @@ test("a canary's webhook receiver (URL and token from a Secret) gets rollout-sta
   assert.ok(all.every((r) => r.path === HOOK_PATH && r.authorization === TOKEN), "sent to the Secret's URL with the Secret's token");
   const paused = all.find((r) => r.body.event === "paused");
   assert.ok(paused);
-  assert.deepEqual(Object.keys(paused.body).sort(), ["event", "message", "revision", "rollout", "step", "weights"]);
+  assert.deepEqual(Object.keys(paused.body).sort(), ["event", "image", "message", "revision", "rollout", "step", "weights"]);
+  assert.equal(paused.body.image, "acme/web:2");
+  // The first message: the new version read back serving, not the revision's start (before any request reached it).
+  const started = all.find((r) => r.body.event === "rollout-started");
+  assert.match(String(started?.body.message), /^acme\/web:2 now serves real traffic: about 50% of requests go to it \(its share of the pods: no traffic router\) \(revision \w+\)\.$/);
   assert.deepEqual(paused.body.rollout, { namespace: "default", name: "web" });
   assert.equal(paused.body.step, 2);
   assert.deepEqual(paused.body.weights, { canary: 50, stable: 50 });

@@ -11,12 +11,14 @@ import type { ControllerMetrics } from "../metrics.ts";
 import { ReceiverDirectory } from "./directory.ts";
 import type { Notification } from "./events.ts";
 import { webhookBody, slackText } from "./payload.ts";
+import { readReport } from "./report.ts";
 import { ReceiverConfigError, receiverType, resolveReceiver } from "./receivers.ts";
 import { DEFAULT_SEND_POLICY, DeliveryError, send, type SendPolicy } from "./send.ts";
 import { SUBSCRIBE_ANNOTATION, parseSubscriptions, receiversFor } from "./subscriptions.ts";
 
 export type NotifierOptions = {
-  kube: Pick<KubeClient, "get">;
+  /** get: receivers' ConfigMaps and Secrets; list: a rollout's AnalysisRuns, for the release report. */
+  kube: Pick<KubeClient, "get" | "list">;
   log: Logger;
   metrics: ControllerMetrics["notifications"];
   /** Its `sluice-notifications` ConfigMap serves every namespace. */
@@ -42,6 +44,8 @@ export class Notifier {
   private readonly stopping = new AbortController();
   private readonly active = new Set<Promise<void>>();
   private readonly reported = new Set<string>();
+  /** Each completed or aborted notification's report, read once for all its receivers. */
+  private readonly reports = new WeakMap<Notification, Promise<Notification>>();
 
   constructor(options: NotifierOptions) {
     this.o = options;
@@ -113,7 +117,8 @@ export class Notifier {
       type = receiverType(source.receiver);
       // Secrets are read from the namespace of the ConfigMap that names them.
       const resolved = await resolveReceiver(source.receiver, source.namespace, this.directory.readSecret);
-      const body = resolved.type === "slack" ? { text: slackText(n) } : webhookBody(n);
+      const full = await this.withReport(n, context);
+      const body = resolved.type === "slack" ? { text: slackText(full) } : webhookBody(full);
       const status = await send(resolved, body, this.policy, (error, attempt) => log.debug({ ...context, attempt, status: error.status, reason: error.reason }, "notification attempt failed; retrying"), this.stopping.signal);
       metrics.sent.inc({ receiver_type: type, event: n.event });
       log.debug({ ...context, status }, "notification delivered");
@@ -125,6 +130,26 @@ export class Notifier {
       const message = error instanceof DeliveryError || error instanceof ReceiverConfigError ? error.message : `cannot read the receiver (${error instanceof Error ? error.name : "error"})`;
       log.warn({ ...context, reason, status: error instanceof DeliveryError ? error.status : undefined, problem: message }, "notification not delivered");
     }
+  }
+
+  /**
+   * completed and aborted carry the release report. One that cannot be read (the API server refused the list)
+   * goes without it, logged: a notification late or lost for want of a report would be worse than one without.
+   */
+  private withReport(n: Notification, context: Record<string, string>): Promise<Notification> {
+    if (!n.reportDue || n.report) return Promise.resolve(n);
+    let found = this.reports.get(n);
+    if (!found) {
+      found = readReport(this.o.kube, n).then(
+        (report) => (report ? { ...n, report } : n),
+        (error: unknown) => {
+          this.o.log.warn({ ...context, problem: error instanceof Error ? error.message : String(error) }, "release report not read; notifying without it");
+          return n;
+        },
+      );
+      this.reports.set(n, found);
+    }
+    return found;
   }
 
   private reportOnce(key: string, fields: Record<string, string>, message: string): void {

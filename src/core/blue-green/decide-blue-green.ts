@@ -12,7 +12,7 @@ import { analysisRunName, stopAnalysesExcept } from "../analysis-runs.ts";
 import { act, nowIso, replicaSetFor, wakeAt, type DecideContext } from "../context.ts";
 import { endControllerPauses, endGate, gateId, holdAt, isReleased } from "../gates.ts";
 import { ensureReplicas, retireOthers, scaleDownAfter } from "../replica-sets.ts";
-import { retryIfRequested, startRevisionIfNew } from "../revision-start.ts";
+import { markServing, retryIfRequested, startRevisionIfNew } from "../revision-start.ts";
 import { pinService, servicePinnedTo } from "../services.ts";
 import { availableOf, rolloutFloor } from "../traffic.ts";
 import { rfc3339Seconds } from "../../util/rfc3339.ts";
@@ -157,6 +157,7 @@ export function decideBlueGreen(ctx: DecideContext, bg: BlueGreenStrategy): void
   }
 
   // Switched: the new version serves production.
+  markServing(ctx, true);
   ensureReplicas(ctx, ctx.currentHash, total);
   if (bg.postPromotionAnalysis && !s.promoteFull) {
     const name = analysisRunName(ctx, "postPromotion");

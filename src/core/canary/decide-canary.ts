@@ -18,7 +18,7 @@ import { act, nowIso, replicaSetFor, wakeAt, type DecideContext } from "../conte
 import { durationMsOf } from "../durations.ts";
 import { backgroundGate, endControllerPauses, endGate, holdAt, isReleased, stepGate } from "../gates.ts";
 import { deleteBeyondHistory, ensureReplicas, isAvailable, retireOthers, scaleDownAfter } from "../replica-sets.ts";
-import { retryIfRequested, startRevisionIfNew } from "../revision-start.ts";
+import { markServing, retryIfRequested, startRevisionIfNew } from "../revision-start.ts";
 import { pinService, servicePinnedTo } from "../services.ts";
 import { ALL_TO_STABLE, type DesiredRouting } from "../routing.ts";
 import { describeStep } from "../step-description.ts";
@@ -295,6 +295,8 @@ export function decideCanary(ctx: DecideContext, canary: CanaryStrategy): void {
     return aborted(ctx, canary, stableHash);
   }
   recordWeights(ctx, canary, stableHash);
+  // Production reaches the new pods: through the router's canary side, or (no router) through the app's Service to any available pod.
+  markServing(ctx, canary.trafficRouting ? seenOffStable(ctx) > 0 : availableOf(replicaSetFor(ctx, ctx.currentHash)) > 0);
   if (ctx.rollout.spec.paused) {
     s.phase = "Paused";
     s.message = `paused by the user at ${stepLabel(s.currentStepIndex ?? 0, steps)}; \`sluice resume\` continues`;

@@ -13,8 +13,6 @@ const event = (reason: string, message: string, details?: EventDetails): Action 
 
 test("each Event reason maps to its notification event with the rollout, revision, 1-based step and weights", () => {
   const cases: [string, string][] = [
-    ["NewRevision", "rollout-started"],
-    ["RolloutRetried", "rollout-started"],
     ["RolloutPaused", "paused"],
     ["InconclusiveAnalysis", "paused"],
     ["RolloutPromoted", "promoted"],
@@ -64,8 +62,8 @@ test("a StepCompleted, alone or joined into the next Event by decideThrough, is 
   assert.deepEqual(notificationsOf(rollout, [event("RolloutPaused", "completed step 1/2 (set weight 20%); paused at step 2/2 (pause)")], status, status).map((n) => n.event), ["paused"]);
 });
 
-test("reasons that concern nobody outside (scale-downs, routing problems) and non-Event actions notify nobody", () => {
-  const actions: Action[] = [event("WorkloadScaledDown", "x"), event("TrafficRoutingProblem", "y"), { kind: "DeleteReplicaSet", name: "web-1" }];
+test("reasons that concern nobody outside (scale-downs, routing problems; a revision starting, before any request reaches it) and non-Event actions notify nobody", () => {
+  const actions: Action[] = [event("WorkloadScaledDown", "x"), event("TrafficRoutingProblem", "y"), event("NewRevision", "new revision abc"), event("RolloutRetried", "retrying"), { kind: "DeleteReplicaSet", name: "web-1" }];
   assert.deepEqual(notificationsOf(rollout, actions, status, status), []);
 });
 

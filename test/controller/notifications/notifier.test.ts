@@ -41,7 +41,7 @@ after(async () => {
 
 const notification: Notification = { event: "paused", rollout: { namespace: "default", name: "web" }, revision: "abc", step: 2, weights: { canary: 20, stable: 80 }, message: "paused at step 2/3" };
 const configMap = (receivers: string): KubeObject => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "sluice-notifications", namespace: "default" }, data: { receivers } });
-const kubeWith = (cm: KubeObject) => ({ get: async (ref: { kind: string }) => (ref.kind === "ConfigMap" ? cm : undefined) });
+const kubeWith = (cm: KubeObject, runs: KubeObject[] = []) => ({ get: async (ref: { kind: string }) => (ref.kind === "ConfigMap" ? cm : undefined), list: async () => runs });
 const subscribedRollout = (value: string | undefined) => {
   const raw = canaryRollout("web", [{ setWeight: 20 }]);
   if (value !== undefined) raw.metadata.annotations = { "notifications.sluice.dev/subscribe": value };
