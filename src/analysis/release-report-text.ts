@@ -85,11 +85,14 @@ export function reportSummary(report: ReleaseReport): string {
   ].join("; ");
 }
 
-/** Plain text, one figure a line (Slack, logs): heading, rows, then why anything is missing and the notes. */
+/**
+ * Plain text, one figure a line (Slack, logs): heading, rows, then why anything is missing and the notes. With
+ * nothing measured at all, no rows of "not measured": the reasons say it.
+ */
 export function reportText(report: ReleaseReport): string[] {
   return [
     reportHeading(report),
-    ...reportRows(report).map((r) => `${r.label}: new ${r.canary} · stable ${r.stable}`),
+    ...(report.sources.length > 0 ? reportRows(report).map((r) => `${r.label}: new ${r.canary} · stable ${r.stable}`) : []),
     ...notMeasuredReasons(report).map((r) => `${NOT_MEASURED}: ${r}`),
     ...report.notes.map((n) => `note: ${n}`),
   ];

@@ -194,3 +194,62 @@ test("colours only when asked; the text is the same without them", () => {
   assert.match(coloured, /\u001b\[32m✔\u001b\[39m/);
   assert.equal(coloured.replace(/\u001b\[\d+m/g, ""), plain);
 });
+
+test("the release report of a completed canary, from its background run's request judges: the new version beside stable, and what was not measured", async () => {
+  const { serializeServed } = await import("../../src/analysis/counts/served.ts");
+  const r = canaryMidAnalysis();
+  r.status = {
+    ...r.status,
+    phase: "Healthy",
+    message: undefined,
+    currentStepIndex: 7,
+    stepProgress: "7/7",
+    stableRS: "7c9fd8xq2b",
+    servingSince: ago(900),
+    canary: { weights: { canary: 0, stable: 100 } },
+  };
+  const histogram = (counts: [number, number][]) => ({ buckets: counts.map(([le, count]) => ({ le, count })), total: counts.at(-1)?.[1] ?? 0 });
+  const served = (metric: "errors" | "latency") =>
+    serializeServed(
+      metric === "errors"
+        ? { canary: { requests: 48_210, errors: 31 }, stable: { requests: 144_630, errors: 87 }, looks: 28 }
+        : {
+            canary: { requests: 48_100, histogram: histogram([[0.05, 30_000], [0.1, 45_000], [0.25, 47_900], [0.5, 48_090], [Number.POSITIVE_INFINITY, 48_100]]) },
+            stable: { requests: 144_500, histogram: histogram([[0.05, 95_000], [0.1, 138_000], [0.25, 144_200], [0.5, 144_480], [Number.POSITIVE_INFINITY, 144_500]]) },
+            looks: 28,
+          },
+    );
+  const judged = (name: string, requests: Record<string, string>) => ({ name, interval: "30s", provider: { prometheus: {} }, compare: { requests } });
+  const background = analysisRunSchema.parse({
+    apiVersion: "sluice.dev/v1alpha1",
+    kind: "AnalysisRun",
+    metadata: { name: "checkout-7c9fd8xq2b-bg", namespace: "shop", creationTimestamp: ago(900), labels: { "sluice.dev/analysis-role": "background" } },
+    spec: {
+      metrics: [
+        judged("errors-vs-stable", { errors: 'sum(http_requests_total{h="{{podTemplateHash}}",code=~"5.."})', requests: 'sum(http_requests_total{h="{{podTemplateHash}}"})' }),
+        judged("latency-vs-stable", { latency: 'sum by (le) (http_request_duration_seconds_bucket{h="{{podTemplateHash}}"})' }),
+      ],
+    },
+    status: {
+      phase: "Successful",
+      message: "terminated: all 2 metric(s) successful",
+      metricResults: (["errors", "latency"] as const).map((kind) => ({
+        name: `${kind}-vs-stable`, phase: "Successful", count: 28, successful: 1, failed: 0, inconclusive: 0, error: 0, consecutiveError: 0, consecutiveSuccess: 1,
+        measurements: [{ phase: "Successful", value: "e=0.31", metadata: { served: served(kind) } }],
+      })),
+    },
+  });
+  const text = renderRollout({ rollout: r, replicaSets: sets, analysisRuns: [background], now: NOW, width: 120, colour: false });
+  matchSnapshot("canary-release-report", text.slice(text.indexOf("Release report")));
+
+  // While a run still measures, the report so far; a latency metric missing says why.
+  const running = analysisRunSchema.parse({ ...background, spec: { ...background.spec, metrics: background.spec.metrics.slice(0, 1) }, status: { ...background.status, phase: "Running", metricResults: background.status?.metricResults?.slice(0, 1) } });
+  const soFar = renderRollout({ rollout: { ...r, status: { ...r.status, phase: "Progressing" } }, replicaSets: sets, analysisRuns: [running], now: NOW, width: 80, colour: false });
+  for (const line of soFar.split("\n")) assert.ok([...line].length <= 80, `wider than 80: ${line}`);
+  assert.match(soFar, /\nRelease report so far, revision 7c9fd8xq2b, from checkout-7c9fd8xq2b-bg\n  \(errors-vs-stable, 28 looks\)\n/);
+  assert.match(soFar, /\n  p99\s+not measured\s+not measured\n/);
+  assert.match(soFar, /\n  · not measured: latency: no analysis of this revision had a request-judge\n    latency metric \(compare\.requests\.latency\)\n$/);
+  // A first deployment (nothing served as a new version) shows no report.
+  const first = renderRollout({ rollout: { ...r, status: { ...r.status, servingSince: undefined } }, replicaSets: sets, analysisRuns: [], now: NOW, width: 120, colour: false });
+  assert.doesNotMatch(first, /Release report/);
+});

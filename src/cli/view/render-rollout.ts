@@ -9,6 +9,7 @@ import type { Rollout } from "../../api/rollout.ts";
 import { routingThrough } from "../../core/canary/steps-so-far.ts";
 import type { KubeObject } from "../../kube/kube-client.ts";
 import { analysisLines, runsToShow } from "./analysis-lines.ts";
+import { releaseReportLines } from "./release-report-lines.ts";
 import { replicaSetRows, rolesByHash, type ReplicaSetRow } from "./replica-sets.ts";
 import { currentStep, stepLines } from "./step-list.ts";
 import { painter, truncate, wrap, type Colour, type Paint } from "./style.ts";
@@ -122,5 +123,7 @@ export function renderRollout(input: RolloutViewInput): string {
     lines.push(...table(["HASH", "REV", "ROLE", "READY", "IMAGE"], tableRows, { width, indent: 2, flex: 4, paint }));
   }
   lines.push(...analysisLines(runsToShow(s, input.analysisRuns), width, paint));
+  // Last, so the lines above keep their place in the watch view as the report's figures arrive.
+  lines.push(...releaseReportLines(rollout, input.analysisRuns, width, paint));
   return `${lines.join("\n")}\n`;
 }
