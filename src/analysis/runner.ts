@@ -54,7 +54,14 @@ export interface AnalysisRunnerOptions {
   readonly jobs?: JobClient;
   /** Spacing of the looks at a running Job (default JOB_POLL_MS). */
   readonly jobPollMs?: number;
+  /** The run's result was written (once per run: the write that took it from unfinished to finished). Must return at once. */
+  readonly onFinished?: (run: KubeObject, phase: FinishedPhase) => void;
+  /** Measurements were written into the run's status. Must return at once. */
+  readonly onMeasured?: (run: KubeObject, taken: readonly TakenMeasurement[]) => void;
 }
+
+export type FinishedPhase = "Successful" | "Failed" | "Inconclusive" | "Error";
+const isFinished = (phase: unknown): phase is FinishedPhase => phase === "Successful" || phase === "Failed" || phase === "Inconclusive" || phase === "Error";
 
 /** A source of AnalysisRun changes; `subscribe` hears every add, update and delete from then on, and returns how to stop. */
 export interface AnalysisRunEvents {
@@ -198,7 +205,8 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
       const current = (object.status ?? {}) as { phase?: string; message?: string };
       if (current.phase !== "Error" || current.message !== message) {
         runLog.warn({ reason: message }, "analysis run cannot be executed");
-        await writeStatus(writer, object, { phase: "Error", message, startedAt: now().toISOString(), completedAt: now().toISOString() });
+        const written = await writeStatus(writer, object, { phase: "Error", message, startedAt: now().toISOString(), completedAt: now().toISOString() });
+        if (!isFinished(current.phase)) options.onFinished?.(written, "Error");
       }
       return;
     }
@@ -226,6 +234,9 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
       if (JSON.stringify(progress.status) !== before || object.status === undefined) {
         try {
           object = await writeStatus(writer, object, progress.status);
+          if (taken.length > 0) options.onMeasured?.(object, taken);
+          // run.status is what this write replaced (a conflict re-read it), so a result is reported once.
+          if (isFinished(progress.status.phase) && !isFinished(run.status?.phase)) options.onFinished?.(object, progress.status.phase);
           if (progress.status.phase !== run.status?.phase) runLog.info({ phase: progress.status.phase, message: progress.status.message }, "analysis run phase");
         } catch (error) {
           if (!(error instanceof ConflictError) || attempt >= MAX_CONFLICT_RETRIES) throw error;
@@ -264,8 +275,7 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
     if (options.owns && !options.owns(object)) return forget(keyOf(object));
     const rollout = object.metadata?.labels?.[ROLLOUT_LABEL];
     if (rollout) rollouts.set(keyOf(object), rollout);
-    const phase = (object as { status?: { phase?: string } }).status?.phase;
-    if (phase === "Successful" || phase === "Failed" || phase === "Inconclusive" || phase === "Error") {
+    if (isFinished((object as { status?: { phase?: string } }).status?.phase)) {
       forget(keyOf(object));
       return;
     }

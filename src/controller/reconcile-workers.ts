@@ -65,10 +65,8 @@ export class ReconcileWorkers {
       now,
       rolloutWrites: this.rolloutWrites,
       onStatus: (rollout: Rollout, previous: Rollout["status"]) => {
-        const labels = { namespace: rollout.metadata.namespace ?? "default", rollout: rollout.metadata.name ?? "" };
-        const weight = rollout.status?.canary?.weights?.canary;
-        if (weight !== undefined) metrics.canaryWeight.set(labels, weight);
-        if (previous?.currentStepIndex !== rollout.status?.currentStepIndex) metrics.stepTransitions.inc(labels);
+        // A counter, so counted by the writer, once; the Rollout's state (phase, step, weight) is read from the cache at scrape time.
+        if (previous?.currentStepIndex !== rollout.status?.currentStepIndex) metrics.stepTransitions.inc({ namespace: rollout.metadata.namespace ?? "default", rollout: rollout.metadata.name ?? "" });
       },
       ...(notifier ? { onWritten: (rollout, actions, previous, status) => notifier.notify(rollout, notificationsOf(rollout, actions, previous, status)) } : {}),
     };
