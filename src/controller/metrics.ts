@@ -91,8 +91,14 @@ export function createMetrics() {
         metricValue.set({ namespace, rollout, metric }, value);
         const key = `${namespace}/${rollout}`;
         const names = measured.get(key);
-        if (names === undefined) measured.set(key, new Set([metric]));
-        else names.add(metric);
+        if (names !== undefined) {
+          names.add(metric);
+          return;
+        }
+        measured.set(key, new Set([metric]));
+        // The result series exist, at 0, from the Rollout's first measurement here (a run takes minutes): a
+        // counter that first appears at 1 has that 1 lost to increase() and rate(), which need two samples.
+        for (const phase of ANALYSIS_RESULTS) analysisResults.inc({ namespace, rollout, phase }, 0);
       },
     },
     /** A deleted Rollout leaves no series behind (a platform creating and deleting Rollouts would grow them forever). */

@@ -34,6 +34,8 @@ test("results and values go to the run's Rollout while it is cached; runs of no 
   assert.doesNotMatch(text, /metric="(smoke|job)"/);
   assert.match(text, /^sluice_analysis_run_results_total\{namespace="shop",rollout="web",phase="Successful"\} 1$/m);
   assert.match(text, /^sluice_analysis_run_results_total\{namespace="shop",rollout="web",phase="Failed"\} 1$/m);
+  // There at 0 since the first measurement, so a first result is an increase Prometheus can see.
+  assert.match(text, /^sluice_analysis_run_results_total\{namespace="shop",rollout="web",phase="Inconclusive"\} 0$/m);
   assert.doesNotMatch(text, /rollout="gone"|rollout=""/);
   metrics.forgetRollout("shop", "web");
   assert.doesNotMatch(await metrics.registry.metrics(), /rollout="web"/);
