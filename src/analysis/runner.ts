@@ -229,14 +229,16 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
       logTaken(taken);
       progress = advanceRun(run.spec, run.status, taken, now());
     }
+    let written = false;
+    let finishedNow: FinishedPhase | undefined;
     for (let attempt = 0; ; attempt++) {
       const before = JSON.stringify(run.status ?? null);
       if (JSON.stringify(progress.status) !== before || object.status === undefined) {
         try {
           object = await writeStatus(writer, object, progress.status);
-          if (taken.length > 0) options.onMeasured?.(object, taken);
+          written = true;
           // run.status is what this write replaced (a conflict re-read it), so a result is reported once.
-          if (isFinished(progress.status.phase) && !isFinished(run.status?.phase)) options.onFinished?.(object, progress.status.phase);
+          if (isFinished(progress.status.phase) && !isFinished(run.status?.phase)) finishedNow = progress.status.phase;
           if (progress.status.phase !== run.status?.phase) runLog.info({ phase: progress.status.phase, message: progress.status.message }, "analysis run phase");
         } catch (error) {
           if (!(error instanceof ConflictError) || attempt >= MAX_CONFLICT_RETRIES) throw error;
@@ -264,6 +266,9 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
       }
       break;
     }
+    // Told here, outside the write's try: a listener's mistake must not pass for a failed write (a pass measured again).
+    if (written && taken.length > 0) options.onMeasured?.(object, taken);
+    if (finishedNow) options.onFinished?.(object, finishedNow);
     // A metric awaiting its Job is due at every look; those looks come jobPollMs apart.
     const nextAt = (d: (typeof progress.due)[number]) => (d.poll ? Math.max(d.at.getTime(), now().getTime() + jobPollMs) : d.at.getTime());
     const next = progress.due.reduce<number | undefined>((soonest, d) => (soonest === undefined || nextAt(d) < soonest ? nextAt(d) : soonest), undefined);
