@@ -2,15 +2,15 @@
  * The image without a container engine: the Dockerfile's steps performed in a clean directory (its COPYs from
  * this checkout, its RUN with a fresh npm cache), then its ENTRYPOINT and CMD, with the args and environment
  * deploy/base/controller-deployment.yaml gives the container, started against the sandbox API server. The
- * directory is made read-only first, as readOnlyRootFilesystem makes the container's (run as root, which file
- * modes do not stop, that part proves nothing). A file the controller needs but the image lacks, or a runtime
- * import of a development-only package, fails here.
+ * directory is made read-only first, as readOnlyRootFilesystem makes the container's, and when the test runs as
+ * root the controller runs as uid 1000 (the image's USER node), whom file modes stop. A file the controller
+ * needs but the image lacks, a runtime import of a development-only package, or a write under /app fails here.
  */
 import assert from "node:assert/strict";
 import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { after, test } from "node:test";
 import { parse } from "yaml";
@@ -163,7 +163,14 @@ test("the Dockerfile's steps, performed in a clean directory, make an image whos
   assert.equal(entry, "node");
   const podEnv = Object.fromEntries(container.env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value ?? ""]));
   // A container's `args` replace the image's CMD (ENTRYPOINT stays), as the kubelet runs it.
+  // As root (CI), drop to the image's user: uid 1000 is `node` in the node images. It must read the kubeconfig.
+  const asNode = process.getuid?.() === 0 ? { uid: 1000, gid: 1000 } : {};
+  if (process.getuid?.() === 0) {
+    for (const dir of [root, dirname(env.server.kubeconfigPath)]) chmodSync(dir, 0o755); // mkdtemp's are 0700
+    chmodSync(env.server.kubeconfigPath, 0o644);
+  }
   controller = spawn(process.execPath, [...entryArgs.map((a) => (a.startsWith("/") ? join(root, a) : a)), ...args], {
+    ...asNode,
     cwd: app,
     env: { PATH: process.env.PATH ?? "", HOME: app, ...image.env, ...podEnv, POD_NAMESPACE: "default" },
     stdio: ["ignore", "ignore", "pipe"],
