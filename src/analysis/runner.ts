@@ -54,7 +54,14 @@ export interface AnalysisRunnerOptions {
   readonly jobs?: JobClient;
   /** Spacing of the looks at a running Job (default JOB_POLL_MS). */
   readonly jobPollMs?: number;
+  /** The run's result was written (once per run: the write that took it from unfinished to finished). Must return at once. */
+  readonly onFinished?: (run: KubeObject, phase: FinishedPhase) => void;
+  /** Measurements were written into the run's status. Must return at once. */
+  readonly onMeasured?: (run: KubeObject, taken: readonly TakenMeasurement[]) => void;
 }
+
+export type FinishedPhase = "Successful" | "Failed" | "Inconclusive" | "Error";
+const isFinished = (phase: unknown): phase is FinishedPhase => phase === "Successful" || phase === "Failed" || phase === "Inconclusive" || phase === "Error";
 
 /** A source of AnalysisRun changes; `subscribe` hears every add, update and delete from then on, and returns how to stop. */
 export interface AnalysisRunEvents {
@@ -198,7 +205,8 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
       const current = (object.status ?? {}) as { phase?: string; message?: string };
       if (current.phase !== "Error" || current.message !== message) {
         runLog.warn({ reason: message }, "analysis run cannot be executed");
-        await writeStatus(writer, object, { phase: "Error", message, startedAt: now().toISOString(), completedAt: now().toISOString() });
+        const written = await writeStatus(writer, object, { phase: "Error", message, startedAt: now().toISOString(), completedAt: now().toISOString() });
+        if (!isFinished(current.phase)) options.onFinished?.(written, "Error");
       }
       return;
     }
@@ -221,11 +229,16 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
       logTaken(taken);
       progress = advanceRun(run.spec, run.status, taken, now());
     }
+    let written = false;
+    let finishedNow: FinishedPhase | undefined;
     for (let attempt = 0; ; attempt++) {
       const before = JSON.stringify(run.status ?? null);
       if (JSON.stringify(progress.status) !== before || object.status === undefined) {
         try {
           object = await writeStatus(writer, object, progress.status);
+          written = true;
+          // run.status is what this write replaced (a conflict re-read it), so a result is reported once.
+          if (isFinished(progress.status.phase) && !isFinished(run.status?.phase)) finishedNow = progress.status.phase;
           if (progress.status.phase !== run.status?.phase) runLog.info({ phase: progress.status.phase, message: progress.status.message }, "analysis run phase");
         } catch (error) {
           if (!(error instanceof ConflictError) || attempt >= MAX_CONFLICT_RETRIES) throw error;
@@ -253,6 +266,9 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
       }
       break;
     }
+    // Told here, outside the write's try: a listener's mistake must not pass for a failed write (a pass measured again).
+    if (written && taken.length > 0) options.onMeasured?.(object, taken);
+    if (finishedNow) options.onFinished?.(object, finishedNow);
     // A metric awaiting its Job is due at every look; those looks come jobPollMs apart.
     const nextAt = (d: (typeof progress.due)[number]) => (d.poll ? Math.max(d.at.getTime(), now().getTime() + jobPollMs) : d.at.getTime());
     const next = progress.due.reduce<number | undefined>((soonest, d) => (soonest === undefined || nextAt(d) < soonest ? nextAt(d) : soonest), undefined);
@@ -264,8 +280,7 @@ export async function startAnalysisRunner(options: AnalysisRunnerOptions): Promi
     if (options.owns && !options.owns(object)) return forget(keyOf(object));
     const rollout = object.metadata?.labels?.[ROLLOUT_LABEL];
     if (rollout) rollouts.set(keyOf(object), rollout);
-    const phase = (object as { status?: { phase?: string } }).status?.phase;
-    if (phase === "Successful" || phase === "Failed" || phase === "Inconclusive" || phase === "Error") {
+    if (isFinished((object as { status?: { phase?: string } }).status?.phase)) {
       forget(keyOf(object));
       return;
     }

@@ -60,32 +60,49 @@ export const objectMeta = () =>
     finalizers: z.array(z.string()).optional(),
   });
 
+/** metav1.LabelSelector; the descriptions are Kubernetes' own, shortened. */
 export const labelSelector = () =>
   z.strictObject({
-    matchLabels: stringMap().optional(),
+    matchLabels: stringMap()
+      .optional()
+      .describe("Labels a pod must carry, each with exactly this value (key: value). Combined with matchExpressions by AND."),
     matchExpressions: z
       .array(
-        z.strictObject({
-          key: z.string(),
-          operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]),
-          values: z.array(z.string()).optional(),
-        }),
+        z
+          .strictObject({
+            key: z.string().describe("The label key the requirement applies to."),
+            operator: z
+              .enum(["In", "NotIn", "Exists", "DoesNotExist"])
+              .describe("How the label's value relates to values: In, NotIn, Exists or DoesNotExist."),
+            values: z
+              .array(z.string())
+              .optional()
+              .describe("Label values for In and NotIn (must not be empty for those); empty for Exists and DoesNotExist."),
+          })
+          .describe("A label requirement: a key, an operator and values."),
       )
-      .optional(),
+      .optional()
+      .describe("Label requirements a pod must all meet, combined with matchLabels by AND."),
   });
 
 /** A standard Kubernetes condition (metav1.Condition shape). */
 export const condition = () =>
-  z.strictObject({
-    type: z.string(),
-    status: z.enum(["True", "False", "Unknown"]),
-    reason: z.string().optional(),
-    message: z.string().optional(),
-    lastTransitionTime: z.string().optional(),
-    lastUpdateTime: z.string().optional(),
-  });
+  z
+    .strictObject({
+      type: z.string().describe("Type of the condition, in CamelCase (for a Rollout: Progressing, Available, Paused, Healthy, InvalidSpec, ProgressDeadlineExceeded or TrafficRouting)."),
+      status: z.enum(["True", "False", "Unknown"]).describe("Status of the condition: True, False or Unknown."),
+      reason: z.string().optional().describe("Machine-readable reason for the condition's last transition, in CamelCase."),
+      message: z.string().optional().describe("Human-readable details about the condition's last transition."),
+      lastTransitionTime: z.string().optional().describe("When the condition last changed status (RFC 3339)."),
+      lastUpdateTime: z.string().optional().describe("When the condition's reason or message last changed (RFC 3339)."),
+    })
+    .describe("A condition: one aspect of the object's state, as Kubernetes conditions are written.");
 
-export const secretKeyRef = () => z.strictObject({ name: k8sName(), key: z.string().min(1) });
+export const secretKeyRef = () =>
+  z.strictObject({
+    name: k8sName().describe("Name of the Secret, in the namespace of the object that refers to it."),
+    key: z.string().min(1).describe("Key in the Secret's data whose value is used (surrounding whitespace trimmed)."),
+  });
 
 /**
  * An object of which exactly one field must be set (a tagged union written the Kubernetes way).
@@ -110,6 +127,19 @@ export function exactlyOneOf<Shape extends z.ZodRawShape>(shape: Shape) {
     .meta({ minProperties: 1, maxProperties: 1 });
 }
 
+/** The descriptions kube-apiserver gives apiVersion, kind and metadata (metav1.TypeMeta, ObjectMeta). */
+const API_VERSION_DESCRIPTION =
+  "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources";
+const KIND_DESCRIPTION =
+  "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds";
+const METADATA_DESCRIPTION =
+  "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata";
+
 /** One of sluice's kinds: apiVersion sluice.dev/v1alpha1, the kind, metadata and `spec` (`.extend` adds status). */
 export const sluiceKind = <Kind extends string, Spec extends z.ZodType>(kind: Kind, spec: Spec) =>
-  z.strictObject({ apiVersion: z.literal(API_GROUP_VERSION), kind: z.literal(kind), metadata: objectMeta(), spec });
+  z.strictObject({
+    apiVersion: z.literal(API_GROUP_VERSION).describe(API_VERSION_DESCRIPTION),
+    kind: z.literal(kind).describe(KIND_DESCRIPTION),
+    metadata: objectMeta().describe(METADATA_DESCRIPTION),
+    spec,
+  });

@@ -23,31 +23,64 @@ export const metricConditionSchema = z
     const problem = typeof condition === "string" ? conditionExpressionProblem(condition) : undefined;
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   })
-  .meta({ "x-kubernetes-preserve-unknown-fields": true, description: "threshold {min, max} or CEL expression" });
+  .meta({
+    "x-kubernetes-preserve-unknown-fields": true,
+    description: 'A threshold {min, max} on the measured value, or a CEL expression over `result` ("result < 0.01").',
+  });
 
 /** A `{{args.NAME}}` placeholder written as is (provider.prometheus.address, provider.web). */
 export const ARG_PLACEHOLDER = /\{\{\s*args\.([A-Za-z0-9_][-A-Za-z0-9_.]*)\s*\}\}/g;
 
 export const prometheusAuthSchema = exactlyOneOf({
-  bearerTokenSecretRef: secretKeyRef().optional(),
-  basic: z.strictObject({ usernameSecretRef: secretKeyRef(), passwordSecretRef: secretKeyRef() }).optional(),
+  bearerTokenSecretRef: secretKeyRef()
+    .optional()
+    .describe("Secret key holding a bearer token, sent as `Authorization: Bearer <token>`; read at every measurement."),
+  basic: z
+    .strictObject({
+      usernameSecretRef: secretKeyRef().describe("Secret key holding the user name."),
+      passwordSecretRef: secretKeyRef().describe("Secret key holding the password."),
+    })
+    .optional()
+    .describe("HTTP basic authentication, with the user name and password read from Secrets at every measurement."),
 });
 
+/** An HTTP header sent with a request (Prometheus queries, web metrics). */
+const headerSchema = () =>
+  z
+    .strictObject({
+      key: z.string().min(1).describe("Name of the HTTP header."),
+      value: z.string().describe("Value of the HTTP header."),
+    })
+    .describe("An HTTP header.");
+
 export const prometheusProviderSchema = z.strictObject({
-  /** Prometheus base URL; defaults to the controller's --prometheus-address. */
   /** `{{args.NAME}}` may stand in it (Argo's habit: one template for several Prometheus instances). */
   address: z
     .string()
     .refine((a) => URL.canParse(a.replace(ARG_PLACEHOLDER, "arg")) || URL.canParse(a.replace(ARG_PLACEHOLDER, "http://arg")), { error: "must be a URL such as http://prometheus.monitoring:9090 (or with {{args.NAME}} in it)" })
-    .optional(),
-  /** PromQL for threshold metrics; `{{args.NAME}}` is replaced by escaped argument values. */
-  query: z.string().min(1).optional(),
-  timeout: duration().default("30s"),
-  headers: z.array(z.strictObject({ key: z.string().min(1), value: z.string() })).optional(),
-  authentication: prometheusAuthSchema.optional(),
+    .optional()
+    .describe("Base URL of Prometheus, e.g. http://prometheus.monitoring:9090; {{args.NAME}} may stand in it. Absent = the controller's --prometheus-address."),
+  query: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("PromQL query of a threshold metric, judged by successCondition/failureCondition; {{args.NAME}} is replaced by the argument's value, escaped. Not with compare (which has its own query)."),
+  timeout: duration()
+    .default("30s")
+    .describe('Timeout of each query request, a duration ("30s") or whole seconds; a transient failure is retried (up to 3 times). Default "30s".'),
+  headers: z.array(headerSchema()).optional().describe("HTTP headers sent with every query."),
+  authentication: prometheusAuthSchema
+    .optional()
+    .describe("Credentials for Prometheus: exactly one of bearerTokenSecretRef or basic."),
   tls: z
-    .strictObject({ caSecretRef: secretKeyRef().optional(), insecureSkipVerify: z.boolean().default(false) })
-    .optional(),
+    .strictObject({
+      caSecretRef: secretKeyRef()
+        .optional()
+        .describe("Secret key holding the PEM CA certificate(s) that Prometheus' certificate must chain to. Absent = the system's CAs."),
+      insecureSkipVerify: z.boolean().default(false).describe("Skip verifying Prometheus' TLS certificate. Default false."),
+    })
+    .optional()
+    .describe("TLS settings for an https address."),
 });
 
 /**
@@ -56,24 +89,41 @@ export const prometheusProviderSchema = z.strictObject({
  * masked wherever the request is described (status, logs, Events).
  */
 export const webProviderSchema = z.strictObject({
-  url: z.string().min(1, { error: "must be the URL to call, e.g. http://metrics.example/api/score?app={{args.app}}" }),
-  method: z.enum(["GET", "POST", "PUT"]).default("GET"),
-  headers: z.array(z.strictObject({ key: z.string().min(1), value: z.string() })).optional(),
-  /** Request body (POST, PUT), sent as given. */
-  body: z.string().optional(),
-  /** Request body as JSON (POST, PUT); sent with content-type application/json. Not with body. */
-  jsonBody: z.record(z.string(), z.unknown()).optional(),
-  timeoutSeconds: intRange(1, 600).default(10),
-  /** Kubernetes JSONPath into the answer, e.g. "{$.data.ok}"; absent = the whole answer. */
-  jsonPath: z.string().min(1).optional(),
-  /** Skip TLS certificate verification. */
-  insecure: z.boolean().default(false),
+  url: z
+    .string()
+    .min(1, { error: "must be the URL to call, e.g. http://metrics.example/api/score?app={{args.app}}" })
+    .describe("URL to call, e.g. http://metrics.example/api/score?app={{args.app}}; {{args.NAME}} is replaced as written."),
+  method: z.enum(["GET", "POST", "PUT"]).default("GET").describe('HTTP method: GET, POST or PUT (POST or PUT to send a body). Default "GET".'),
+  headers: z
+    .array(headerSchema())
+    .optional()
+    .describe("HTTP headers sent with the request; {{args.NAME}} is replaced in their values."),
+  body: z
+    .string()
+    .optional()
+    .describe("Request body (POST, PUT), sent as given after {{args.NAME}} is replaced. Not with jsonBody."),
+  jsonBody: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe("Request body as a JSON object (POST, PUT), sent with content-type application/json. Not with body."),
+  timeoutSeconds: intRange(1, 600)
+    .default(10)
+    .describe("Seconds (1-600) to wait for the answer; a timeout is an Error measurement. Default 10."),
+  jsonPath: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Kubernetes JSONPath selecting the value in the JSON answer, e.g. "{$.data.ok}". Absent = the whole answer; not with answer: status.'),
+  insecure: z.boolean().default(false).describe("Skip TLS certificate verification. Default false."),
   /**
    * What the measurement's value is. `json` (default, as Argo): the JSON answer, or the part jsonPath selects;
    * an answer other than 2xx is an Error. `status`: the HTTP status code as a number, whatever it is, and the
    * body is not read; judge it with a condition such as `result >= 200 && result < 300` (Flagger's webhooks).
    */
-  answer: z.enum(["json", "status"]).default("json"),
+  answer: z
+    .enum(["json", "status"])
+    .default("json")
+    .describe('What the value is: "json" (the JSON answer, or what jsonPath selects; a non-2xx answer is an Error) or "status" (the HTTP status code, body unread). Default "json".'),
 }).refine((web) => !(web.answer === "status" && web.jsonPath !== undefined), {
   path: ["jsonPath"],
   error: "jsonPath reads the JSON body, which answer: status does not read; drop jsonPath or set answer: json",
@@ -85,24 +135,46 @@ export const webProviderSchema = z.strictObject({
  * kept as written beyond the fields sluice reads; `{{args.NAME}}` is replaced as written in its strings.
  */
 export const jobProviderSchema = z.strictObject({
-  /** Labels and annotations of the Job (sluice adds its own labels tying it to the run). */
-  metadata: z.strictObject({ labels: stringMap().optional(), annotations: stringMap().optional() }).optional(),
-  spec: z.looseObject({
-    template: podTemplateSchema.extend({
-      spec: podTemplateSchema.shape.spec.extend({
-        restartPolicy: z.enum(["Never", "OnFailure"], { error: `must be "Never" or "OnFailure": a Job's pods run to completion (Kubernetes refuses "Always")` }),
-      }),
-    }),
-    /** Retries before the Job is Failed (Kubernetes' default 6). */
-    backoffLimit: intRange(0).optional(),
-    activeDeadlineSeconds: intRange(1).optional(),
-  }),
+  metadata: z
+    .strictObject({
+      labels: stringMap().optional().describe("Labels of the Job (key: value)."),
+      annotations: stringMap().optional().describe("Annotations of the Job (key: value)."),
+    })
+    .optional()
+    .describe("Labels and annotations of the Job (sluice adds its own labels tying it to the AnalysisRun)."),
+  spec: z
+    .looseObject({
+      template: podTemplateSchema
+        .extend({
+          spec: podTemplateSchema.shape.spec
+            .extend({
+              restartPolicy: z
+                .enum(["Never", "OnFailure"], { error: `must be "Never" or "OnFailure": a Job's pods run to completion (Kubernetes refuses "Always")` })
+                .describe('Restart policy of the Job\'s pods: "Never" or "OnFailure" (a Job\'s pods run to completion).'),
+            })
+            .describe("The pod spec (a core/v1 PodSpec); sluice reads containers and restartPolicy and keeps every other field as given."),
+        })
+        .describe("The pod template of the Job's pods; {{args.NAME}} is replaced in its strings."),
+      backoffLimit: intRange(0)
+        .optional()
+        .describe("Retries before the Job is Failed. Absent = Kubernetes' default, 6."),
+      activeDeadlineSeconds: intRange(1)
+        .optional()
+        .describe("Seconds the Job may run before Kubernetes marks it Failed."),
+    })
+    .describe("The Job's spec, a batch/v1 JobSpec kept as written beyond template, backoffLimit and activeDeadlineSeconds."),
 });
 
 export const metricProviderSchema = exactlyOneOf({
-  prometheus: prometheusProviderSchema.optional(),
-  web: webProviderSchema.optional(),
-  job: jobProviderSchema.optional(),
+  prometheus: prometheusProviderSchema
+    .optional()
+    .describe("Measure with a Prometheus query (query with conditions, or compare for canary vs stable)."),
+  web: webProviderSchema
+    .optional()
+    .describe("Argo Rollouts' web provider: an HTTP request whose JSON answer (or status code) is the measured value."),
+  job: jobProviderSchema
+    .optional()
+    .describe("Argo Rollouts' job provider: each measurement runs a Kubernetes Job; Complete is Successful, Failed is Failed."),
 });
 
 /**
@@ -112,18 +184,34 @@ export const metricProviderSchema = exactlyOneOf({
  * `{{podTemplateHash}}` (and `{{sides.NAME}}`, the arg canary-NAME or stable-NAME) is filled per side.
  */
 export const requestJudgeSchema = z.strictObject({
-  /** e.g. sum by (le) (http_request_duration_seconds_bucket{rollouts_pod_template_hash="{{podTemplateHash}}"}) */
-  latency: z.string().min(1).optional(),
-  /** e.g. sum(http_requests_total{rollouts_pod_template_hash="{{podTemplateHash}}", code=~"5.."}) */
-  errors: z.string().min(1).optional(),
-  /** The requests errors are counted among (required with errors). */
-  requests: z.string().min(1).optional(),
-  /** latency: quantile levels of the pooled requests whose bucket bounds are tested (default 0.5, 0.9, 0.99, 0.999). */
-  levels: z.array(z.number().gt(0).lt(1)).min(1).optional(),
-  /** latency: test these bucket bounds (in the histogram's unit) instead of levels. */
-  slowerThan: z.array(z.number().positive()).min(1).optional(),
-  /** Requests each side must have served before the judge may pass the canary. */
-  minRequests: intRange(1).default(500),
+  latency: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('PromQL for the cumulative latency histogram buckets per side, the counters themselves by le, e.g. sum by (le) (http_request_duration_seconds_bucket{rollouts_pod_template_hash="{{podTemplateHash}}"}). Not with errors.'),
+  errors: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('PromQL for the failed-requests counter per side, e.g. sum(http_requests_total{rollouts_pod_template_hash="{{podTemplateHash}}", code=~"5.."}); needs requests. Not with latency.'),
+  requests: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("PromQL for the counter of all requests per side, among which errors are counted; required with errors."),
+  levels: z
+    .array(z.number().gt(0).lt(1))
+    .min(1)
+    .optional()
+    .describe("With latency: quantile levels (between 0 and 1) of the pooled requests whose bucket bounds are tested. Absent = 0.5, 0.99 and 0.999; not with slowerThan."),
+  slowerThan: z
+    .array(z.number().positive())
+    .min(1)
+    .optional()
+    .describe("With latency: bucket bounds to test, in the histogram's unit, instead of levels."),
+  minRequests: intRange(1)
+    .default(500)
+    .describe("Requests each side must have served before the judge may pass the canary (fewer at the last look is Inconclusive). Default 500."),
 });
 
 /**
@@ -131,13 +219,21 @@ export const requestJudgeSchema = z.strictObject({
  * (the per-step judge, on a series). `{{podTemplateHash}}` is filled per side.
  */
 export const compareSchema = z.strictObject({
-  /** Per-step judge: a query whose points are compared (one number per step per side). */
-  query: z.string().min(1).optional(),
-  requests: requestJudgeSchema.optional(),
-  /** Which change is bad: a higher value (latency, errors), a lower one (throughput), or either. */
-  direction: z.enum(["increase", "decrease", "either"]).default("increase"),
-  /** Change tolerated before the metric counts as worse: "10%" is relative to stable, a bare number is absolute (in the metric's unit). */
-  maxIncrease: intOrPercent().optional(),
+  query: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Per-step judge: PromQL whose points (one per step per side, over window) are compared; {{podTemplateHash}} is filled per side. Not with requests."),
+  requests: requestJudgeSchema
+    .optional()
+    .describe("The request judge: compares the requests each side served (errors, or latency buckets) from their counters. Not with query."),
+  direction: z
+    .enum(["increase", "decrease", "either"])
+    .default("increase")
+    .describe('Which change is bad: "increase" (latency, errors), "decrease" (throughput) or "either". Default "increase"; must be increase with requests.'),
+  maxIncrease: intOrPercent()
+    .optional()
+    .describe('Increase tolerated before the canary counts as worse: "10%" is relative to stable, a bare number absolute in the metric\'s unit (a percentage with requests). Absent = 0.'),
   /**
    * Request judge on errors only: an absolute allowance on the error ratio, "fail only if the canary's error
    * ratio exceeds stable's by more than this" (0.002 = 0.2 percentage points). Instead of maxIncrease.
@@ -146,22 +242,38 @@ export const compareSchema = z.strictObject({
     .number({ error: "must be a number, the error ratio's tolerated increase (0.002 = 0.2 percentage points)" })
     .min(0, { error: "must be at least 0 (0.002 = 0.2 percentage points more failed requests than stable)" })
     .lt(1, { error: "must be below 1: it is an increase of the error ratio, a fraction (0.002 = 0.2 percentage points), not a percentage" })
-    .optional(),
-  maxDecrease: intOrPercent().optional(),
-  /** Confidence level of the shift interval and the test. */
-  confidence: z.number().min(0.5).max(0.9999).default(0.98),
-  /** A critical metric failing fails the whole analysis whatever the score. */
-  critical: z.boolean().default(false),
-  /** Samples per side needed before the comparison may decide. */
-  minSamples: intRange(1).default(50),
+    .optional()
+    .describe("With requests.errors only, instead of maxIncrease: fail only if the canary's error ratio exceeds stable's by more than this fraction (0.002 = 0.2 percentage points)."),
+  maxDecrease: intOrPercent()
+    .optional()
+    .describe('Decrease tolerated before the canary counts as worse (direction decrease or either): "10%" is relative to stable, a bare number absolute. Absent = 0; not with requests.'),
+  confidence: z
+    .number()
+    .min(0.5)
+    .max(0.9999)
+    .default(0.98)
+    .describe("Confidence level (0.5-0.9999) of the test; 1 - confidence is the revision's false-abort budget, shared among its judged analyses. Default 0.98."),
+  critical: z
+    .boolean()
+    .default(false)
+    .describe("A critical metric failing fails the whole analysis whatever the score; one without data makes it Inconclusive. Default false."),
+  minSamples: intRange(1)
+    .default(50)
+    .describe("Points each side needs before the per-step judge may decide. Default 50."),
   /**
    * Range query window and step; window defaults to the metric's interval, lengthened to hold 2·minSamples points
    * (compare-window.ts). A window that cannot hold minSamples points is refused.
    */
-  window: duration().optional(),
-  step: duration().default("10s"),
-  /** Anytime-valid sequential test (may decide early); false = fixed-horizon test only. */
-  sequential: z.boolean().default(true),
+  window: duration()
+    .optional()
+    .describe("Span of the range query the per-step judge compares, a duration or whole seconds. Absent = the metric's interval, lengthened to hold 2 x minSamples points (16m40s by default); one too short for minSamples is refused."),
+  step: duration()
+    .default("10s")
+    .describe('Resolution of the range query (one point per step per side); make it at least the query\'s rate window. Default "10s".'),
+  sequential: z
+    .boolean()
+    .default(true)
+    .describe("Run the anytime-valid sequential test, which may abort a clearly worse canary early; false = the fixed-horizon test at the last look only. Default true."),
 });
 
 export const metricNameSchema = z
@@ -170,26 +282,49 @@ export const metricNameSchema = z
   .regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, { error: "must be letters, digits, '-', '_' or '.'" });
 
 export const metricSchema = z.strictObject({
-  name: metricNameSchema,
-  /** Time between measurements; absent = measure once. */
-  interval: duration().optional(),
-  initialDelay: duration().optional(),
-  /** Measurements to take; absent with an interval = until the rollout step ends. */
-  count: intRange(1).optional(),
-  failureLimit: intRange(0).default(0),
-  inconclusiveLimit: intRange(0).default(0),
-  consecutiveErrorLimit: intRange(0).default(4),
-  consecutiveSuccessLimit: intRange(1).optional(),
-  successCondition: metricConditionSchema.optional(),
-  failureCondition: metricConditionSchema.optional(),
-  /** Sample-count query and minimum: fewer samples makes the measurement Inconclusive, never a pass. */
-  minSamples: z.strictObject({ query: z.string().min(1), min: intRange(1) }).optional(),
-  /** Measured and shown, never decides the run. */
-  dryRun: z.boolean().default(false),
-  /** Measurements kept in the AnalysisRun status. */
-  measurementRetention: intRange(1, 1000).default(10),
-  provider: metricProviderSchema,
-  compare: compareSchema.optional(),
+  name: metricNameSchema.describe("Name of the metric, which names its result in the AnalysisRun's status: letters, digits, '-', '_' or '.'."),
+  interval: duration()
+    .optional()
+    .describe('Time between measurements, a duration ("1m") or whole seconds. Absent = measure once.'),
+  initialDelay: duration()
+    .optional()
+    .describe("Time to wait after the run starts before the first measurement, a duration or whole seconds. Absent = measure at once."),
+  count: intRange(1)
+    .optional()
+    .describe("Measurements to take (Errors, which are retried, do not count). Absent = once without an interval, else until the run is terminated."),
+  failureLimit: intRange(0)
+    .default(0)
+    .describe("Failed measurements tolerated; one more fails the metric. Default 0."),
+  inconclusiveLimit: intRange(0)
+    .default(0)
+    .describe("Inconclusive measurements tolerated; one more makes the metric Inconclusive. Default 0."),
+  consecutiveErrorLimit: intRange(0)
+    .default(4)
+    .describe("Consecutive Error measurements (Prometheus unreachable, a bad query) tolerated; one more fails the metric. Default 4."),
+  consecutiveSuccessLimit: intRange(1)
+    .optional()
+    .describe("Consecutive Successful measurements that end the metric early as Successful. Absent = no early end."),
+  successCondition: metricConditionSchema
+    .optional()
+    .describe('A measurement passes when this holds: a threshold {min, max}, or a CEL expression over `result` ("result < 0.01"). Not with provider.job.'),
+  failureCondition: metricConditionSchema
+    .optional()
+    .describe('A measurement fails when this holds: a threshold {min, max}, or a CEL expression over `result` ("result > 0.05"). Not with provider.job.'),
+  minSamples: z
+    .strictObject({
+      query: z.string().min(1).describe("PromQL returning the number of samples behind a measurement."),
+      min: intRange(1).describe("Samples required; fewer makes the measurement Inconclusive."),
+    })
+    .optional()
+    .describe("Sample-count query and minimum (provider.prometheus only): too few samples makes the measurement Inconclusive, never a pass."),
+  dryRun: z.boolean().default(false).describe("Measured and shown, but never decides the run. Default false."),
+  measurementRetention: intRange(1, 1000)
+    .default(10)
+    .describe("Latest measurements (1-1000) kept in the AnalysisRun status. Default 10."),
+  provider: metricProviderSchema.describe("How the metric is measured: exactly one of prometheus, web, job."),
+  compare: compareSchema
+    .optional()
+    .describe("Judge the canary against stable statistically, with requests (the request judge) or query (the per-step judge); needs provider.prometheus."),
 }).superRefine((metric, ctx) => {
   if (metric.provider.job) {
     const verdict = "the Job's outcome is the verdict (Complete = Successful, Failed = Failed); remove it";
@@ -264,7 +399,7 @@ export const metricSchema = z.strictObject({
     }
   }
   requireCondition(metric, ctx);
-});
+}).describe("One metric: how it is measured, how each measurement is judged, and the limits that decide it.");
 
 function requireCondition(metric: { compare?: unknown; successCondition?: unknown; failureCondition?: unknown }, ctx: z.RefinementCtx): void {
   if (!metric.compare && !metric.successCondition && !metric.failureCondition) {

@@ -11,12 +11,12 @@ export const workloadScaleDownSchema = z.enum(["never", "onsuccess", "progressiv
 });
 
 export const workloadRefSchema = z.strictObject({
-  apiVersion: z.literal("apps/v1").default("apps/v1"),
-  /** A Rollout takes its pod template from a Deployment only. */
-  kind: z.literal("Deployment"),
-  /** The Deployment, in the Rollout's namespace. */
-  name: k8sName(),
-  scaleDown: workloadScaleDownSchema.default("never"),
+  apiVersion: z.literal("apps/v1").default("apps/v1").describe('API version of the workload: "apps/v1". Default "apps/v1".'),
+  kind: z.literal("Deployment").describe('Kind of the workload: "Deployment" (a Rollout takes its pod template from a Deployment only).'),
+  name: k8sName().describe("Name of the Deployment, in the Rollout's namespace."),
+  scaleDown: workloadScaleDownSchema
+    .default("never")
+    .describe('What happens to the Deployment\'s own pods: "never" (leave them), "onsuccess" (scale it to 0 once the Rollout is Healthy) or "progressively" (one pod fewer per Rollout pod available). Default "never".'),
 });
 
 export type WorkloadRef = z.infer<typeof workloadRefSchema>;

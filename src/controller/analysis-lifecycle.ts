@@ -11,6 +11,8 @@ import type { KubeClient, KubeObject } from "../kube/kube-client.ts";
 import type { InformerClusterView } from "./cluster-view.ts";
 import { ROLLOUT_LABEL } from "./labels.ts";
 import type { Leadership } from "./leadership.ts";
+import { analysisMetricHooks } from "./analysis-metrics.ts";
+import type { ControllerMetrics } from "./metrics.ts";
 
 type RunLike = { metadata?: { namespace?: string | undefined; name?: string | undefined; labels?: Record<string, string> | undefined } };
 
@@ -26,6 +28,8 @@ export type AnalysisLifecycleOptions = {
   log: Logger;
   prometheusAddress: string | undefined;
   now: (() => Date) | undefined;
+  /** Where run results and measured values are counted (absent: not counted). */
+  metrics?: ControllerMetrics["analysis"] | undefined;
 };
 
 export class AnalysisLifecycle {
@@ -44,7 +48,7 @@ export class AnalysisLifecycle {
       void this.runner.then((r) => r.rescan());
       return;
     }
-    const { kc, kube, view, leadership, namespace, log, prometheusAddress, now } = this.o;
+    const { kc, kube, view, leadership, namespace, log, prometheusAddress, now, metrics } = this.o;
     const sharded = leadership.shardCount > 1;
     this.runner = startAnalysisRunner({
       kc,
@@ -58,6 +62,7 @@ export class AnalysisLifecycle {
       log,
       prometheusAddress,
       ...(now ? { now } : {}),
+      ...(metrics ? analysisMetricHooks(metrics, view) : {}),
     });
   }
 

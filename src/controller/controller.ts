@@ -26,6 +26,7 @@ import { startServers, type ServerAddresses } from "./http-servers.ts";
 import { Leadership, type ShardConfig } from "./leadership.ts";
 import { createMetrics, type ControllerMetrics } from "./metrics.ts";
 import { ReconcileWorkers } from "./reconcile-workers.ts";
+import { snapshotOf } from "./rollout-samples.ts";
 import { WorkQueue } from "./work-queue.ts";
 import { Notifier, type NotifierOptions } from "./notifications/notifier.ts";
 
@@ -82,7 +83,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
     kc,
     options.namespace,
     (kind, obj, deleted) => {
-      // A deleted Rollout leaves no series behind (a platform creating and deleting Rollouts would grow them forever).
+      // A deleted Rollout leaves no counter series behind (a platform creating and deleting Rollouts would grow
+      // them forever); its gauges are read from the cache, which no longer has it.
       if (kind === "Rollout" && deleted) metrics.forgetRollout(obj.metadata.namespace ?? "default", obj.metadata.name);
       // A change to the Rollout itself is a person's doing (see work-queue.ts): it does not wait out a backoff.
       for (const key of affectedRollouts(kind, obj, () => view.rollouts())) (kind === "Rollout" ? queue.addNow(key) : queue.add(key));
@@ -90,16 +92,6 @@ export async function startController(options: ControllerOptions): Promise<Runni
     },
     log,
   );
-
-  // Counted when /metrics is scraped, not after every reconcile (that was a pass over every Rollout per reconcile).
-  metrics.onCollectPhases(() => {
-    const counts = new Map<string, number>();
-    for (const r of view.rollouts()) {
-      const phase = String((r.status as { phase?: unknown } | undefined)?.phase ?? "Unknown");
-      counts.set(phase, (counts.get(phase) ?? 0) + 1);
-    }
-    return counts;
-  });
 
   // Who may write which Rollouts; gaining a shard queues its Rollouts, losing one fences its writes.
   const shards: ShardConfig = options.shards ?? { count: 1 };
@@ -123,8 +115,13 @@ export async function startController(options: ControllerOptions): Promise<Runni
       analysis?.shardLost();
     },
   });
+  // Counted when /metrics is scraped, not after every reconcile (that was a pass over every Rollout per reconcile).
+  metrics.onCollectRollouts(() => {
+    const held = new Set(leadership.held());
+    return snapshotOf(view.rollouts(), (r) => held.has(leadership.shardOfKey(rolloutKey(r))));
+  });
   if (options.analysis !== false) {
-    analysis = new AnalysisLifecycle({ kc, kube, view, leadership, namespace: options.namespace, log, prometheusAddress: options.analysis?.prometheusAddress, now: options.now });
+    analysis = new AnalysisLifecycle({ kc, kube, view, leadership, namespace: options.namespace, log, prometheusAddress: options.analysis?.prometheusAddress, now: options.now, metrics: metrics.analysis });
   }
 
   // Reads only (ConfigMaps, Secrets), so the unfenced client: a notification is never an API write.

@@ -65,10 +65,10 @@ export class ReconcileWorkers {
       now,
       rolloutWrites: this.rolloutWrites,
       onStatus: (rollout: Rollout, previous: Rollout["status"]) => {
-        const labels = { namespace: rollout.metadata.namespace ?? "default", rollout: rollout.metadata.name ?? "" };
-        const weight = rollout.status?.canary?.weights?.canary;
-        if (weight !== undefined) metrics.canaryWeight.set(labels, weight);
-        if (previous?.currentStepIndex !== rollout.status?.currentStepIndex) metrics.stepTransitions.inc(labels);
+        // A counter, so counted by the writer, once; the Rollout's state (phase, step, weight) is read from the cache at scrape time.
+        // Every status write makes sure the series exists (by 0): one that first appeared at 1 would have that 1 lost to increase().
+        const transition = previous?.currentStepIndex !== rollout.status?.currentStepIndex;
+        metrics.stepTransitions.inc({ namespace: rollout.metadata.namespace ?? "default", rollout: rollout.metadata.name ?? "" }, transition ? 1 : 0);
       },
       ...(notifier ? { onWritten: (rollout, actions, previous, status) => notifier.notify(rollout, notificationsOf(rollout, actions, previous, status)) } : {}),
     };

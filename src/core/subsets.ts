@@ -22,7 +22,9 @@ export const routesBySubset = (canary: CanaryStrategy | undefined): boolean => c
 export function wantedSubsets(ctx: DecideContext, canary: CanaryStrategy): { subsets: ObservedSubsets } | undefined {
   if (!routesBySubset(canary)) return undefined;
   const seen = ctx.observed.routing?.ok ? ctx.observed.routing.subsets?.canary : undefined;
-  const canarySubset = ctx.status.abort && seen !== undefined ? seen : ctx.currentHash;
+  // Once the template is the stable one again (a revert), there is no canary left to abort: both on stable.
+  const aborting = ctx.status.abort === true && ctx.currentHash !== ctx.status.stableRS;
+  const canarySubset = aborting && seen !== undefined ? seen : ctx.currentHash;
   return { subsets: { stable: ctx.status.stableRS, canary: canarySubset } };
 }
 

@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { pino } from "pino";
 import type { Measurement } from "../../src/api/analysis-run.ts";
 import { API_GROUP_VERSION } from "../../src/api/group.ts";
-import { startAnalysisRunner, type AnalysisRunner } from "../../src/analysis/runner.ts";
+import { startAnalysisRunner, type AnalysisRunner, type AnalysisRunnerOptions } from "../../src/analysis/runner.ts";
 import { renderPromQL } from "../../src/providers/promql-args.ts";
 import type { MetricProvider, ProviderOutcome, QueryResult, ResolvedArgs } from "../../src/providers/types.ts";
 import { startEnv, type Env } from "../helpers/controller-env.ts";
@@ -44,8 +44,8 @@ describe("startAnalysisRunner (sandbox API server, scripted provider)", () => {
   let env: Env;
   const provider = new ScriptedProvider();
   const runners: AnalysisRunner[] = [];
-  const start = async () => {
-    const r = await startAnalysisRunner({ kc: env.kc, kube: env.kube, namespace: "default", log: pino({ level: process.env.SLUICE_TEST_LOG ?? "silent" }), provider });
+  const start = async (extra: Partial<AnalysisRunnerOptions> = {}) => {
+    const r = await startAnalysisRunner({ kc: env.kc, kube: env.kube, namespace: "default", log: pino({ level: process.env.SLUICE_TEST_LOG ?? "silent" }), provider, ...extra });
     runners.push(r);
     return r;
   };
@@ -96,8 +96,14 @@ describe("startAnalysisRunner (sandbox API server, scripted provider)", () => {
     runners.splice(runners.indexOf(second), 1);
   });
 
-  it("conflicts on status writes and dropped watches lose or duplicate no measurement", async () => {
-    const r = await start();
+  it("conflicts on status writes and dropped watches lose or duplicate no measurement (nor a reported result)", async () => {
+    // What the controller's metrics hear (analysis-metrics.ts): each written measurement once, the result once.
+    const finished: string[] = [];
+    let measured = 0;
+    const r = await start({
+      onFinished: (run, phase) => void (run.metadata.name === "faults" && finished.push(phase)),
+      onMeasured: (run, taken) => void (run.metadata.name === "faults" && (measured += taken.length)),
+    });
     // Every other status write conflicts (deterministic, so the test cannot pass by luck).
     let flip = 0;
     env.server.faults.setRandom(() => (flip++ % 2 === 0 ? 0.1 : 0.9));
@@ -111,6 +117,8 @@ describe("startAnalysisRunner (sandbox API server, scripted provider)", () => {
       const times = (result?.measurements ?? []).map((m) => Date.parse(m.startedAt ?? ""));
       for (let i = 1; i < times.length; i++) assert.ok((times[i] ?? 0) - (times[i - 1] ?? 0) >= 900, `measurements ${i - 1}/${i} too close`);
       assert.ok(env.server.faults.injected.conflict409 > 0, "the fault rule never fired");
+      assert.deepEqual(finished, ["Successful"]);
+      assert.equal(measured, 4);
     } finally {
       clearInterval(drops);
       env.server.faults.clear();

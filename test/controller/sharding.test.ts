@@ -52,6 +52,12 @@ async function rolloutWrites(port: number): Promise<number> {
   return writes;
 }
 
+/** The Rollouts this replica reports per-Rollout series for (those of the shards it holds), sorted. */
+async function reportedRollouts(port: number): Promise<string[]> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return [...text.matchAll(/^sluice_rollout_info\{namespace="default",rollout="([^"]+)",/gm)].map((m) => m[1] ?? "").sort();
+}
+
 /** Two Rollout names per shard. */
 function namesByShard(): string[][] {
   const out: string[][] = Array.from({ length: SHARDS }, () => []);
@@ -88,6 +94,8 @@ test("three sharded replicas split the Rollouts; a killed one's shard is taken o
   for (const name of byShard.flat()) await healthyAgain(name);
   // Every replica wrote (its own shard's Rollouts); none is idle, none did all.
   for (const r of replicas) assert.ok((await rolloutWrites(r.port)) > 0, `replica ${r.index} wrote no Rollout`);
+  // Each Rollout's series come from the replica holding its shard, and from no other.
+  for (const r of replicas) assert.deepEqual(await reportedRollouts(r.port), [...(byShard[r.index] ?? [])].sort(), `replica ${r.index}'s per-Rollout series`);
 
   // A new revision everywhere, then replica 1 dies while its shard's canaries are paused at 50%.
   for (const name of byShard.flat()) await env.setImage(name, "acme/sh:2");
@@ -105,12 +113,17 @@ test("three sharded replicas split the Rollouts; a killed one's shard is taken o
   // The standby waits one lease duration after the last renewal it saw, then one retry period at most.
   assert.ok(takeoverMs <= (LEASE_SECONDS + 2 * RETRY_SECONDS + 1) * 1000, `takeover took ${takeoverMs} ms`);
   for (const name of byShard.flat()) await healthyAgain(name);
+  const takerReplica = replicas.find((r) => r.child.pid === taker);
+  assert.ok(takerReplica);
+  assert.deepEqual(await reportedRollouts(takerReplica.port), [...(byShard[takerReplica.index] ?? []), ...(byShard[1] ?? [])].sort(), "the standby reports the shard it took over");
 
   // Back again under the same index: it asks for shard 1, the standby hands it over, and it goes on from there.
   const back = await replica(1);
   const returnedAt = Date.now();
   await env.waitFor("shard 1 handed back to its own replica", async () => ((await holderPid(1)) === back.child.pid ? true : undefined), 20_000);
   const handBackMs = Date.now() - returnedAt;
+  await env.waitFor("the returned replica reporting its shard's Rollouts", async () => ((await reportedRollouts(back.port)).join() === [...(byShard[1] ?? [])].sort().join() ? true : undefined), 10_000);
+  assert.deepEqual(await reportedRollouts(takerReplica.port), [...(byShard[takerReplica.index] ?? [])].sort(), "the standby stops reporting the shard it handed back");
   assert.notEqual(await holderPid(0), back.child.pid);
   assert.notEqual(await holderPid(2), back.child.pid);
   assert.ok([await holderPid(0), await holderPid(2)].includes(taker), "the standby kept its own shard");

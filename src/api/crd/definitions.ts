@@ -40,7 +40,7 @@ export const KIND_DEFINITIONS: KindDefinition[] = [
     printerColumns: [
       { name: "Phase", type: "string", jsonPath: ".status.phase", description: "Healthy, Progressing, Paused, Degraded or Aborted" },
       { name: "Step", type: "string", jsonPath: ".status.stepProgress", description: "Current canary step / number of steps" },
-      { name: "Weight", type: "integer", jsonPath: ".status.canary.weights.canary", description: "Traffic on the canary, as set" },
+      { name: "Weight", type: "integer", jsonPath: ".status.canary.weights.canary", description: "Percentage of traffic on the canary, as read back from the router (without one: by available pods)" },
       AGE,
       { name: "Message", type: "string", jsonPath: ".status.message", description: "Why the rollout is in its phase" },
     ],

@@ -53,6 +53,11 @@ function convertNode(node: JsonSchema, path: string): JsonSchema {
 
   if (out.anyOf !== undefined) {
     if (!isIntOrString(out.anyOf)) throw new NonStructuralSchemaError(path, "a union other than integer-or-string");
+    // A description given on a branch (rather than on the union) would vanish with anyOf: keep the first one.
+    if (out.description === undefined) {
+      const described = (out.anyOf as unknown[]).find((b) => isRecord(b) && typeof b.description === "string");
+      if (isRecord(described)) out.description = described.description;
+    }
     delete out.anyOf;
     out[INT_OR_STRING] = true;
   }
@@ -98,9 +103,15 @@ function convertNode(node: JsonSchema, path: string): JsonSchema {
   return out;
 }
 
+/** The root field's description from the zod schema, if it has one. */
+function describedAs(node: unknown): JsonSchema {
+  return isRecord(node) && typeof node.description === "string" ? { description: node.description } : {};
+}
+
 /**
  * The structural schema of a whole object kind. `apiVersion`, `kind` and `metadata` get the plain forms
- * Kubernetes expects at the root (only name/generateName may be restricted under metadata).
+ * Kubernetes expects at the root (only name/generateName may be restricted under metadata), with the
+ * descriptions the zod schema gives them.
  */
 export function structuralSchemaFor(schema: z.ZodType): JsonSchema {
   const raw = z.toJSONSchema(schema, {
@@ -111,9 +122,9 @@ export function structuralSchemaFor(schema: z.ZodType): JsonSchema {
   }) as JsonSchema;
   const converted = convertNode(raw, "");
   const props = isRecord(converted.properties) ? converted.properties : {};
-  props.apiVersion = { type: "string" };
-  props.kind = { type: "string" };
-  props.metadata = { type: "object" };
+  props.apiVersion = { type: "string", ...describedAs(props.apiVersion) };
+  props.kind = { type: "string", ...describedAs(props.kind) };
+  props.metadata = { type: "object", ...describedAs(props.metadata) };
   converted.properties = props;
   // apiVersion/kind/metadata are filled in by the API server; the CRD must not require them.
   if (Array.isArray(converted.required)) {

@@ -25,10 +25,8 @@ export function defaultCrd(crd: JsonObject): void {
     }
   }
   spec["conversion"] ??= { strategy: "None" };
-  for (const v of versionsOf(crd)) {
-    const columns = v["additionalPrinterColumns"];
-    if (Array.isArray(columns)) for (const c of columns) if (isObject(c)) c["priority"] ??= 0;
-  }
+  // additionalPrinterColumns[].priority is `int32 json:"priority,omitempty"`: a 0 the server never writes back.
+  // Writing it made every re-apply of an unchanged CRD "configured" (kubectl's merge patch replaces the list).
 }
 
 export function validateCrd(crd: JsonObject): FieldError[] {
