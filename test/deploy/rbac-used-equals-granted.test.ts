@@ -148,7 +148,12 @@ async function runFlows(): Promise<void> {
   assert.ok(promAuth.has("Bearer prom-s3cret"), "the Prometheus metric sent the token from its Secret");
 }
 
-/** One sandbox scenario as `sluice sandbox` runs it, its controller with the ServiceAccount's kubeconfig. */
+/**
+ * One sandbox scenario as `sluice sandbox` runs it, its controller with the ServiceAccount's kubeconfig. How it
+ * ended goes in the report, not in the verdict: at speed 10 on a loaded machine a latency check may abort a good
+ * version (test/sandbox/scenarios-e2e.test.ts judges outcomes); a request RBAC refused shows as denied.
+ */
+const scenarioOutcomes: string[] = [];
 async function runSandboxScenario(name: ScenarioName): Promise<void> {
   const log = pino({ level: "silent" });
   const cluster = await startSandboxCluster({ log, rbac: true });
@@ -161,7 +166,7 @@ async function runSandboxScenario(name: ScenarioName): Promise<void> {
     const result = await runScenario(env, SCENARIOS[name], { speed: 10, autoPromote: true, headless: true, out, log, startTraffic: loadTraffic, timeoutMs: 90_000 });
     await env.stop();
     used.push(...cluster.server.accessLog?.snapshot(SA).resources ?? []);
-    assert.equal(result.outcome, result.scenario.expect, `sandbox scenario ${name} under the ServiceAccount:\n${result.table}`);
+    scenarioOutcomes.push(`${name}: ${result.outcome} (expected ${result.scenario.expect})`);
   } finally {
     await cluster.stop();
   }
@@ -184,7 +189,7 @@ test("the controller under deploy/'s ServiceAccount uses exactly what its Cluste
   const missing = [...usedKeys].filter((k) => !granted.has(k)).sort();
   const unused = [...granted].filter((k) => !usedKeys.has(k)).sort();
   const show = (s: Iterable<string>) => [...s].sort().map((k) => `  ${k}`).join("\n");
-  const report = `used (${usedKeys.size}):\n${show(usedKeys)}\ngranted (${granted.size}):\n${show(granted)}\nused, not granted: ${missing.join(", ") || "none"}\ngranted, never used: ${unused.join(", ") || "none"}\ndenied: ${denied.join(", ") || "none"}`;
+  const report = `sandbox scenarios: ${scenarioOutcomes.join("; ") || "none"}\nused (${usedKeys.size}):\n${show(usedKeys)}\ngranted (${granted.size}):\n${show(granted)}\nused, not granted: ${missing.join(", ") || "none"}\ngranted, never used: ${unused.join(", ") || "none"}\ndenied: ${denied.join(", ") || "none"}`;
   process.stdout.write(`# RBAC used = granted check (${Math.round((Date.now() - started) / 1000)} s${prometheusInstalled() ? `, sandbox scenarios: ${SANDBOX_SCENARIOS.join(", ")}` : ", no sandbox scenarios: prometheus not installed"})\n${report.replace(/^/gm, "# ")}\n`);
   for (const outcome of outcomes) if (outcome.status === "rejected") throw new Error(`${String(outcome.reason)}\n${report}`);
   assert.deepEqual({ denied, missing, unused }, { denied: [], missing: [], unused: [] }, report);
