@@ -264,3 +264,30 @@ test("discovery in RBAC mode lists authorization.k8s.io, authentication.k8s.io a
     await plain.stop();
   }
 });
+
+test("impersonating a uid and extras: each checked (authentication.k8s.io uids, userextras/KEY) and carried", async () => {
+  const whoami = await call(server, "POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", {}, { ...admin, "impersonate-user": "carol", "impersonate-uid": "u-1", "impersonate-extra-scopes": "view" });
+  assert.deepEqual((whoami.body["status"] as { userInfo: unknown }).userInfo, { username: "carol", groups: ["system:authenticated"], uid: "u-1", extra: { scopes: ["view"] } });
+  server.applyYaml(`
+apiVersion: v1
+kind: ServiceAccount
+metadata: { name: proxy, namespace: apps }
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: { name: impersonate-users }
+rules: [{ apiGroups: [""], resources: ["users"], verbs: ["impersonate"] }]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: { name: proxy-impersonates }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: impersonate-users }
+subjects: [{ kind: ServiceAccount, name: proxy, namespace: apps }]
+`);
+  const token = await tokenFor("apps", "proxy");
+  assert.equal((await call(server, "GET", "/apis", undefined, { ...token, "impersonate-user": "carol" })).status, 200);
+  const extra = await call(server, "GET", "/apis", undefined, { ...token, "impersonate-user": "carol", "impersonate-extra-scopes": "view" });
+  assert.equal(extra.body["message"], `userextras.authentication.k8s.io "view" is forbidden: User "system:serviceaccount:apps:proxy" cannot impersonate resource "userextras/scopes" in API group "authentication.k8s.io" at the cluster scope`);
+  const uid = await call(server, "GET", "/apis", undefined, { ...token, "impersonate-user": "carol", "impersonate-uid": "u-1" });
+  assert.equal(uid.body["message"], `uids.authentication.k8s.io "u-1" is forbidden: User "system:serviceaccount:apps:proxy" cannot impersonate resource "uids" in API group "authentication.k8s.io" at the cluster scope`);
+});

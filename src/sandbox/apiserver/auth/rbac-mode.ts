@@ -3,6 +3,7 @@
 // the decision, and serve the endpoints that exist only for authentication and authorization (TokenRequest,
 // the access and rules reviews, SelfSubjectReview). Admission's owner-reference checks go through it too.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { JsonObject } from "../../../util/json.ts";
 import type { AdmissionHook } from "../admission.ts";
 import { ApiError } from "../errors.ts";
 import { decodeBody, mediaType, readBody, sendJson } from "../http-util.ts";
@@ -85,7 +86,7 @@ export class RbacMode {
     return true;
   }
 
-  private virtualAnswer(user: UserInfo, a: ResourceAttributes): ((body: unknown) => ReturnType<typeof selfSubjectReview>) | undefined {
+  private virtualAnswer(user: UserInfo, a: ResourceAttributes): ((body: unknown) => JsonObject) | undefined {
     if (a.version !== "v1") return undefined;
     if (a.group === "" && a.resource === "serviceaccounts" && a.subresource === "token" && a.name !== "" && a.namespace !== "") {
       return (body) => tokenRequest(this.tokens, this.o.store, a.namespace, a.name, body, this.o.now());
