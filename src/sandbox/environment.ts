@@ -29,7 +29,8 @@ export type SandboxCluster = {
 
 export type SandboxEnvironment = SandboxCluster & { controller: RunningController };
 
-export type SandboxOptions = { log: Logger; kubeconfigPath?: string | undefined };
+/** `rbac`: the API server in RBAC mode (HTTPS; the kubeconfig's user is a superuser), for a controller run under a ServiceAccount. */
+export type SandboxOptions = { log: Logger; kubeconfigPath?: string | undefined; rbac?: boolean | undefined };
 
 const REPO_ROOT = join(import.meta.dirname, "..", "..");
 
@@ -51,7 +52,12 @@ export async function startSandboxCluster(options: SandboxOptions): Promise<Sand
     const runner = new ProcessWorkloadRunner({ logger: options.log.child({ part: "workloads" }) });
     cleanups.push(() => runner.close());
     const crds = readdirSync(join(REPO_ROOT, "crds")).map((f) => join(REPO_ROOT, "crds", f));
-    const server = await startApiServer({ preload: [...crds, thirdPartyCrdFiles.httpRoute], simulation: runner, ...(options.kubeconfigPath ? { kubeconfigPath: options.kubeconfigPath } : {}) });
+    const server = await startApiServer({
+      preload: [...crds, thirdPartyCrdFiles.httpRoute],
+      simulation: runner,
+      ...(options.kubeconfigPath ? { kubeconfigPath: options.kubeconfigPath } : {}),
+      ...(options.rbac ? { rbac: true, tls: true } : {}),
+    });
     cleanups.push(() => server.stop());
     // Endpoints for every Service from the ready pods: what the gateway routes to.
     const endpoints = startEndpointsController(server, options.log.child({ part: "endpoints" }));
@@ -70,12 +76,21 @@ export async function startSandboxCluster(options: SandboxOptions): Promise<Sand
 
 export async function startSandboxEnvironment(options: SandboxOptions): Promise<SandboxEnvironment> {
   const cluster = await startSandboxCluster(options);
+  return startSandboxController(cluster, cluster.kc, options.log);
+}
+
+/**
+ * The controller in-process on `cluster`, as `kc` says (the cluster's own superuser kubeconfig, or a
+ * ServiceAccount's on a cluster in RBAC mode), with the Gateway API router and the analysis runner. Stopping the
+ * environment stops the controller first, then the cluster; a controller that fails to start stops the cluster.
+ */
+export async function startSandboxController(cluster: SandboxCluster, kc: KubeConfig, log: Logger): Promise<SandboxEnvironment> {
   try {
     const controller = await startController({
-      kc: cluster.kc,
+      kc,
       namespace: "default",
       workers: 2,
-      log: options.log.child({ part: "controller" }),
+      log: log.child({ part: "controller" }),
       routerFor,
       analysis: { prometheusAddress: cluster.prometheus.url },
     });

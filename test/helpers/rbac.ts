@@ -1,15 +1,47 @@
 /**
- * Checks that every request the controller made is allowed by the ClusterRole in deploy/rbac/cluster-role.yaml,
- * so least privilege is tested, not hoped for.
+ * deploy/'s RBAC as tests use it: the objects `kubectl kustomize deploy/` renders (to apply to an API server in
+ * RBAC mode), the ClusterRole's grants as (verb, group, resource) triples, and a cheap client-side check that
+ * every request a controller counted in its metrics is allowed by the ClusterRole (matched by the sandbox RBAC
+ * authorizer's own rule matching). test/deploy/rbac-used-equals-granted.test.ts is the server-side proof.
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { execFile, execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { parseAllDocuments } from "yaml";
+import { parseAllDocuments, stringify } from "yaml";
 import type { ControllerMetrics } from "../../src/controller/metrics.ts";
+import { policyRuleSchema, ruleAllows, type PolicyRule } from "../../src/sandbox/apiserver/auth/policy-rule.ts";
 import { REPO_ROOT } from "./run-cli.ts";
 
-type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+type Doc = { kind?: string; metadata?: { name?: string }; rules?: unknown };
+const RBAC_KINDS = new Set(["Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"]);
+
+function docsOf(yaml: string): Doc[] {
+  return parseAllDocuments(yaml).map((d) => d.toJS() as Doc).filter((d) => d !== null && typeof d === "object");
+}
+
+/** `kubectl kustomize DIR` (deploy/ by default), parsed. */
+export function renderDeploy(dir = join(REPO_ROOT, "deploy")): Promise<Doc[]> {
+  return new Promise((resolve, reject) => {
+    execFile("kubectl", ["kustomize", dir], { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => (error ? reject(new Error(`kubectl kustomize ${dir}: ${stderr || error.message}`)) : resolve(docsOf(stdout))));
+  });
+}
+
+/** The namespace, ServiceAccount and RBAC objects of the rendered install, as one YAML stream. */
+export async function rbacObjectsYaml(dir?: string): Promise<string> {
+  return (await renderDeploy(dir)).filter((d) => RBAC_KINDS.has(d.kind ?? "")).map((d) => stringify(d)).join("---\n");
+}
+
+export function rulesOf(doc: Doc | undefined): PolicyRule[] {
+  assert.ok(doc && Array.isArray(doc.rules), `no rules in ${doc?.kind ?? "(missing)"} ${doc?.metadata?.name ?? ""}`);
+  return doc.rules.map((r) => policyRuleSchema.parse(r));
+}
+
+/** Every (verb, group, resource) a rule list grants, as "verb group/resource" (no wildcards expected). */
+export function grantsOf(rules: readonly PolicyRule[]): Set<string> {
+  const out = new Set<string>();
+  for (const rule of rules) for (const group of rule.apiGroups) for (const resource of rule.resources) for (const verb of rule.verbs) out.add(`${verb} ${group}/${resource}`);
+  return out;
+}
 
 const RESOURCES: Record<string, [group: string, resource: string]> = {
   Rollout: ["sluice.dev", "rollouts"],
@@ -34,11 +66,10 @@ const RESOURCES: Record<string, [group: string, resource: string]> = {
   TrafficSplit: ["split.smi-spec.io", "trafficsplits"],
 };
 
-function clusterRoleRules(): Rule[] {
-  const docs = parseAllDocuments(readFileSync(join(REPO_ROOT, "deploy", "rbac", "cluster-role.yaml"), "utf8"));
-  const role = (Array.isArray(docs) ? docs : [docs]).map((d) => d.toJS() as { kind?: string; rules?: Rule[] }).find((d) => d.kind === "ClusterRole");
-  assert.ok(role?.rules, "deploy/rbac/cluster-role.yaml has a ClusterRole");
-  return role.rules;
+let clusterRole: PolicyRule[] | undefined;
+function clusterRoleRules(): PolicyRule[] {
+  clusterRole ??= rulesOf(docsOf(execFileSync("kubectl", ["kustomize", join(REPO_ROOT, "deploy", "rbac")], { encoding: "utf8" })).find((d) => d.kind === "ClusterRole"));
+  return clusterRole;
 }
 
 export async function assertRequestsAllowedByRbac(metrics: ControllerMetrics): Promise<number> {
@@ -54,9 +85,10 @@ export async function assertRequestsAllowedByRbac(metrics: ControllerMetrics): P
       denied.push(`${verb} ${kind} (unknown kind: add it to test/helpers/rbac.ts)`);
       continue;
     }
-    const [group, resource] = target;
-    const allowed = rules.some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb));
-    if (!allowed) denied.push(`${verb} ${resource}${group ? `.${group}` : ""}`);
+    const [group, resourcePath] = target;
+    const [resource = "", subresource = ""] = resourcePath.split("/");
+    const attrs = { kind: "resource" as const, verb, group, version: "", resource, subresource, namespace: "default", name: "" };
+    if (!rules.some((r) => ruleAllows(attrs, r))) denied.push(`${verb} ${resourcePath}${group ? `.${group}` : ""}`);
   }
   assert.deepEqual(denied, [], "requests the ClusterRole in deploy/rbac/cluster-role.yaml does not allow");
   return seen.length;

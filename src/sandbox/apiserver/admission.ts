@@ -19,7 +19,12 @@ export interface WriteOptions {
   warnings: string[];
   /** Keep metadata.managedFields from the request (server-side apply computes them). */
   preserveManagedFields?: boolean;
+  /** Validating admission of the request's user (RBAC mode's owner-reference checks), after validation. */
+  admission?: AdmissionHook;
 }
+
+/** Throws an ApiError to refuse the write of `obj` (replacing `old`, undefined on create). */
+export type AdmissionHook = (t: ResourceType, obj: JsonObject, old: JsonObject | undefined) => void;
 
 export const CRD_STORAGE_KEY = "customresourcedefinitions.apiextensions.k8s.io";
 export const NAMESPACE_STORAGE_KEY = "namespaces";
@@ -46,6 +51,7 @@ export function checkTypeMeta(t: ResourceType, body: JsonObject): void {
 function nameRule(t: ResourceType): NameRule {
   if (t.storageKey === NAMESPACE_STORAGE_KEY) return "label";
   if (t.storageKey === "services") return "dns1035";
+  if (t.group === "rbac.authorization.k8s.io") return "path";
   return "subdomain";
 }
 
@@ -100,5 +106,6 @@ export function admit(t: ResourceType, obj: JsonObject, old: JsonObject | undefi
     }
   }
   if (errors.length > 0) throw invalid(t, name, errors);
+  opts.admission?.(t, obj, old);
 }
 

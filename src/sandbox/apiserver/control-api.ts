@@ -7,12 +7,16 @@
 //   POST /_sandbox/compact             → {} (later watches from older RVs get 410)
 //   GET  /_sandbox/stats               → {"requests":{"list rollouts":n,...},"watchEvents":n,"watchBytes":n,"openWatches":n}
 //   PUT  /_sandbox/watch-lag           ← {"resources":["replicasets.apps"],"ms":1500} (late watch events; ms 0 ends it)
+//   GET  /_sandbox/access-log[?user=U] → {"resources":[{user,verb,group,resource,namespace,allowed,denied}],"nonResources":[...]}
+//   DELETE /_sandbox/access-log        → {} (RBAC mode only: what it authorized and denied, per user)
+// The control API itself needs no credentials, in RBAC mode too: it is the sandbox's back door, not Kubernetes.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { ApiError, badRequest } from "./errors.ts";
 import type { FaultInjector } from "./faults.ts";
 import { readBody, sendError, sendJson, sendPlainNotFound } from "./http-util.ts";
 import type { JsonObject } from "../../util/json.ts";
+import type { AccessLog } from "./auth/access-log.ts";
 import type { ServerStats } from "./server-stats.ts";
 import type { Store } from "./store.ts";
 
@@ -60,9 +64,26 @@ function rulesAsJson(faults: FaultInjector): JsonObject[] {
   });
 }
 
-export async function handleControl(req: IncomingMessage, res: ServerResponse, path: string, faults: FaultInjector, store: Store, stats: ServerStats): Promise<void> {
+export interface ControlTargets {
+  faults: FaultInjector;
+  store: Store;
+  stats: ServerStats;
+  /** Present in RBAC mode. */
+  accessLog: AccessLog | undefined;
+}
+
+export async function handleControl(req: IncomingMessage, res: ServerResponse, url: URL, targets: ControlTargets): Promise<void> {
+  const { faults, store, stats, accessLog } = targets;
   try {
-    const action = path.slice(CONTROL_PREFIX.length);
+    const action = url.pathname.slice(CONTROL_PREFIX.length);
+    if (action === "access-log") {
+      if (!accessLog) throw badRequest("the access log is kept in RBAC mode only: start the server with --rbac (startApiServer({ rbac: true }))");
+      if (req.method === "GET") return sendJson(res, 200, { ...accessLog.snapshot(url.searchParams.get("user") ?? undefined) });
+      if (req.method === "DELETE") {
+        accessLog.clear();
+        return sendJson(res, 200, {});
+      }
+    }
     if (action === "faults" && req.method === "GET") {
       return sendJson(res, 200, { rules: rulesAsJson(faults), injected: { ...faults.injected }, openWatches: faults.openWatchCount() });
     }

@@ -10,6 +10,7 @@ export type StatusReason =
   | "BadRequest"
   | "Expired"
   | "Forbidden"
+  | "Unauthorized"
   | "MethodNotAllowed"
   | "UnsupportedMediaType"
   | "NotAcceptable"

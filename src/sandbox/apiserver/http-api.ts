@@ -2,6 +2,9 @@
 // ResourceService, negotiates Tables, streams watches, and applies injected faults.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
+import type { AdmissionHook } from "./admission.ts";
+import { authGroupDocument, authResourceList, withAuthGroups, withTokenSubresource } from "./auth/auth-discovery.ts";
+import type { RbacMode } from "./auth/rbac-mode.ts";
 import { ApiError, badRequest, conflict, internalError, methodNotAllowed } from "./errors.ts";
 import { CONTROL_PREFIX, handleControl } from "./control-api.ts";
 import { coreVersions, groupDocument, groupList, resourceList, versionDocument, type ServerVersion } from "./discovery.ts";
@@ -28,6 +31,8 @@ export interface HttpApiOptions {
   now: () => number;
   /** Host:port published in /api serverAddressByClientCIDRs. */
   serverAddress: () => string;
+  /** RBAC mode: authentication, impersonation and authorization in front of every request (else none). */
+  rbac?: RbacMode | undefined;
 }
 
 interface ResourceRoute {
@@ -71,7 +76,15 @@ export class HttpApi {
     const url = new URL(req.url ?? "/", "http://localhost");
     const method = req.method ?? "GET";
     this.o.logger.debug({ method, url: url.pathname + url.search }, "request");
-    if (url.pathname.startsWith(CONTROL_PREFIX)) return handleControl(req, res, url.pathname, this.o.faults, this.o.service.store, this.o.stats);
+    if (url.pathname.startsWith(CONTROL_PREFIX)) {
+      return handleControl(req, res, url, { faults: this.o.faults, store: this.o.service.store, stats: this.o.stats, accessLog: this.o.rbac?.accessLog });
+    }
+    let admission: AdmissionHook | undefined;
+    if (this.o.rbac) {
+      const { user, attrs } = this.o.rbac.admit(req, url);
+      if (await this.o.rbac.serveVirtual(req, res, user, attrs)) return;
+      admission = this.o.rbac.admissionFor(user);
+    }
     const segments = url.pathname.split("/").filter((s) => s !== "").map(decodeURIComponent);
     const route = this.route(segments);
     if (route.kind === "notFound") {
@@ -82,7 +95,7 @@ export class HttpApi {
       if (method !== "GET") return sendPlainNotFound(res);
       return sendJson(res, 200, route.body);
     }
-    await this.handleResource(req, res, url, method, route.route);
+    await this.handleResource(req, res, url, method, route.route, admission);
   }
 
   private openApiV2(req: IncomingMessage, res: ServerResponse): void {
@@ -110,20 +123,22 @@ export class HttpApi {
       if (second !== "v1") return { kind: "notFound" };
       if (segments.length === 2) {
         const doc = resourceList(registry, "", "v1");
+        if (doc && this.o.rbac) return { kind: "json", body: withTokenSubresource(doc) };
         return doc ? { kind: "json", body: doc } : { kind: "notFound" };
       }
       return this.resourceRoute("", "v1", segments.slice(2));
     }
     if (first === "apis") {
-      if (segments.length === 1) return { kind: "json", body: groupList(registry) };
+      const rbac = this.o.rbac !== undefined;
+      if (segments.length === 1) return { kind: "json", body: rbac ? withAuthGroups(groupList(registry)) : groupList(registry) };
       if (second === undefined) return { kind: "notFound" };
       if (segments.length === 2) {
-        const doc = groupDocument(registry, second);
+        const doc = groupDocument(registry, second) ?? (rbac ? authGroupDocument(second) : undefined);
         return doc ? { kind: "json", body: doc } : { kind: "notFound" };
       }
       if (third === undefined) return { kind: "notFound" };
       if (segments.length === 3) {
-        const doc = resourceList(registry, second, third);
+        const doc = resourceList(registry, second, third) ?? (rbac ? authResourceList(second, third) : undefined);
         return doc ? { kind: "json", body: doc } : { kind: "notFound" };
       }
       return this.resourceRoute(second, third, segments.slice(3));
@@ -161,7 +176,7 @@ export class HttpApi {
     return { kind: "resource", route: { type, namespace, name, subresource } };
   }
 
-  private writeOptions(url: URL): WriteOptions {
+  private writeOptions(url: URL, admission: AdmissionHook | undefined): WriteOptions {
     const raw = url.searchParams.get("fieldValidation");
     let fieldValidation: FieldValidation = "Warn";
     if (raw === "Strict" || raw === "Warn" || raw === "Ignore") fieldValidation = raw;
@@ -170,7 +185,7 @@ export class HttpApi {
     }
     const dryRun = url.searchParams.getAll("dryRun");
     if (dryRun.some((d) => d !== "All" && d !== "")) throw badRequest(`dryRun: Unsupported value: ${JSON.stringify(dryRun[0])}: supported values: "All"`);
-    return { fieldValidation, dryRun: dryRun.includes("All"), warnings: [] };
+    return { fieldValidation, dryRun: dryRun.includes("All"), warnings: [], ...(admission ? { admission } : {}) };
   }
 
   private verbOf(method: string, route: ResourceRoute, url: URL): Verb {
@@ -220,7 +235,7 @@ export class HttpApi {
     }
   }
 
-  private async handleResource(req: IncomingMessage, res: ServerResponse, url: URL, method: string, route: ResourceRoute): Promise<void> {
+  private async handleResource(req: IncomingMessage, res: ServerResponse, url: URL, method: string, route: ResourceRoute, admission: AdmissionHook | undefined): Promise<void> {
     const { service } = this.o;
     const t = route.type;
     const verb = this.verbOf(method, route, url);
@@ -279,13 +294,13 @@ export class HttpApi {
           return this.watch(req, res, url, route);
         case "create": {
           if (route.subresource !== undefined) throw methodNotAllowed("create", t);
-          const opts = this.writeOptions(url);
+          const opts = this.writeOptions(url, admission);
           const body = decodeBody(await readBody(req), contentType);
           const result = service.create(t, namespace, body, opts);
           return finish(201, result.object, opts);
         }
         case "update": {
-          const opts = this.writeOptions(url);
+          const opts = this.writeOptions(url, admission);
           const body = decodeBody(await readBody(req), contentType);
           const result = service.update(t, namespace, name, body, route.subresource, opts);
           return finish(result.created ? 201 : 200, result.object, opts);
@@ -296,7 +311,7 @@ export class HttpApi {
           if (!patchType) {
             throw new ApiError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: ${accepted.join(", ")}`);
           }
-          const opts = this.writeOptions(url);
+          const opts = this.writeOptions(url, admission);
           if (url.searchParams.get("force") !== null && patchType !== "apply") {
             throw new ApiError(422, "Invalid", `PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch`);
           }

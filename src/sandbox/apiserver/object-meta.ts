@@ -61,9 +61,14 @@ const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
-export type NameRule = "subdomain" | "label" | "dns1035";
+/** `path`: any name that is one URL path segment (RBAC objects, e.g. `system:discovery`; apimachinery's ValidatePathSegmentName). */
+export type NameRule = "subdomain" | "label" | "dns1035" | "path";
 
 export function validateName(name: string, rule: NameRule, field = "metadata.name"): FieldError[] {
+  if (rule === "path") {
+    if (name === "." || name === "..") return [fieldErrors.invalid(field, name, `may not be '${name}'`)];
+    return ["/", "%"].filter((c) => name.includes(c)).map((c) => fieldErrors.invalid(field, name, `may not contain '${c}'`));
+  }
   if (rule === "subdomain") {
     if (name.length > 253) return [fieldErrors.invalid(field, name, "must be no more than 253 characters")];
     if (!DNS1123_SUBDOMAIN.test(name)) {

@@ -44,6 +44,58 @@ const objectMeta: MessageSpec = {
   },
 };
 
+// RBAC mode's authentication and authorization requests: kubectl sends `create token`, `auth can-i` and
+// `auth whoami` as protobuf (k8s.io/api authentication/v1 and authorization/v1 generated.proto).
+const resourceAttributes: MessageSpec = {
+  fields: {
+    1: { name: "namespace", type: "string" },
+    2: { name: "verb", type: "string" },
+    3: { name: "group", type: "string" },
+    4: { name: "version", type: "string" },
+    5: { name: "resource", type: "string" },
+    6: { name: "subresource", type: "string" },
+    7: { name: "name", type: "string" },
+  },
+};
+const nonResourceAttributes: MessageSpec = { fields: { 1: { name: "path", type: "string" }, 2: { name: "verb", type: "string" } } };
+const subjectAccessReview: MessageSpec = {
+  fields: {
+    1: { name: "metadata", type: objectMeta },
+    2: {
+      name: "spec",
+      type: {
+        fields: {
+          1: { name: "resourceAttributes", type: resourceAttributes },
+          2: { name: "nonResourceAttributes", type: nonResourceAttributes },
+          3: { name: "user", type: "string" },
+          4: { name: "groups", type: "string", repeated: true },
+          6: { name: "uid", type: "string" },
+        },
+      },
+    },
+  },
+};
+const AUTH_KINDS: Record<string, MessageSpec> = {
+  "authentication.k8s.io/v1/TokenRequest": {
+    fields: {
+      1: { name: "metadata", type: objectMeta },
+      2: { name: "spec", type: { fields: { 1: { name: "audiences", type: "string", repeated: true }, 4: { name: "expirationSeconds", type: "int" } } } },
+    },
+  },
+  "authentication.k8s.io/v1/SelfSubjectReview": { fields: { 1: { name: "metadata", type: objectMeta } } },
+  "authorization.k8s.io/v1/SelfSubjectAccessReview": {
+    fields: {
+      1: { name: "metadata", type: objectMeta },
+      2: { name: "spec", type: { fields: { 1: { name: "resourceAttributes", type: resourceAttributes }, 2: { name: "nonResourceAttributes", type: nonResourceAttributes } } } },
+    },
+  },
+  "authorization.k8s.io/v1/SelfSubjectRulesReview": {
+    fields: { 1: { name: "metadata", type: objectMeta }, 2: { name: "spec", type: { fields: { 1: { name: "namespace", type: "string" } } } } },
+  },
+  "authorization.k8s.io/v1/SubjectAccessReview": subjectAccessReview,
+  "authorization.k8s.io/v1/LocalSubjectAccessReview": subjectAccessReview,
+};
+
 /** Kinds we can decode, keyed by `apiVersion/kind`. */
 const KINDS: Record<string, MessageSpec> = {
   "v1/Namespace": {
@@ -69,6 +121,7 @@ const KINDS: Record<string, MessageSpec> = {
       5: { name: "immutable", type: "bool" },
     },
   },
+  ...AUTH_KINDS,
 };
 
 interface WireField {

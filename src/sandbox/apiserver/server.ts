@@ -3,12 +3,16 @@
 // and writes a kubeconfig for it.
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { pino, type Logger } from "pino";
 import { parseAllDocuments } from "yaml";
+import type { AccessLog } from "./auth/access-log.ts";
+import { bootstrapPolicy } from "./auth/bootstrap-policy.ts";
+import { RbacMode } from "./auth/rbac-mode.ts";
 import { CrdController } from "./crd-controller.ts";
 import type { ServerVersion } from "./discovery.ts";
 import { FaultInjector } from "./faults.ts";
@@ -55,6 +59,12 @@ export interface ApiServerOptions {
   logger?: Logger;
   /** Clock for timestamps and ages (tests). */
   now?: () => number;
+  /**
+   * RBAC mode: requests are authenticated (the kubeconfig's token is a system:masters superuser, TokenRequest
+   * issues ServiceAccount tokens, no token = system:anonymous) and authorized by the stored Roles, ClusterRoles
+   * and bindings as kube-apiserver's RBAC authorizer does; every decision is recorded (`accessLog`).
+   */
+  rbac?: boolean;
 }
 
 export interface ApiServer {
@@ -67,6 +77,8 @@ export interface ApiServer {
   registry: Registry;
   service: ResourceService;
   faults: FaultInjector;
+  /** RBAC mode: what was authorized and denied, per user (undefined without RBAC mode). */
+  accessLog: AccessLog | undefined;
   /** Create the objects in YAML text (multi-document); used for CRD fixtures and seed data. */
   applyYaml(text: string): JsonObject[];
   /** Create one object; throws ApiError like the HTTP API would answer. */
@@ -131,6 +143,9 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     }
     return out;
   };
+  const superuserToken = options.rbac ? randomBytes(24).toString("base64url") : undefined;
+  const rbac = superuserToken !== undefined ? new RbacMode({ store, registry, superuserToken, now }) : undefined;
+  if (rbac) for (const obj of bootstrapPolicy()) create(obj);
   for (const file of options.preload ?? []) applyYaml(readFileSync(file, "utf8"));
 
   const version: ServerVersion = {
@@ -149,6 +164,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 5_000,
     now,
     serverAddress: () => address,
+    rbac,
   });
   const handler = (req: IncomingMessage, res: ServerResponse): void => api.handle(req, res);
   const tlsMaterial = options.tls ? generateTlsMaterial() : undefined;
@@ -162,7 +178,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   address = `127.0.0.1:${port}`;
   const url = `${tlsMaterial ? "https" : "http"}://127.0.0.1:${port}`;
   const kubeconfigPath = options.kubeconfigPath ?? join(mkdtempSync(join(tmpdir(), "sluice-apiserver-")), "kubeconfig");
-  writeKubeconfig(kubeconfigPath, { server: url, ...(tlsMaterial ? { caCertPem: tlsMaterial.caCertPem } : {}) });
+  writeKubeconfig(kubeconfigPath, { server: url, ...(tlsMaterial ? { caCertPem: tlsMaterial.caCertPem } : {}), ...(superuserToken ? { token: superuserToken } : {}) });
 
   let stopped = false;
   return {
@@ -174,6 +190,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     registry,
     service,
     faults,
+    accessLog: rbac?.accessLog,
     applyYaml,
     create,
     compactHistory: () => store.compactHistory(),
