@@ -5,7 +5,6 @@
  */
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { after, before, test } from "node:test";
 import { API_GROUP_VERSION } from "../../src/api/group.ts";
@@ -13,6 +12,7 @@ import type { RunningController } from "../../src/controller/controller.ts";
 import { createLogger } from "../../src/kube/logger.ts";
 import { canaryRollout, startEnv, type Env } from "../helpers/controller-env.ts";
 import { assertRequestsAllowedByRbac } from "../helpers/rbac.ts";
+import { listenLocal, closeLocal } from "../helpers/local-http.ts";
 
 type Received = { path: string; body: Record<string, unknown>; authorization: string | undefined };
 
@@ -44,8 +44,7 @@ before(async () => {
       res.writeHead(status).end();
     });
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const base = await listenLocal(server);
   hookUrl = `${base}${HOOK_PATH}`;
   env = await startEnv();
   const b64 = (s: string) => Buffer.from(s).toString("base64");
@@ -63,8 +62,7 @@ before(async () => {
 });
 after(async () => {
   await env?.stop();
-  server.closeAllConnections();
-  await new Promise<void>((r) => server.close(() => r()));
+  await closeLocal(server);
 });
 
 const subscribed = (name: string, value: string, steps: unknown[]) => {

@@ -11,6 +11,7 @@ import { after, before, test } from "node:test";
 import { API_GROUP_VERSION } from "../../src/api/group.ts";
 import { canaryRollout, startEnv, type Env } from "../helpers/controller-env.ts";
 import { runCliAsync } from "../helpers/run-cli.ts";
+import { closeLocal } from "../helpers/local-http.ts";
 
 let env: Env;
 let prometheus: Server;
@@ -70,8 +71,7 @@ before(async () => {
 after(async () => {
   await env?.stop();
   for (const s of [prometheus, receiver]) {
-    s?.closeAllConnections();
-    await new Promise<void>((r) => s?.close(() => r()));
+    await closeLocal(s);
   }
 });
 

@@ -10,7 +10,6 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { API_GROUP_VERSION } from "../../src/api/group.ts";
@@ -18,6 +17,7 @@ import type { RunningController } from "../../src/controller/controller.ts";
 import { prometheusInstalled, startPrometheus, type RunningPrometheus } from "../../src/sandbox/prometheus.ts";
 import { canaryRollout, startEnv, type Env } from "../helpers/controller-env.ts";
 import { REPO_ROOT } from "../helpers/run-cli.ts";
+import { listenLocal, closeLocal } from "../helpers/local-http.ts";
 
 type Target = { expr?: unknown; refId?: unknown; datasource?: unknown };
 type Panel = { id?: unknown; type?: unknown; title?: unknown; datasource?: unknown; gridPos?: { x?: unknown; y?: unknown; w?: unknown; h?: unknown }; targets?: Target[]; panels?: Panel[] };
@@ -140,8 +140,7 @@ describe("a controller that ran a canary with an analysis", () => {
       req.resume();
       req.on("end", () => res.writeHead(req.url === "/ok" ? 200 : 403).end());
     });
-    await new Promise<void>((r) => hooks.listen(0, "127.0.0.1", r));
-    const base = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}`;
+    const base = await listenLocal(hooks);
     env = await startEnv();
     await env.kube.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "sluice-notifications", namespace: "default" }, data: { receivers: JSON.stringify([{ name: "ok", webhook: { url: `${base}/ok` } }, { name: "refuse", webhook: { url: `${base}/refuse` } }]) } } as never);
     await env.kube.create({
@@ -164,8 +163,7 @@ describe("a controller that ran a canary with an analysis", () => {
   after(async () => {
     await prometheus?.stop();
     await env?.stop();
-    hooks.closeAllConnections();
-    await new Promise<void>((r) => hooks.close(() => r()));
+    await closeLocal(hooks);
   });
 
   test("every sluice_ metric the dashboard plots is served by a running controller, per Rollout for its Rollout; deleting the Rollout removes its series", { timeout: 120_000 }, async (t) => {

@@ -11,6 +11,7 @@ import { API_GROUP_VERSION } from "../../src/api/group.ts";
 import type { KubeClient, KubeObject } from "../../src/kube/kube-client.ts";
 import { gatewayCanary, gatewayCanaryObjects } from "../helpers/gateway-fixtures.ts";
 import { providers } from "../helpers/router-providers.ts";
+import { waitFor as waitForValue } from "../helpers/wait-for.ts";
 
 export type FlowContext = {
   kube: KubeClient;
@@ -22,22 +23,8 @@ export type FlowContext = {
 
 type Status = { phase?: string; stableRS?: string; currentPodHash?: string; canary?: { currentStepAnalysisRun?: string } };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 45_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
-    await sleep(100);
-  }
-}
+const waitFor = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 45_000): Promise<T> => waitForValue(what, check, timeoutMs, 100);
 
 const inNamespace = (obj: KubeObject, namespace: string): KubeObject => ({ ...obj, metadata: { ...obj.metadata, namespace } });
 const rolloutRef = (namespace: string, name: string) => ({ apiVersion: API_GROUP_VERSION, kind: "Rollout", namespace, name });

@@ -11,7 +11,6 @@ import assert from "node:assert/strict";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -32,6 +31,7 @@ import { freePort } from "../helpers/free-port.ts";
 import { grantsOf, rbacObjectsYaml, renderDeploy, rulesOf } from "../helpers/rbac.ts";
 import { REPO_ROOT } from "../helpers/run-cli.ts";
 import { FLOWS, sharedObjects, type FlowContext } from "./rbac-flows.ts";
+import { listenLocal } from "../helpers/local-http.ts";
 
 const CONTROLLER_NS = "sluice-system";
 const SA = `system:serviceaccount:${CONTROLLER_NS}:sluice-controller`;
@@ -82,8 +82,7 @@ async function serviceAccountKubeconfig(server: ApiServer): Promise<string> {
 async function listen(handler: Parameters<typeof createServer>[1]): Promise<string> {
   const server = createServer(handler);
   servers.push(server);
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return listenLocal(server);
 }
 
 const key = (e: ResourceAccess) => `${e.verb} ${e.group}/${e.resource}`;

@@ -13,6 +13,7 @@ import { typedRollout } from "../../src/cli/rollout-access.ts";
 import { ClientNodeKube, type KubeObject } from "../../src/kube/kube-client.ts";
 import { startApiServer, type ApiServer } from "../../src/sandbox/apiserver/index.ts";
 import { REPO_ROOT } from "./run-cli.ts";
+import { waitFor } from "./wait-for.ts";
 
 export const CRD_FILES = readdirSync(join(REPO_ROOT, "crds")).map((f) => join(REPO_ROOT, "crds", f));
 
@@ -97,20 +98,7 @@ export async function startEnv(options: { readyDelayMs?: number; preload?: strin
         return s.phase === phase && also(s) ? s : undefined;
       }, timeoutMs);
     },
-    async waitFor(what, check, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
-      let last: unknown;
-      for (;;) {
-        try {
-          const value = await check();
-          if (value !== undefined) return value;
-        } catch (error) {
-          last = error;
-        }
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
+    waitFor: (what, check, timeoutMs = 15_000) => waitFor(what, check, timeoutMs),
     async stop() {
       for (const c of controllers) await c.stop();
       await server.stop();

@@ -19,6 +19,7 @@ import { thirdPartyCrdFiles } from "../../src/sandbox/crds/index.ts";
 import { startGateway, type RunningGateway } from "../../src/sandbox/gateway/index.ts";
 import { startLoad } from "../../src/sandbox/load/index.ts";
 import { ProcessWorkloadRunner, startEndpointsController, type EndpointsController } from "../../src/sandbox/workloads/index.ts";
+import { waitFor as waitForValue } from "../helpers/wait-for.ts";
 
 const CRDS = readdirSync(new URL("../../crds/", import.meta.url)).map((f) => join(new URL("../../crds/", import.meta.url).pathname, f));
 
@@ -35,15 +36,8 @@ describe("sandbox runtime end to end", () => {
   const rolloutStatus = async (): Promise<RolloutStatus> =>
     ((await kube.get({ apiVersion: API_GROUP_VERSION, kind: "Rollout", namespace: "default", name: "demo" }))?.status ?? {}) as RolloutStatus;
 
-  async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const value = await check();
-      if (value !== undefined) return value;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`timed out waiting for ${what}`);
-  }
+  const waitFor = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> => waitForValue(what, check, timeoutMs);
+
 
   before(async () => {
     runner = new ProcessWorkloadRunner({ stopGraceMs: 1_000 });

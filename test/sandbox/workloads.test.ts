@@ -9,6 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { startApiServer, type ApiServer, type JsonObject } from "../../src/sandbox/apiserver/index.ts";
 import { ProcessWorkloadRunner, startEndpointsController, type EndpointsController } from "../../src/sandbox/workloads/index.ts";
+import { waitFor as waitForValue } from "../helpers/wait-for.ts";
 
 const SLOW_HEALTH_APP = fileURLToPath(new URL("./fixtures/slow-health-app.ts", import.meta.url));
 const RUNNER_CHILD = fileURLToPath(new URL("./fixtures/runner-child.ts", import.meta.url));
@@ -36,15 +37,7 @@ function alive(pid: number): boolean {
   }
 }
 
-async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const waitFor = <T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> => waitForValue(what, check, timeoutMs, 25);
 
 function status(server: ApiServer, name: string): Record<string, number> {
   const rs = server.store.get("replicasets.apps", "default", name);

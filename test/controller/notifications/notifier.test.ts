@@ -1,7 +1,6 @@
 /** The delivery queue on its own: bounded (oldest dropped, counted), Slack's text, no notification without the annotation. */
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import { pino } from "pino";
 import { typedRollout } from "../../../src/cli/rollout-access.ts";
@@ -11,6 +10,7 @@ import { Notifier } from "../../../src/controller/notifications/notifier.ts";
 import { slackText } from "../../../src/controller/notifications/payload.ts";
 import type { KubeObject } from "../../../src/kube/kube-client.ts";
 import { canaryRollout } from "../../helpers/controller-env.ts";
+import { listenLocal, closeLocal } from "../../helpers/local-http.ts";
 
 let server: Server;
 let base = "";
@@ -31,12 +31,10 @@ before(async () => {
       res.end();
     });
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = await listenLocal(server);
 });
 after(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((r) => server.close(() => r()));
+  await closeLocal(server);
 });
 
 const notification: Notification = { event: "paused", rollout: { namespace: "default", name: "web" }, revision: "abc", step: 2, weights: { canary: 20, stable: 80 }, message: "paused at step 2/3" };

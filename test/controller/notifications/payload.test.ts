@@ -4,7 +4,6 @@
  */
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import { pino } from "pino";
 import { serializeServed } from "../../../src/analysis/counts/served.ts";
@@ -17,6 +16,7 @@ import { slackText, webhookBody } from "../../../src/controller/notifications/pa
 import { commitInTag, imageTag, versionOf } from "../../../src/controller/notifications/version.ts";
 import type { KubeObject } from "../../../src/kube/kube-client.ts";
 import { canaryRollout, rolloutManifest } from "../../helpers/controller-env.ts";
+import { listenLocal, closeLocal } from "../../helpers/local-http.ts";
 
 const serving: RolloutStatus = { phase: "Progressing", currentPodHash: "6d5f8c7b9", stableRS: "5c4b", currentStepIndex: 1, canary: { weights: { canary: 5, stable: 95 } }, servingSince: "2026-11-23T10:00:00Z" };
 const before_: RolloutStatus = { ...serving, servingSince: undefined, canary: { weights: { canary: 0, stable: 100 } } };
@@ -79,12 +79,10 @@ before(async () => {
       res.end();
     });
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = await listenLocal(server);
 });
 after(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((r) => server.close(() => r()));
+  await closeLocal(server);
 });
 
 const ERRORS = { errors: 'sum(x_total{h="{{podTemplateHash}}", code=~"5.."})', requests: 'sum(x_total{h="{{podTemplateHash}}"})' };
