@@ -83,7 +83,10 @@ test("a canary's webhook receiver (URL and token from a Secret) gets rollout-sta
   await waitForEvents("web", ["rollout-started", "step-completed", "paused"]);
   await env.promote("web");
   await env.waitForPhase("web", "Healthy", 20_000, (s) => s.stableRS !== first.stableRS);
-  await waitForEvents("web", ["promoted", "completed"]);
+  await waitForEvents("web", ["promoted"]);
+  // The first deployment notified `completed` too: wait for the new revision's, delivered on its own time.
+  const revisionOf = (event: string) => bodiesFor("web").find((r) => r.body.event === event)?.body.revision;
+  await env.waitFor("completed of the paused revision", async () => (bodiesFor("web").some((r) => r.body.event === "completed" && r.body.revision === revisionOf("paused")) ? true : undefined), 20_000);
 
   const all = bodiesFor("web");
   assert.ok(all.every((r) => r.path === HOOK_PATH && r.authorization === TOKEN), "sent to the Secret's URL with the Secret's token");
@@ -99,7 +102,7 @@ test("a canary's webhook receiver (URL and token from a Secret) gets rollout-sta
   assert.deepEqual(paused.body.weights, { canary: 50, stable: 50 });
   assert.match(String(paused.body.message), /paused at/);
   assert.equal(typeof paused.body.revision, "string");
-  // The last: the first deployment completed too.
+  // The last: the new revision's completed (the first deployment's came before it).
   const completed = all.findLast((r) => r.body.event === "completed");
   assert.equal(completed?.body.revision, paused.body.revision, "completed names the revision that was paused");
 });
