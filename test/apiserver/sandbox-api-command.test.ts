@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import { spawnWatched } from "../helpers/child-output.ts";
+import { waitFor } from "../helpers/wait-for.ts";
 
 const runner = fileURLToPath(new URL("./fixtures/run-sandbox-api.ts", import.meta.url));
 const widgetCrd = fileURLToPath(new URL("./fixtures/widgets-crd.yaml", import.meta.url));
@@ -42,7 +43,8 @@ test("sandbox api --rbac serves HTTPS; the kubeconfig's random token is the supe
     assert.ok((config.users[0]?.user.token ?? "").length >= 20, "a random superuser token, not the fixed one");
     const whoami = spawnSync("kubectl", ["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"], { env: { ...process.env, KUBECONFIG: kubeconfig }, encoding: "utf8" });
     assert.equal(whoami.stdout, "sluice-sandbox-admin", whoami.stderr);
-    assert.match(server.stderr(), /rbac: on/);
+    // Printed on stderr, which need not have arrived with the URL on stdout.
+    await waitFor("rbac: on on stderr", () => (/rbac: on/.test(server.stderr()) ? true : undefined), 10_000);
   } finally {
     server.child.kill("SIGTERM");
   }

@@ -96,7 +96,9 @@ test("spec.minReadySeconds: Ready pods count as available only after being Ready
       await call(server, "POST", RS, { ...rs("slow", 2), spec: { ...(rs("slow", 2)["spec"] as object), minReadySeconds: 1 } });
       const statusOf = async () => (await call(server, "GET", `${RS}/slow`)).body["status"] as Record<string, number> | undefined;
       const ready = await eventually(async () => ((await statusOf())?.["readyReplicas"] === 2 ? Date.now() : undefined));
-      assert.equal((await statusOf())?.["availableReplicas"] ?? 0, 0, `Ready but not yet for minReadySeconds (pods: ${simulatePods})`);
+      // With Pod objects Ready times are whole seconds, so availability may follow Ready within a tick: the
+      // not-yet-available moment is only certain without them.
+      if (!simulatePods) assert.equal((await statusOf())?.["availableReplicas"] ?? 0, 0, "Ready but not yet for minReadySeconds");
       await eventually(async () => ((await statusOf())?.["availableReplicas"] === 2 ? true : undefined), 3000, "available after minReadySeconds");
       // Pods' Ready times are whole seconds (lastTransitionTime), as in kube: up to a second early, never later than 1 s + a tick.
       assert.ok(Date.now() - ready <= 1500, `available ${Date.now() - ready} ms after Ready`);
