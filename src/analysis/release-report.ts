@@ -71,10 +71,10 @@ function unitOf(query: string): string | undefined {
   return undefined;
 }
 
-/** Each run's first errors metric and first latency metric that took a judged look (a second of the same kind would count the same requests again). */
 /** damaged: "run/metric" whose stored totals do not parse, by what they measure. */
 type Found = { entries: Entry[]; kinds: Set<"errors" | "latency">; damaged: Map<"errors" | "latency", string[]> };
 
+/** Each run's first errors metric and first latency metric that took a judged look (a second of the same kind would count the same requests again). */
 function entriesOf(input: ReportInput): Found {
   const entries: Entry[] = [];
   const kinds = new Set<"errors" | "latency">();

@@ -5,7 +5,8 @@
  * (`served`), so the release report (src/analysis/release-report.ts) is read from the stored run, also after a
  * restart. Pure.
  */
-import { addHistograms, type CumulativeBucket, type Histogram } from "./bucket-counts.ts";
+import { z } from "zod";
+import { addHistograms, type Histogram } from "./bucket-counts.ts";
 import type { RequestLook, SideLook } from "./judge-counts.ts";
 
 /** One side's totals: requests, and errors (an errors metric) or the latency histogram (a latency metric). */
@@ -42,27 +43,22 @@ export function serializeServed(served: Served): string {
   return JSON.stringify(served, (_key, value: unknown) => (value === Number.POSITIVE_INFINITY ? "+Inf" : value));
 }
 
-const isCount = (x: unknown): x is number => typeof x === "number" && Number.isFinite(x) && x >= 0;
+// What `serializeServed` wrote, read back strictly: counts are finite and never negative, `+Inf` is the +Inf
+// bucket's bound, and anything else (a damaged or hand-edited value) is refused rather than guessed at.
+const count = z.number().finite().nonnegative();
+const bound = z.union([z.literal("+Inf").transform(() => Number.POSITIVE_INFINITY), z.number().finite()]);
+const sideSchema = z.object({
+  requests: count,
+  errors: count.optional(),
+  histogram: z.object({ buckets: z.array(z.object({ le: bound, count })), total: count }).optional(),
+});
+const servedSchema = z.object({ canary: sideSchema, stable: sideSchema, looks: count, partial: z.literal(true).optional() });
 
-function parseSide(raw: unknown): ServedSide | undefined {
-  if (typeof raw !== "object" || raw === null) return undefined;
-  const side = raw as { requests?: unknown; errors?: unknown; histogram?: { buckets?: unknown; total?: unknown } };
-  if (!isCount(side.requests)) return undefined;
-  if (side.errors !== undefined && !isCount(side.errors)) return undefined;
-  let histogram: Histogram | undefined;
-  if (side.histogram !== undefined) {
-    const buckets = side.histogram.buckets;
-    if (!Array.isArray(buckets) || !isCount(side.histogram.total)) return undefined;
-    const parsed: CumulativeBucket[] = [];
-    for (const b of buckets as { le?: unknown; count?: unknown }[]) {
-      const le = b.le === "+Inf" ? Number.POSITIVE_INFINITY : b.le;
-      if (typeof le !== "number" || Number.isNaN(le) || !isCount(b.count)) return undefined;
-      parsed.push({ le, count: b.count });
-    }
-    histogram = { buckets: parsed, total: side.histogram.total };
-  }
-  return { requests: side.requests, ...(side.errors !== undefined ? { errors: side.errors } : {}), ...(histogram ? { histogram } : {}) };
-}
+const withoutUndefined = (side: z.infer<typeof sideSchema>): ServedSide => ({
+  requests: side.requests,
+  ...(side.errors !== undefined ? { errors: side.errors } : {}),
+  ...(side.histogram ? { histogram: side.histogram } : {}),
+});
 
 /** The totals back from `serializeServed`; undefined when the text is damaged (a count is never guessed). */
 export function parseServed(text: string): Served | undefined {
@@ -72,10 +68,8 @@ export function parseServed(text: string): Served | undefined {
   } catch {
     return undefined;
   }
-  if (typeof raw !== "object" || raw === null) return undefined;
-  const r = raw as { canary?: unknown; stable?: unknown; looks?: unknown; partial?: unknown };
-  const canary = parseSide(r.canary);
-  const stable = parseSide(r.stable);
-  if (!canary || !stable || !isCount(r.looks)) return undefined;
-  return { canary, stable, looks: r.looks, ...(r.partial === true ? { partial: true as const } : {}) };
+  const parsed = servedSchema.safeParse(raw);
+  if (!parsed.success) return undefined;
+  const { canary, stable, looks, partial } = parsed.data;
+  return { canary: withoutUndefined(canary), stable: withoutUndefined(stable), looks, ...(partial ? { partial } : {}) };
 }
