@@ -68,11 +68,9 @@ export function notificationsOf(rollout: Rollout, actions: readonly Action[], pr
     if (action.kind !== "Event") continue;
     // decideThrough joins a step's StepCompleted into the Event of what came next ("completed step 1/2 (...);
     // paused at ..."): the Event's details list each step done, a step-completed of its own, numbered as it was.
-    const completed = action.details?.completedSteps ?? [];
-    for (const step of completed) out.push({ ...base, event: "step-completed", step: step.step, message: step.message });
-    // A StepCompleted without details (none is made so) still notifies, with its whole message.
-    if (action.reason === "StepCompleted" && completed.length === 0) out.push({ ...base, event: "step-completed", message: action.message });
-    const rest = completed.length > 0 ? (action.details?.rest ?? "") : action.message;
+    const completed = action.details?.completedSteps;
+    for (const step of completed ?? []) out.push({ ...base, event: "step-completed", step: step.step, message: step.message });
+    const rest = completed ? (action.details?.rest ?? "") : action.message;
     // The abort itself is notified from the phase below; its Event says when an analysis caused it.
     const failed = action.details?.failedAnalysis;
     if (action.reason === "RolloutAborted" && failed) out.push({ ...base, event: "analysis-failed", message: rest, metrics: failed.metrics });
