@@ -25,7 +25,15 @@ function openWatch(query: string, headers: Record<string, string> = {}): { event
   const raw: string[] = [];
   const controller = new AbortController();
   const done = (async () => {
-    const res = await fetch(`${server.url}${WIDGETS}?watch=true&${query}`, { signal: controller.signal, headers });
+    // The server may count the watch before its response headers reach us, so close() can
+    // abort the fetch itself: that is a closed watch (status 0), not a failure.
+    let res: Response;
+    try {
+      res = await fetch(`${server.url}${WIDGETS}?watch=true&${query}`, { signal: controller.signal, headers });
+    } catch (error) {
+      if (controller.signal.aborted) return 0;
+      throw error;
+    }
     const reader = res.body?.getReader();
     let buffer = "";
     const decoder = new TextDecoder();
