@@ -19,6 +19,11 @@ export type FlowContext = {
   hookUrl: string;
   /** How many notifications the receiver got for Rollout `name`. */
   notificationsFor(name: string): number;
+  /**
+   * The one namespace every flow runs in (a namespaced controller's, existing already); without it each flow
+   * creates a namespace of its own. Flows name their objects apart, so they share a namespace without clashing.
+   */
+  namespace?: string;
 };
 
 type Status = { phase?: string; stableRS?: string; currentPodHash?: string; canary?: { currentStepAnalysisRun?: string } };
@@ -70,14 +75,17 @@ async function deleteRollout(kube: KubeClient, namespace: string, name: string):
   await waitFor(`${namespace}/${name} deleted`, async () => ((await kube.get(rolloutRef(namespace, name))) ? undefined : true));
 }
 
-async function namespace(kube: KubeClient, name: string): Promise<void> {
-  await kube.create({ apiVersion: "v1", kind: "Namespace", metadata: { name } });
+/** The flow's namespace: the shared one, or `own` created for it. */
+async function namespace({ kube, namespace: shared }: FlowContext, own: string): Promise<string> {
+  if (shared !== undefined) return shared;
+  await kube.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: own } });
+  return own;
 }
 
 /** Gateway API canary with canary/stable metadata on the pods and a notification subscription; deleted at the end. */
-async function gateway({ kube, notificationsFor }: FlowContext): Promise<void> {
-  const ns = "rbac-gateway";
-  await namespace(kube, ns);
+async function gateway(ctx: FlowContext): Promise<void> {
+  const { kube, notificationsFor } = ctx;
+  const ns = await namespace(ctx, "rbac-gateway");
   for (const obj of gatewayCanaryObjects("shop")) await kube.create(inNamespace(obj, ns));
   const r = rollout(ns, "shop", gatewayCanary("shop", {
     steps: [{ setWeight: 50 }, { pause: { duration: 1 } }],
@@ -93,11 +101,11 @@ async function gateway({ kube, notificationsFor }: FlowContext): Promise<void> {
 
 /** A canary through one of the other routers, then deleted (the router's objects restored or collected). */
 function router(index: number): (ctx: FlowContext) => Promise<void> {
-  return async ({ kube }) => {
+  return async (ctx) => {
+    const { kube } = ctx;
     const provider = providers[index];
     if (!provider) throw new Error(`no router provider ${index}`);
-    const ns = `rbac-router-${index}`;
-    await namespace(kube, ns);
+    const ns = await namespace(ctx, `rbac-router-${index}`);
     for (const name of ["shop-stable", "shop-canary"]) await kube.create(service(ns, name, "shop"));
     for (const obj of provider.userObjects()) await kube.create(inNamespace(obj, ns));
     await kube.create(rollout(ns, "shop", {
@@ -109,9 +117,9 @@ function router(index: number): (ctx: FlowContext) => Promise<void> {
 }
 
 /** Blue-green with a pre-promotion analysis from a ClusterAnalysisTemplate and preview/active pod metadata. */
-async function blueGreen({ kube }: FlowContext): Promise<void> {
-  const ns = "rbac-bluegreen";
-  await namespace(kube, ns);
+async function blueGreen(ctx: FlowContext): Promise<void> {
+  const { kube } = ctx;
+  const ns = await namespace(ctx, "rbac-bluegreen");
   await kube.create(service(ns, "bill", "bill"));
   await kube.create(service(ns, "bill-preview", "bill"));
   await kube.create(rollout(ns, "bill", {
@@ -138,9 +146,9 @@ const jobMetric = (name: string, script: string) => ({
  * history limits of 1 and revisionHistoryLimit 1 (old runs and ReplicaSets deleted); then a run terminated
  * while its Job runs (the Job deleted).
  */
-async function analysis({ kube }: FlowContext): Promise<void> {
-  const ns = "rbac-analysis";
-  await namespace(kube, ns);
+async function analysis(ctx: FlowContext): Promise<void> {
+  const { kube } = ctx;
+  const ns = await namespace(ctx, "rbac-analysis");
   await kube.create({ apiVersion: "v1", kind: "Secret", metadata: { name: "prom-creds", namespace: ns }, stringData: { token: "prom-s3cret" } } as KubeObject);
   await kube.create({
     apiVersion: API_GROUP_VERSION,
@@ -160,7 +168,7 @@ async function analysis({ kube }: FlowContext): Promise<void> {
   for (const v of [2, 3, 4]) await rollToHealthy(kube, ns, "pay", `acme/pay:${v}`);
   const runs = () => kube.list(API_GROUP_VERSION, "AnalysisRun", ns, "sluice.dev/rollout=pay");
   await waitFor("finished runs beyond the history limit deleted", async () => ((await runs()).length <= 2 ? true : undefined));
-  await waitFor("old ReplicaSets beyond revisionHistoryLimit deleted", async () => ((await kube.list("apps/v1", "ReplicaSet", ns)).length <= 2 ? true : undefined));
+  await waitFor("old ReplicaSets beyond revisionHistoryLimit deleted", async () => ((await kube.list("apps/v1", "ReplicaSet", ns, "sluice.dev/rollout=pay")).length <= 2 ? true : undefined));
 
   await kube.create({ apiVersion: API_GROUP_VERSION, kind: "AnalysisRun", metadata: { name: "long-check", namespace: ns }, spec: { metrics: [jobMetric("soak", "setTimeout(() => {}, 60000)")] } });
   const job = { apiVersion: "batch/v1", kind: "Job", namespace: ns, name: "long-check-soak-1" };
@@ -170,23 +178,23 @@ async function analysis({ kube }: FlowContext): Promise<void> {
 }
 
 /** A background analysis that never ends by itself: stopped (spec.terminate) once the revision is promoted. */
-async function backgroundAnalysis({ kube }: FlowContext): Promise<void> {
-  const ns = "rbac-background";
-  await namespace(kube, ns);
+async function backgroundAnalysis(ctx: FlowContext): Promise<void> {
+  const { kube } = ctx;
+  const ns = await namespace(ctx, "rbac-background");
   await kube.create(rollout(ns, "feed", {
     canary: { analysis: { templates: [{ templateName: "rbac-background", clusterScope: true }] }, steps: [{ setWeight: 50 }, { pause: { duration: 2 } }] },
   }));
   await rollToHealthy(kube, ns, "feed", "acme/feed:2");
   await waitFor("the background run stopped", async () => {
-    const runs = await kube.list(API_GROUP_VERSION, "AnalysisRun", ns);
+    const runs = await kube.list(API_GROUP_VERSION, "AnalysisRun", ns, "sluice.dev/rollout=feed");
     return runs.length > 0 && runs.every((r) => (r.spec as { terminate?: boolean }).terminate === true) ? true : undefined;
   });
 }
 
 /** spec.workloadRef: the Rollout takes over a Deployment, scaling it down as its own pods come up. */
-async function workloadRef({ kube }: FlowContext): Promise<void> {
-  const ns = "rbac-workload";
-  await namespace(kube, ns);
+async function workloadRef(ctx: FlowContext): Promise<void> {
+  const { kube } = ctx;
+  const ns = await namespace(ctx, "rbac-workload");
   await kube.create({
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -213,6 +221,12 @@ export const FLOWS: Record<string, (ctx: FlowContext) => Promise<void>> = {
   "background analysis stopped at promotion": backgroundAnalysis,
   workloadRef,
 };
+
+/**
+ * The flows that can share one namespace (a namespaced controller's): every one but the other routers', whose
+ * fixtures all name their Rollout `shop` as the Gateway API flow does.
+ */
+export const SHARED_NAMESPACE_FLOWS = Object.fromEntries(Object.entries(FLOWS).filter(([name]) => !name.startsWith("canary through ")));
 
 /** Objects the flows share, created before the controller starts: the ClusterAnalysisTemplate and the notification receivers. */
 export function sharedObjects(hookUrl: string, controllerNamespace: string): KubeObject[] {

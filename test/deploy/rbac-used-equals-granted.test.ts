@@ -8,41 +8,31 @@
  * used and not granted (denied: a 403 the controller met) and on anything granted and never used.
  */
 import assert from "node:assert/strict";
-import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { after, test } from "node:test";
 import { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
-import { ClientNodeKube } from "../../src/kube/kube-client.ts";
-import { startApiServer, kubeconfigYaml, type ApiServer } from "../../src/sandbox/apiserver/index.ts";
 import type { ResourceAccess } from "../../src/sandbox/apiserver/auth/access-log.ts";
-import { allThirdPartyCrdFiles } from "../../src/sandbox/crds/index.ts";
 import { startSandboxCluster, startSandboxController } from "../../src/sandbox/environment.ts";
 import { prometheusInstalled } from "../../src/sandbox/prometheus.ts";
 import { runScenario } from "../../src/sandbox/scenario/run-scenario.ts";
 import { SCENARIOS, type ScenarioName } from "../../src/sandbox/scenario/scenarios.ts";
 import { loadTraffic } from "../../src/sandbox/scenario/traffic.ts";
-import { CRD_FILES } from "../helpers/controller-env.ts";
-import { freePort } from "../helpers/free-port.ts";
-import { grantsOf, rbacObjectsYaml, renderDeploy, rulesOf } from "../helpers/rbac.ts";
+import { grantsOf, renderDeploy, rulesOf } from "../helpers/rbac.ts";
 import { REPO_ROOT } from "../helpers/run-cli.ts";
-import { FLOWS, sharedObjects, type FlowContext } from "./rbac-flows.ts";
-import { listenLocal } from "../helpers/local-http.ts";
+import { runFlowsAsDeployed, serviceAccountKubeconfig } from "./rbac-controller-run.ts";
+import { FLOWS } from "./rbac-flows.ts";
 
 const CONTROLLER_NS = "sluice-system";
 const SA = `system:serviceaccount:${CONTROLLER_NS}:sluice-controller`;
 /**
- * The sandbox scenarios run here (each a real environment: pods as processes, Prometheus, traffic). Two keep the
- * test near a minute on two cores; SLUICE_RBAC_SCENARIOS=all runs every one, a comma list names some, none none.
+ * The sandbox scenarios run here (each a real environment: pods as processes, Prometheus, traffic): every one by
+ * default; SLUICE_RBAC_SCENARIOS names some (a comma list), or none.
  */
 function sandboxScenarios(): ScenarioName[] {
   const wanted = process.env.SLUICE_RBAC_SCENARIOS;
-  if (wanted === undefined || wanted === "") return ["canary-promote", "blue-green"];
-  if (wanted === "all") return Object.keys(SCENARIOS) as ScenarioName[];
+  if (wanted === undefined || wanted === "" || wanted === "all") return Object.keys(SCENARIOS) as ScenarioName[];
   if (wanted === "none") return [];
   const names = wanted.split(",").map((n) => n.trim());
   const unknown = names.filter((n) => !(n in SCENARIOS));
@@ -51,100 +41,17 @@ function sandboxScenarios(): ScenarioName[] {
 }
 const SANDBOX_SCENARIOS = sandboxScenarios();
 
-const children: ChildProcess[] = [];
-const servers: Server[] = [];
-const apiServers: ApiServer[] = [];
+const cleanups: (() => Promise<void> | void)[] = [];
 after(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
-  for (const s of servers) {
-    s.closeAllConnections();
-    s.close();
-  }
-  for (const s of apiServers) await s.stop();
+  for (const stop of cleanups.reverse()) await stop();
 });
-
-function kubectl(kubeconfig: string, args: string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile("kubectl", args, { env: { ...process.env, KUBECONFIG: kubeconfig }, timeout: 30_000 }, (error, stdout, stderr) => (error ? reject(new Error(`kubectl ${args.join(" ")}: ${stderr}`)) : resolve(stdout)));
-    if (input !== undefined) child.stdin?.end(input);
-  });
-}
-
-/** deploy/'s namespace, ServiceAccount and RBAC applied with kubectl, then a kubeconfig carrying only the ServiceAccount's token. */
-async function serviceAccountKubeconfig(server: ApiServer): Promise<string> {
-  await kubectl(server.kubeconfigPath, ["apply", "-f", "-"], await rbacObjectsYaml());
-  const token = (await kubectl(server.kubeconfigPath, ["create", "token", "sluice-controller", "-n", CONTROLLER_NS, "--duration=1h"])).trim();
-  const path = join(mkdtempSync(join(tmpdir(), "sluice-rbac-sa-")), "kubeconfig");
-  writeFileSync(path, kubeconfigYaml({ server: server.url, ...(server.caCertPem ? { caCertPem: server.caCertPem } : {}), token }), { mode: 0o600 });
-  return path;
-}
-
-async function listen(handler: Parameters<typeof createServer>[1]): Promise<string> {
-  const server = createServer(handler);
-  servers.push(server);
-  return listenLocal(server);
-}
 
 const key = (e: ResourceAccess) => `${e.verb} ${e.group}/${e.resource}`;
 const used: ResourceAccess[] = [];
 
-/**
- * The flows against `sluice controller` as a process, cluster-wide with leader election, as deploy/ runs it.
- * Records what the ServiceAccount used even when a flow fails (a 403 is the likeliest reason), then throws.
- */
+/** The flows against `sluice controller` as deploy/ runs it: all namespaces, --leader-elect in sluice-system. */
 async function runFlows(): Promise<void> {
-  // Prometheus as far as the analyses need it: every query is 0 (healthy); the bearer token must come along.
-  const promAuth = new Set<string>();
-  const prometheus = await listen((req, res) => {
-    promAuth.add(req.headers.authorization ?? "");
-    req.resume().on("end", () => {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ status: "success", data: { resultType: "vector", result: [{ metric: {}, value: [Date.now() / 1000, "0"] }] } }));
-    });
-  });
-  const notified = new Map<string, number>();
-  const hookUrl = `${await listen((req, res) => {
-    let text = "";
-    req.on("data", (c: Buffer) => (text += c.toString()));
-    req.on("end", () => {
-      const name = String((JSON.parse(text) as { rollout?: { name?: string } }).rollout?.name);
-      notified.set(name, (notified.get(name) ?? 0) + 1);
-      res.writeHead(200).end();
-    });
-  })}/hook`;
-
-  const server = await startApiServer({ rbac: true, tls: true, preload: [...CRD_FILES, ...allThirdPartyCrdFiles], simulatePods: true, readyDelayMs: 50 });
-  apiServers.push(server);
-  const saKubeconfig = await serviceAccountKubeconfig(server);
-  const kc = new KubeConfig();
-  kc.loadFromFile(server.kubeconfigPath);
-  const kube = new ClientNodeKube(kc);
-  for (const obj of sharedObjects(hookUrl, CONTROLLER_NS)) await kube.create(obj);
-
-  const port = await freePort();
-  const controller = spawn(process.execPath, [
-    join(REPO_ROOT, "src", "cli", "bin.ts"), "controller", "--kubeconfig", saKubeconfig, "--leader-elect", "--leader-elect-namespace", CONTROLLER_NS,
-    "--notifications-namespace", CONTROLLER_NS, "--prometheus-address", prometheus, "--metrics-addr", `127.0.0.1:${port}`, "--health-addr", `127.0.0.1:${port}`, "--log-level", "warn",
-  ], { stdio: ["ignore", "ignore", "pipe"] });
-  children.push(controller);
-  let logs = "";
-  controller.stderr?.on("data", (d: Buffer) => (logs = (logs + d.toString()).slice(-20_000)));
-
-  const ctx: FlowContext = { kube, hookUrl, notificationsFor: (name) => notified.get(name) ?? 0 };
-  const results = await Promise.allSettled(Object.entries(FLOWS).map(async ([name, flow]) => {
-    try {
-      await flow(ctx);
-    } catch (error) {
-      throw new Error(`${name}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }));
-  // SIGTERM: the Lease is released (an update) on the way out, as on a rolling update of the Deployment.
-  controller.kill("SIGTERM");
-  await new Promise((r) => controller.once("exit", r));
-  used.push(...server.accessLog?.snapshot(SA).resources ?? []);
-  const failed = results.flatMap((r) => (r.status === "rejected" ? [String(r.reason)] : []));
-  assert.deepEqual(failed, [], `flows that did not end as they should (controller's log tail:\n${logs.slice(-4000)})`);
-  assert.ok(promAuth.has("Bearer prom-s3cret"), "the Prometheus metric sent the token from its Secret");
+  await runFlowsAsDeployed({ layoutDir: join(REPO_ROOT, "deploy"), flows: FLOWS, onCleanup: (stop) => cleanups.push(stop), used });
 }
 
 /**
@@ -156,10 +63,10 @@ const scenarioOutcomes: string[] = [];
 async function runSandboxScenario(name: ScenarioName): Promise<void> {
   const log = pino({ level: "silent" });
   const cluster = await startSandboxCluster({ log, rbac: true });
-  apiServers.push(cluster.server);
+  cleanups.push(() => cluster.server.stop());
   try {
     const kc = new KubeConfig();
-    kc.loadFromFile(await serviceAccountKubeconfig(cluster.server));
+    kc.loadFromFile(await serviceAccountKubeconfig(cluster.server, join(REPO_ROOT, "deploy"), CONTROLLER_NS));
     const env = await startSandboxController(cluster, kc, log);
     const out = Object.assign(new Writable({ write: (_c, _e, done) => done() }), { isTTY: false, columns: 100 }) as unknown as NodeJS.WriteStream;
     const result = await runScenario(env, SCENARIOS[name], { speed: 10, autoPromote: true, headless: true, out, log, startTraffic: loadTraffic, timeoutMs: 90_000 });
@@ -171,7 +78,7 @@ async function runSandboxScenario(name: ScenarioName): Promise<void> {
   }
 }
 
-test("the controller under deploy/'s ServiceAccount uses exactly what its ClusterRole grants: every (verb, group, resource), nothing denied, nothing unused", { timeout: 240_000 }, async () => {
+test("the controller under deploy/'s ServiceAccount uses exactly what its ClusterRole grants: every (verb, group, resource), nothing denied, nothing unused", { timeout: 420_000 }, async () => {
   const started = Date.now();
   const scenarios = prometheusInstalled()
     ? (async () => {
